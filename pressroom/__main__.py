@@ -1,0 +1,5 @@
+"""Run the CLI as ``python -m pressroom``."""
+
+from .cli import main
+
+main()

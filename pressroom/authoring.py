@@ -1,0 +1,118 @@
+"""Create press rooms and release files: `pressroom init` and `pressroom new`."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+from .errors import UserError
+from .settings import settings_path
+
+
+def default_templates() -> Path:
+    """Return the folder of the shipped templates.
+
+    Installed from a wheel they are the package data ``pressroom/templates``; in a
+    source checkout (and an editable install) they are the top-level ``templates/``.
+    """
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if candidate.is_dir():
+            return candidate
+    raise UserError("pressroom's default templates are missing from this installation")
+
+
+def slug_for(title: str, day: date) -> str:
+    """Return the file slug of a new release: ``YYYY-MM-DD-words-of-the-title``."""
+    from slugify import slugify
+
+    words = slugify(
+        title,
+        max_length=60,
+        word_boundary=True,
+        replacements=[["Ä", "Ae"], ["Ö", "Oe"], ["Ü", "Ue"], ["ä", "ae"], ["ö", "oe"], ["ü", "ue"], ["ß", "ss"]],
+    )
+    return f"{day.isoformat()}-{words or 'release'}"
+
+
+def yaml_string(value: str) -> str:
+    """Quote *value* as a YAML double-quoted scalar."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+def new_release(root: Path, title: str, day: date, place: str | None, contacts: tuple[str, ...]) -> Path:
+    """Write a new draft release file and return its path; never overwrite."""
+    if not title.strip() or "\n" in title or "\r" in title:
+        raise UserError("the title must be one non-empty line")
+    path = root / "releases" / f"{slug_for(title, day)}.md"
+    lines = ["---", f"title: {yaml_string(title.strip())}", f"date: {day.isoformat()}"]
+    if place:
+        lines.append(f"place: {yaml_string(place)}")
+    if contacts:
+        lines.append(f"contacts: [{', '.join(contacts)}]")
+    lines += ["lead: >-", "  The opening paragraph, printed in bold.", "status: draft", "---", "",
+              "The body of the release, in Markdown.", ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write("\n".join(lines))
+    except FileExistsError:
+        raise UserError(f"{path} already exists; pressroom new never overwrites") from None
+    return path
+
+
+SETTINGS_TEMPLATE = """\
+# pressroom settings: everything that stands under every release lives here once.
+# Secrets never go in this file: only the names of environment variables.
+organisation:
+  name: Example Organisation e.V.
+  address: |
+    Example Street 1
+    12345 Example Town
+  website: https://www.example.org
+  email: press@example.org
+  phone: "+49 30 1234567"
+
+site:
+  base_url: https://www.example.org/press
+  title: Example Organisation – Press releases
+  language: {language}
+  timezone: Europe/Berlin
+  default_place: Example Town
+  default_contacts: [press]
+
+contacts:
+  press:
+    name: Alex Example
+    role: Press officer
+    email: press@example.org
+    phone: "+49 30 1234567"
+
+boilerplates:
+  standard:
+    valid_from: {valid_from}
+    text: |
+      Example Organisation e.V. is funded by the Example Foundation.
+"""
+
+
+def init_pressroom(target: Path, today: date, language: str = "en") -> list[Path]:
+    """Create a working press room in *target*: settings, one example release, templates."""
+    settings = settings_path(target)
+    if settings.exists():
+        raise UserError(f"{settings} already exists; not overwriting a press room")
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(
+        SETTINGS_TEMPLATE.format(language=language, valid_from=date(today.year, 1, 1).isoformat()),
+        encoding="utf-8",
+    )
+    created = [settings]
+    created.append(new_release(target, "Our first press release", today, None, ()))
+    templates = target / "templates"
+    if not templates.exists():
+        shutil.copytree(default_templates(), templates, ignore=shutil.ignore_patterns("__pycache__"))
+        created.append(templates)
+    return created

@@ -1,0 +1,317 @@
+"""Read every release file against the settings into resolved Releases, with all problems.
+
+Only this module (and ``settings``) reads the press room's files; everything later
+works on the returned model.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from . import markup
+from .errors import Problem, Severity
+from .model import Contact, Link, Pressroom, Release, Settings
+from .schema import _XML_FORBIDDEN, FrontMatter
+from .settings import load_settings, to_contact
+from .validation import validate
+from .yamlload import YamlDocument, YamlError, load_yaml
+
+FILE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*$")
+LONG_TITLE = 120
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What loading found: the press room (None when errors prevent it) and every problem."""
+
+    pressroom: Pressroom | None
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    def failed(self, strict: bool = False) -> bool:
+        """True when errors were found, or any problem at all under *strict*."""
+        return bool(self.errors) or (strict and bool(self.problems))
+
+
+def release_files(root: Path) -> list[Path]:
+    """Return every release file below ``releases/``, sorted."""
+    return sorted(p for p in (root / "releases").rglob("*.md") if p.is_file())
+
+
+def load_pressroom(root: Path, now: datetime | None = None) -> LoadResult:
+    """Load settings and every release of the press room at *root*, checking everything.
+
+    *now* (aware) is the moment warnings such as "embargo already past" refer to.
+    """
+    root = root.resolve()
+    now = now or datetime.now(UTC)
+    settings, problems = load_settings(root)
+    if settings is None:
+        return LoadResult(None, sorted(problems))
+    releases: list[Release] = []
+    number_lines: dict[Path, int] = {}
+    for path in release_files(root):
+        release, doc, found = _load_release(path, settings, now)
+        problems += found
+        if release is not None:
+            releases.append(release)
+            number_lines[path] = doc.line_of(("number",), 1)
+    releases = assign_numbers(releases)
+    problems += check_unique(releases, number_lines)
+    problems = sorted(set(problems))
+    if any(p.is_error for p in problems):
+        return LoadResult(None, problems)
+    ordered = tuple(sorted(releases, key=lambda r: (r.published, r.slug), reverse=True))
+    return LoadResult(Pressroom(settings, ordered), problems)
+
+
+def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
+    """Split a release file into (front matter, body, first body line)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        raise YamlError([Problem(path, 1, "a release file must start with --- and YAML front matter")])
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+    raise YamlError([Problem(path, 1, "front matter is not closed by a --- line")])
+
+
+def load_release(
+    path: Path, settings: Settings, now: datetime
+) -> tuple[Release | None, list[Problem]]:
+    """Load one release file; its number stays empty unless the file gives one."""
+    release, _, problems = _load_release(path, settings, now)
+    return release, problems
+
+
+def _load_release(
+    path: Path, settings: Settings, now: datetime
+) -> tuple[Release | None, YamlDocument, list[Problem]]:
+    empty = YamlDocument(None)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None, empty, [Problem(path, 1, "not UTF-8 text")]
+    except OSError as exc:
+        return None, empty, [Problem(path, 1, f"cannot read: {exc.strerror}")]
+    try:
+        yaml_text, body, body_line = split_front_matter(text, path)
+        doc = load_yaml(yaml_text, path, first_line=2)
+    except YamlError as exc:
+        return None, empty, exc.problems
+    problems = check_file_name(path)
+    problems += check_body(body, body_line, path, settings.releases_dir)
+    front, found = validate(FrontMatter, doc, path, 1)
+    problems += found
+    if front is None:
+        return None, doc, problems
+    release, found = _resolve(front, doc, path, body, body_line, settings, now)
+    return release, doc, problems + found
+
+
+def check_file_name(path: Path) -> list[Problem]:
+    if FILE_NAME.match(path.stem):
+        return []
+    return [Problem(path, 1, "file name must be YYYY-MM-DD-slug.md (lower-case letters, digits, dashes)")]
+
+
+def check_body(body: str, first_line: int, path: Path, releases_dir: Path) -> list[Problem]:
+    """Report control characters, dead links and images without alt text or file."""
+    problems = []
+    for offset, line in enumerate(body.splitlines()):
+        bad = _XML_FORBIDDEN.search(line)
+        if bad:
+            problems.append(
+                Problem(path, first_line + offset, f"control character U+{ord(bad.group()):04X} cannot go into XML")
+            )
+    for ref in markup.iter_references(markup.parse(body)):
+        line = first_line + ref.line
+        if ref.kind == "link" and ref.target.strip() in ("", "#"):
+            problems.append(Problem(path, line, f"link {ref.text!r} has no target", Severity.WARNING))
+        if ref.kind == "image":
+            if not ref.text.strip():
+                problems.append(Problem(path, line, f"image {ref.target} has no alt text", Severity.WARNING))
+            if not inside(releases_dir, ref.target):
+                problems.append(Problem(path, line, f"image {ref.target}: no such file in releases/"))
+    return problems
+
+
+def inside(directory: Path, relative: str) -> bool:
+    """True when *relative* names an existing file inside *directory* (links resolved)."""
+    if "://" in relative or relative.startswith(("/", "data:")):
+        return False
+    target = (directory / relative).resolve()
+    return target.is_relative_to(directory.resolve()) and target.is_file()
+
+
+def _resolve(
+    front: FrontMatter,
+    doc: YamlDocument,
+    path: Path,
+    body: str,
+    body_line: int,
+    settings: Settings,
+    now: datetime,
+) -> tuple[Release | None, list[Problem]]:
+    problems: list[Problem] = []
+
+    def at(*key: str | int) -> int:
+        return doc.line_of(key, 1)
+
+    def error(message: str, *key: str | int) -> None:
+        problems.append(Problem(path, at(*key), message))
+
+    def warn(message: str, *key: str | int) -> None:
+        problems.append(Problem(path, at(*key), message, Severity.WARNING))
+
+    zone = settings.site.zone
+    published = localize(front.date, zone)
+    if published is None:
+        error("date: this local time does not exist or is ambiguous (daylight saving)", "date")
+    embargo = localize(front.embargo, zone) if front.embargo else None
+    if front.embargo is not None and embargo is None:
+        error(f"embargo: {front.embargo:%Y-%m-%d %H:%M} does not exist or is ambiguous in "
+              f"{settings.site.timezone} (daylight saving); give an offset", "embargo")
+    place = front.place or settings.site.default_place
+    if not place:
+        error("place: required key is missing (and the settings give no default_place)", "title")
+    contacts = _contacts(front, settings, error)
+    boilerplate_id = front.boilerplate
+    day = published.date() if published else None
+    if boilerplate_id is None and day is not None:
+        covering = [b.id for b in settings.boilerplates.values() if b.covers(day)]
+        if len(covering) == 1:
+            boilerplate_id = covering[0]
+        elif not covering:
+            error(f"date: no boilerplate period covers {day}", "date")
+        else:
+            error(f"date: {day} is covered by two boilerplate periods: {', '.join(covering)}", "date")
+    elif boilerplate_id is not None and boilerplate_id not in settings.boilerplates:
+        error(f"boilerplate: unknown boilerplate {boilerplate_id!r} "
+              f"(known: {', '.join(settings.boilerplates)})", "boilerplate")
+    attachments = []
+    for index, name in enumerate(front.attachments):
+        if inside(settings.releases_dir, name):
+            attachments.append((settings.releases_dir / name).resolve())
+        else:
+            error(f"attachments: {name}: no such file inside releases/", "attachments", index)
+    for index, link in enumerate(front.links):
+        if link.url.strip() in ("", "#"):
+            warn(f"links: {link.title!r} has no target", "links", index)
+    for index, name in enumerate(front.distribution or []):
+        if name not in settings.distribution.lists:
+            error(f"distribution: unknown list {name!r}", "distribution", index)
+    if embargo is not None and embargo <= now:
+        warn("embargo: already past", "embargo")
+    if not front.lead:
+        warn("lead: no lead paragraph", "title")
+    if len(front.title) > LONG_TITLE:
+        warn(f"title: very long ({len(front.title)} characters; keep it under {LONG_TITLE})", "title")
+    if problems and any(p.is_error for p in problems):
+        return None, problems
+    assert published is not None and place and boilerplate_id
+    release = Release(
+        slug=path.stem,
+        path=path,
+        title=front.title,
+        published=published,
+        place=place,
+        number=front.number or "",
+        language=front.language or settings.site.language,
+        status=front.status,
+        body=body,
+        body_line=body_line,
+        contacts=contacts,
+        boilerplate=settings.boilerplates[boilerplate_id],
+        subtitle=front.subtitle,
+        lead=front.lead.strip() if front.lead else None,
+        embargo=embargo,
+        tags=tuple(front.tags),
+        links=tuple(Link(link.title, link.url) for link in front.links),
+        attachments=tuple(attachments),
+        distribution=tuple(front.distribution or settings.distribution.default_lists),
+    )
+    return release, problems
+
+
+def _contacts(front: FrontMatter, settings: Settings, error) -> tuple[Contact, ...]:  # type: ignore[no-untyped-def]
+    refs = front.contacts if front.contacts is not None else list(settings.site.default_contacts)
+    contacts = []
+    for index, ref in enumerate(refs):
+        if isinstance(ref, str):
+            if ref in settings.contacts:
+                contacts.append(settings.contacts[ref])
+            else:
+                error(f"contacts: unknown contact {ref!r} (known: {', '.join(settings.contacts)})",
+                      "contacts", index)
+        else:
+            contacts.append(to_contact(f"inline-{index}", ref))
+    return tuple(contacts)
+
+
+def localize(moment: date | datetime, zone: ZoneInfo) -> datetime | None:
+    """Give a date or naive datetime the site zone; None if the local time is in a DST gap or fold."""
+    if not isinstance(moment, datetime):
+        moment = datetime(moment.year, moment.month, moment.day)
+    if moment.tzinfo is not None:
+        return moment.astimezone(zone)
+    first, second = moment.replace(tzinfo=zone, fold=0), moment.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        return None
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment:
+        return None
+    return first
+
+
+def assign_numbers(releases: list[Release]) -> list[Release]:
+    """Give releases without a number "N/YYYY": their position by date within the year,
+    skipping the numbers that releases of that year use explicitly."""
+    by_year: dict[int, list[Release]] = defaultdict(list)
+    for release in releases:
+        by_year[release.published.year].append(release)
+    numbered: dict[Path, Release] = {}
+    for year, group in by_year.items():
+        used = {r.number for r in group if r.number}
+        counter = 1
+        for release in sorted(group, key=lambda r: (r.published, r.slug)):
+            if release.number:
+                numbered[release.path] = release
+                continue
+            while f"{counter}/{year}" in used:
+                counter += 1
+            numbered[release.path] = replace(release, number=f"{counter}/{year}")
+            counter += 1
+    return [numbered[r.path] for r in releases]
+
+
+def check_unique(releases: list[Release], number_lines: dict[Path, int]) -> list[Problem]:
+    """Report releases that share a slug or a number."""
+    problems = []
+    for attribute in ("slug", "number"):
+        first_seen: dict[str, Release] = {}
+        for release in sorted(releases, key=lambda r: str(r.path)):
+            value = getattr(release, attribute)
+            other = first_seen.setdefault(value, release)
+            if other is not release:
+                line = number_lines.get(release.path, 1) if attribute == "number" else 1
+                where = os.path.relpath(other.path, release.path.parent)
+                problems.append(Problem(release.path, line, f"duplicate {attribute} {value!r}, also used by {where}"))
+    return problems
+
+
+def parse_moment(value: str | None, zone: ZoneInfo) -> datetime:
+    """Parse an ISO moment from the command line (naive means the site zone); default: now."""
+    if value is None:
+        return datetime.now(UTC)
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+

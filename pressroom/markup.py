@@ -1,0 +1,109 @@
+"""The one Markdown pipeline every output shares: CommonMark + tables, sanitized.
+
+Release bodies are untrusted: raw HTML is escaped by the parser, and the HTML it
+produces goes through an allowlist sanitizer (nh3) that also drops every URL
+scheme but http, https, mailto and tel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "code",
+    "pre", "blockquote", "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr",
+    "th", "td",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "ol": {"start"},
+    "th": {"style"},
+    "td": {"style"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+@lru_cache(maxsize=1)
+def parser() -> MarkdownIt:
+    """Return the configured parser: CommonMark, tables, raw HTML off."""
+    return MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+
+
+def parse(text: str) -> list[Token]:
+    """Parse Markdown into markdown-it block tokens."""
+    return parser().parse(text)
+
+
+def sanitize(html: str) -> str:
+    """Keep only allowlisted tags, attributes and URL schemes."""
+    import nh3
+
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        filter_style_properties={"text-align"},
+        link_rel="noopener noreferrer",
+    )
+
+
+def to_html(text: str) -> str:
+    """Render Markdown to sanitized HTML."""
+    return sanitize(parser().render(text))
+
+
+def inline_to_html(text: str) -> str:
+    """Render one paragraph of Markdown to sanitized inline HTML (no <p>)."""
+    return sanitize(parser().renderInline(text))
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A link or image found in Markdown, with the 0-based line it starts on."""
+
+    kind: str  # "link" or "image"
+    target: str
+    text: str
+    line: int
+
+
+def iter_references(tokens: list[Token]) -> Iterator[Reference]:
+    """Yield every link and image of the parsed body, located by line."""
+    for block in tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        line = block.map[0] if block.map else 0
+        children = block.children
+        for index, child in enumerate(children):
+            if child.type == "image":
+                alt = "".join(c.content for c in child.children or [])
+                yield Reference("image", str(child.attrs.get("src", "")), alt, line)
+            elif child.type == "link_open":
+                text = []
+                for follower in children[index + 1 :]:
+                    if follower.type == "link_close":
+                        break
+                    text.append(follower.content)
+                yield Reference("link", str(child.attrs.get("href", "")), "".join(text), line)
+            elif child.type == "softbreak":
+                line += 1
+
+
+def plain_text(text: str) -> str:
+    """Strip inline Markdown to the text a reader sees (for titles, summaries, metadata)."""
+    tokens = parser().parseInline(text)
+    parts: list[str] = []
+    for token in tokens:
+        for child in token.children or []:
+            if child.type in ("text", "code_inline"):
+                parts.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                parts.append(" ")
+    return "".join(parts)

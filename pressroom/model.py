@@ -1,0 +1,193 @@
+"""The resolved, immutable objects every later stage shares. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+Status = Literal["draft", "ready"]
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A press contact as printed under a release."""
+
+    id: str
+    name: str
+    role: str = ""
+    email: str | None = None
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Funder:
+    name: str
+    logo: Path | None = None
+
+
+@dataclass(frozen=True)
+class Boilerplate:
+    """The funder text of one funding period (Markdown), valid from..until inclusive."""
+
+    id: str
+    text: str
+    valid_from: date
+    valid_until: date | None = None
+    funders: tuple[Funder, ...] = ()
+
+    def covers(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str
+    address: str = ""
+    website: str = ""
+    email: str | None = None
+    phone: str = ""
+    logo: Path | None = None
+
+
+@dataclass(frozen=True)
+class Site:
+    base_url: str
+    title: str
+    language: str = "de"
+    timezone: str = "Europe/Berlin"
+    default_place: str | None = None
+    default_contacts: tuple[str, ...] = ()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def url(self, path: str) -> str:
+        """Return the absolute URL of *path* below base_url."""
+        return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A named way out: maildir, smtp or webhook, with its type-specific options."""
+
+    name: str
+    type: str
+    options: tuple[tuple[str, object], ...] = ()
+
+    def option(self, key: str, default: object = None) -> object:
+        return dict(self.options).get(key, default)
+
+
+@dataclass(frozen=True)
+class RecipientList:
+    """Who receives releases on one channel; embargoed lists get them before the embargo."""
+
+    name: str
+    channel: str
+    recipients: tuple[Recipient, ...] = ()
+    embargoed: bool = False
+
+
+@dataclass(frozen=True)
+class Distribution:
+    channels: dict[str, Channel] = field(default_factory=dict)
+    lists: dict[str, RecipientList] = field(default_factory=dict)
+    default_lists: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The press room's settings, resolved: where it lives and its standard blocks."""
+
+    root: Path
+    path: Path
+    organisation: Organisation
+    site: Site
+    contacts: dict[str, Contact]
+    boilerplates: dict[str, Boilerplate]
+    distribution: Distribution
+
+    @property
+    def releases_dir(self) -> Path:
+        return self.path.parent
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Release:
+    """One press release with every reference resolved against the settings."""
+
+    slug: str
+    path: Path
+    title: str
+    published: datetime  # aware, in the site time zone
+    place: str
+    number: str
+    language: str
+    status: Status
+    body: str  # Markdown
+    body_line: int  # line of the file where the body starts
+    contacts: tuple[Contact, ...]
+    boilerplate: Boilerplate
+    subtitle: str | None = None
+    lead: str | None = None
+    embargo: datetime | None = None  # aware
+    tags: tuple[str, ...] = ()
+    links: tuple[Link, ...] = ()
+    attachments: tuple[Path, ...] = ()
+    distribution: tuple[str, ...] = ()
+
+    @property
+    def date(self) -> date:
+        return self.published.date()
+
+    @property
+    def dateline(self) -> str:
+        """Place and date as they open the release: "Rostock, 26.08.2021"."""
+        return f"{self.place}, {format_day(self.date, self.language)}"
+
+    def is_embargoed(self, at: datetime) -> bool:
+        """True while the embargo has not lifted at the aware moment *at*."""
+        return self.embargo is not None and at < self.embargo
+
+    def is_public(self, at: datetime) -> bool:
+        """True when the release may be shown to anyone: ready and out of embargo."""
+        return self.status == "ready" and not self.is_embargoed(at)
+
+
+def format_day(day: date, language: str) -> str:
+    """Format a date the way a dateline in *language* writes it."""
+    if language == "de":
+        return day.strftime("%d.%m.%Y")
+    from babel.dates import format_date  # babel loads locale data: only when needed
+
+    return format_date(day, "d MMMM yyyy", locale=language)
+
+
+@dataclass(frozen=True)
+class Pressroom:
+    """Everything loaded: the settings and every release, sorted newest first."""
+
+    settings: Settings
+    releases: tuple[Release, ...]
+
+    def release(self, slug: str) -> Release:
+        for release in self.releases:
+            if release.slug == slug:
+                return release
+        raise KeyError(slug)

@@ -1,0 +1,31 @@
+"""Renderers: one module per format, each a function of a resolved Release.
+
+Every renderer takes what it renders plus a RenderContext and returns bytes; none
+reads settings or release files itself, and none writes files (``build`` does).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from ..model import Settings
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What every renderer may use besides the release: settings, templates, the moment."""
+
+    settings: Settings
+    env: jinja2.Environment
+    now: datetime  # aware; decides embargo notices
+
+    @classmethod
+    def for_settings(cls, settings: Settings, now: datetime) -> RenderContext:
+        from .env import make_env
+
+        return cls(settings, make_env(settings.root), now)

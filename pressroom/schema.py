@@ -1,0 +1,222 @@
+"""Pydantic models of what users write: the settings file and release front matter.
+
+These models judge shape and type only; resolving ids, dates against periods and
+anything that needs more than one file happens in ``load``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainValidator,
+    StrictBool,
+    StrictInt,
+    Tag,
+)
+
+# Characters XML 1.0 cannot carry; feeds, HTML and DOCX would all break on them.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Line breaks of any kind: a header injection vector in titles, names and addresses.
+_LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+LANGUAGES = ("de", "en")
+
+
+def check_xml_text(value: str) -> str:
+    """Reject characters that cannot appear in an XML document."""
+    bad = _XML_FORBIDDEN.search(value)
+    if bad:
+        raise ValueError(f"control character U+{ord(bad.group()):04X} cannot go into XML")
+    return value
+
+
+def _single_line(value: str) -> str:
+    if _LINE_BREAKS.search(value):
+        raise ValueError("line breaks are not allowed here")
+    return value.strip()
+
+
+def _parse_when(value: Any) -> date | datetime:
+    """Accept ISO dates and datetimes given as strings (YAML 1.2 keeps them strings)."""
+    if isinstance(value, (date, datetime)):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected a date (YYYY-MM-DD) or datetime, got {value!r}")
+    text = value.strip()
+    try:
+        if len(text) > 10:
+            return datetime.fromisoformat(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an ISO date (YYYY-MM-DD) or datetime") from None
+
+
+def _parse_datetime(value: Any) -> datetime:
+    when = _parse_when(value)
+    if isinstance(when, datetime):
+        return when
+    return datetime(when.year, when.month, when.day)
+
+
+def _parse_day(value: Any) -> date:
+    when = _parse_when(value)
+    if isinstance(when, datetime):
+        raise ValueError(f"expected a date without time, got {value!r}")
+    return when
+
+
+Text = Annotated[str, Field(strict=True), AfterValidator(check_xml_text)]
+Line = Annotated[Text, AfterValidator(_single_line), Field(min_length=1)]
+OptionalLine = Annotated[Text, AfterValidator(_single_line)]
+When = Annotated[date | datetime, PlainValidator(_parse_when)]
+Moment = Annotated[datetime, PlainValidator(_parse_datetime)]
+Day = Annotated[date, PlainValidator(_parse_day)]
+Email = Annotated[
+    Line, Field(pattern=r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+]
+Language = Literal["de", "en"]
+
+
+class Strict(BaseModel):
+    """Base model: unknown keys are errors, values are never silently coerced."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ContactIn(Strict):
+    name: Line
+    role: OptionalLine = ""
+    email: Email | None = None
+    phone: OptionalLine = ""
+
+
+class FunderIn(Strict):
+    name: Line
+    logo: OptionalLine | None = None
+
+
+def _funder_from_name(value: Any) -> Any:
+    return {"name": value} if isinstance(value, str) else value
+
+
+class BoilerplateIn(Strict):
+    text: Text
+    valid_from: Day
+    valid_until: Day | None = None
+    funders: list[Annotated[FunderIn, BeforeValidator(_funder_from_name)]] = []
+
+
+class OrganisationIn(Strict):
+    name: Line
+    address: Text = ""
+    website: OptionalLine = ""
+    email: Email | None = None
+    phone: OptionalLine = ""
+    logo: OptionalLine | None = None
+
+
+class SiteIn(Strict):
+    base_url: Annotated[Line, Field(pattern=r"^https?://[^\s]+$")]
+    title: Line
+    language: Language = "de"
+    timezone: Line = "Europe/Berlin"
+    default_place: OptionalLine | None = None
+    default_contacts: list[Line] = []
+
+
+class MaildirChannelIn(Strict):
+    type: Literal["maildir"]
+    path: Line = "build/outbox"
+    attach_docx: StrictBool = False
+
+
+class SmtpChannelIn(Strict):
+    type: Literal["smtp"]
+    host: Line
+    port: StrictInt = 587
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: OptionalLine | None = None
+    password_env: OptionalLine | None = None
+    rate_per_minute: Annotated[StrictInt, Field(gt=0)] = 300
+    timeout: Annotated[StrictInt, Field(gt=0)] = 30
+    attach_docx: StrictBool = False
+
+
+class WebhookChannelIn(Strict):
+    type: Literal["webhook"]
+    url: Annotated[Line, Field(pattern=r"^https?://[^\s]+$")]
+    secret_env: OptionalLine | None = None
+    timeout: Annotated[StrictInt, Field(gt=0)] = 10
+
+
+ChannelIn = Annotated[
+    MaildirChannelIn | SmtpChannelIn | WebhookChannelIn, Field(discriminator="type")
+]
+
+
+class RecipientIn(Strict):
+    name: OptionalLine = ""
+    email: Email
+
+
+class ListIn(Strict):
+    channel: Line
+    recipients: list[RecipientIn] = []
+    csv: OptionalLine | None = None
+    embargoed: StrictBool = False
+
+
+class DistributionIn(Strict):
+    channels: dict[str, ChannelIn] = {}
+    lists: dict[str, ListIn] = {}
+    default_lists: list[Line] = []
+
+
+class SettingsIn(Strict):
+    organisation: OrganisationIn
+    site: SiteIn
+    contacts: dict[str, ContactIn] = {}
+    boilerplates: dict[str, BoilerplateIn] = {}
+    distribution: DistributionIn | None = None
+
+
+class LinkIn(Strict):
+    title: Line
+    url: OptionalLine
+
+
+ContactRef = Annotated[
+    Annotated[Line, Tag("id")] | Annotated[ContactIn, Tag("inline")],
+    Discriminator(lambda v: "inline" if isinstance(v, dict) else "id"),
+]
+
+
+class FrontMatter(Strict):
+    title: Line
+    date: When
+    place: OptionalLine | None = None
+    number: OptionalLine | None = None
+    subtitle: OptionalLine | None = None
+    lead: Text | None = None
+    contacts: list[ContactRef] | None = None
+    boilerplate: OptionalLine | None = None
+    embargo: Moment | None = None
+    language: Language | None = None
+    tags: list[Line] = []
+    links: list[LinkIn] = []
+    attachments: list[Line] = []
+    status: Literal["draft", "ready"] = "draft"
+    distribution: list[Line] | None = None
+
+
+SETTINGS_KEYS = tuple(SettingsIn.model_fields)
+FRONT_MATTER_KEYS = tuple(FrontMatter.model_fields)

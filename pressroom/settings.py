@@ -1,0 +1,167 @@
+"""Read ``releases/pressroom.yaml`` into resolved Settings, reporting every problem."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import Problem, Severity
+from .model import (
+    Boilerplate,
+    Channel,
+    Contact,
+    Distribution,
+    Funder,
+    Organisation,
+    Recipient,
+    RecipientList,
+    Settings,
+    Site,
+)
+from .schema import ContactIn, DistributionIn, RecipientIn, SettingsIn
+from .validation import validate
+from .yamlload import YamlDocument, YamlError, load_yaml
+
+SETTINGS_FILE = Path("releases") / "pressroom.yaml"
+
+# The embedded default: a fresh press room distributes into a real Maildir.
+DEFAULT_CHANNEL = Channel("outbox", "maildir", (("path", "build/outbox"), ("attach_docx", False)))
+
+
+def settings_path(root: Path) -> Path:
+    """Return where the settings of the press room at *root* live."""
+    return root / SETTINGS_FILE
+
+
+def load_settings(root: Path) -> tuple[Settings | None, list[Problem]]:
+    """Load and resolve the settings of the press room at *root*."""
+    path = settings_path(root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, [Problem(path, 1, "settings file not found (run `pressroom init`?)")]
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(path, 1, f"cannot read settings: {exc}")]
+    try:
+        doc = load_yaml(text, path)
+    except YamlError as exc:
+        return None, exc.problems
+    parsed, problems = validate(SettingsIn, doc, path, 1)
+    if parsed is None:
+        return None, problems
+    return _resolve(parsed, doc, root, path)
+
+
+def _resolve(
+    raw: SettingsIn, doc: YamlDocument, root: Path, path: Path
+) -> tuple[Settings | None, list[Problem]]:
+    problems: list[Problem] = []
+
+    def at(*key: str | int) -> int:
+        return doc.line_of(key, 1)
+
+    def local_file(value: str | None, *key: str | int) -> Path | None:
+        if value is None:
+            return None
+        target = (path.parent / value).resolve()
+        if not target.is_relative_to(root.resolve()) or not target.is_file():
+            problems.append(Problem(path, at(*key), f"{value}: no such file in the press room"))
+            return None
+        return target
+
+    try:
+        ZoneInfo(raw.site.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(Problem(path, at("site", "timezone"), f"unknown time zone {raw.site.timezone!r}"))
+    contacts = {cid: to_contact(cid, c) for cid, c in raw.contacts.items()}
+    for index, cid in enumerate(raw.site.default_contacts):
+        if cid not in contacts:
+            problems.append(Problem(path, at("site", "default_contacts", index), f"unknown contact {cid!r}"))
+    boilerplates = {}
+    for bid, b in raw.boilerplates.items():
+        if b.valid_until is not None and b.valid_until < b.valid_from:
+            problems.append(Problem(path, at("boilerplates", bid, "valid_until"), "valid_until is before valid_from"))
+        funders = tuple(
+            Funder(f.name, local_file(f.logo, "boilerplates", bid, "funders", i))
+            for i, f in enumerate(b.funders)
+        )
+        boilerplates[bid] = Boilerplate(bid, b.text, b.valid_from, b.valid_until, funders)
+    o = raw.organisation
+    organisation = Organisation(
+        o.name, o.address.strip(), o.website, o.email, o.phone, local_file(o.logo, "organisation", "logo")
+    )
+    s = raw.site
+    site = Site(s.base_url, s.title, s.language, s.timezone, s.default_place, tuple(s.default_contacts))
+    distribution = _resolve_distribution(raw.distribution, organisation, doc, path, problems)
+    if any(p.is_error for p in problems):
+        return None, problems
+    settings = Settings(root, path, organisation, site, contacts, boilerplates, distribution)
+    return settings, problems
+
+
+def to_contact(cid: str, raw: ContactIn) -> Contact:
+    """Build a resolved Contact from its validated form."""
+    return Contact(cid, raw.name, raw.role, raw.email, raw.phone)
+
+
+def _resolve_distribution(
+    raw: DistributionIn | None,
+    organisation: Organisation,
+    doc: YamlDocument,
+    path: Path,
+    problems: list[Problem],
+) -> Distribution:
+    if raw is None:
+        # Without a distribution section, releases go to the press office's own
+        # address in a local Maildir: somewhere real, and nobody outside is reached.
+        own = (Recipient(organisation.email, organisation.name),) if organisation.email else ()
+        outbox = RecipientList("outbox", DEFAULT_CHANNEL.name, own)
+        return Distribution({DEFAULT_CHANNEL.name: DEFAULT_CHANNEL}, {"outbox": outbox}, ("outbox",))
+
+    def at(*key: str | int) -> int:
+        return doc.line_of(("distribution", *key), 1)
+
+    channels = {
+        name: Channel(name, c.type, tuple((k, v) for k, v in c.model_dump().items() if k != "type"))
+        for name, c in raw.channels.items()
+    }
+    lists = {}
+    for name, lst in raw.lists.items():
+        channel = channels.get(lst.channel)
+        if channel is None:
+            problems.append(Problem(path, at("lists", name, "channel"), f"unknown channel {lst.channel!r}"))
+            continue
+        recipients = [Recipient(r.email, r.name) for r in lst.recipients]
+        if lst.csv is not None:
+            recipients += _read_csv(path.parent / lst.csv, path, at("lists", name, "csv"), problems)
+        if channel.type == "webhook" and recipients:
+            problems.append(Problem(path, at("lists", name), "a list on a webhook channel holds no recipients"))
+        if channel.type != "webhook" and not recipients:
+            problems.append(
+                Problem(path, at("lists", name), "list has no recipients", Severity.WARNING)
+            )
+        lists[name] = RecipientList(name, lst.channel, tuple(recipients), lst.embargoed)
+    for index, name in enumerate(raw.default_lists):
+        if name not in raw.lists:
+            problems.append(Problem(path, at("default_lists", index), f"unknown list {name!r}"))
+    return Distribution(channels, lists, tuple(raw.default_lists))
+
+
+def _read_csv(csv_path: Path, settings: Path, line: int, problems: list[Problem]) -> list[Recipient]:
+    """Read recipients (columns name, email) from a CSV file beside the settings."""
+    try:
+        with csv_path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as exc:
+        problems.append(Problem(settings, line, f"cannot read {csv_path.name}: {exc.strerror}"))
+        return []
+    recipients = []
+    for number, row in enumerate(rows, start=2):
+        try:
+            r = RecipientIn.model_validate({"name": row.get("name") or "", "email": row.get("email")})
+        except ValueError:
+            problems.append(Problem(csv_path, number, f"not a valid e-mail address: {row.get('email')!r}"))
+            continue
+        recipients.append(Recipient(r.email, r.name))
+    return recipients

@@ -1,0 +1,136 @@
+"""Turn pydantic validation errors into ``path:line: message`` problems."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import Problem
+from .yamlload import Key, YamlDocument
+
+
+def validate(
+    model: type[BaseModel], doc: YamlDocument, path: Path, default_line: int
+) -> tuple[Any, list[Problem]]:
+    """Validate *doc* against *model*; return (instance or None, problems)."""
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        return None, [Problem(path, default_line, "expected a mapping of keys and values")]
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        problems = [_problem(model, error, doc, path, default_line) for error in exc.errors()]
+        return None, sorted(set(problems))
+
+
+def _problem(
+    model: type[BaseModel], error: Any, doc: YamlDocument, path: Path, default_line: int
+) -> Problem:
+    key = _real_key(tuple(error["loc"]), doc.data)
+    line = doc.line_of(key, default_line)
+    name = format_key(key)
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        known = _fields_at(model, key[:-1])
+        guess = difflib.get_close_matches(str(key[-1]), known, n=1, cutoff=0.6)
+        hint = f", did you mean {guess[0]}?" if guess else f" (known keys: {', '.join(known)})"
+        return Problem(path, line, f"{name}: unknown key{hint}")
+    if kind == "missing":
+        return Problem(path, line, f"{name}: required key is missing")
+    if kind in ("string_type", "bool_type", "int_type", "list_type", "dict_type", "model_type"):
+        return Problem(path, line, f"{name}: {_type_message(kind, value)}")
+    if kind == "literal_error" and key and key[-1] == "language":
+        return Problem(path, line, f"{name}: unsupported language {value!r} (use de or en)")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return Problem(path, line, f"{name}: {message}")
+
+
+_EXPECTED = {
+    "string_type": "text",
+    "bool_type": "true or false",
+    "int_type": "a whole number",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+}
+
+
+def _type_message(kind: str, value: Any) -> str:
+    expected = _EXPECTED[kind]
+    if isinstance(value, bool):
+        got = f"the boolean {str(value).lower()}"
+    elif isinstance(value, (int, float)):
+        got = f"the number {value}"
+    elif value is None:
+        got = "nothing"
+    elif isinstance(value, list):
+        got = "a list"
+    elif isinstance(value, dict):
+        got = "a mapping"
+    else:
+        got = f"{value!r}"
+    hint = "; put it in quotes" if expected == "text" and not isinstance(value, (list, dict)) else ""
+    return f"expected {expected}, got {got}{hint}"
+
+
+def _real_key(loc: Key, data: Any) -> Key:
+    """Drop the union-member tags pydantic puts into error locations."""
+    key: list[str | int] = []
+    current = data
+    for index, element in enumerate(loc):
+        if isinstance(current, dict) and element in current:
+            current = current[element]
+            key.append(element)
+        elif isinstance(current, list) and isinstance(element, int) and element < len(current):
+            current = current[element]
+            key.append(element)
+        elif index == len(loc) - 1:
+            key.append(element)
+    return tuple(key)
+
+
+def format_key(key: Key) -> str:
+    """Write a key path the way a user reads it: links[0].url."""
+    out = ""
+    for element in key:
+        if isinstance(element, int):
+            out += f"[{element}]"
+        else:
+            out += f".{element}" if out else str(element)
+    return out or "(top level)"
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    for arg in typing.get_args(annotation):
+        found.extend(_models_in(arg))
+    origin = typing.get_origin(annotation)
+    if origin is not None and not isinstance(origin, types.UnionType):
+        found.extend(m for m in _models_in(origin) if m not in found)
+    return found
+
+
+def _fields_at(model: type[BaseModel], key: Key) -> list[str]:
+    """Names of the keys allowed at *key* inside *model* (for suggestions)."""
+    models = [model]
+    for element in key:
+        if isinstance(element, str):
+            nested = [
+                m
+                for current in models
+                if element in current.model_fields
+                for m in _models_in(current.model_fields[element].annotation)
+            ]
+            models = nested or models
+    names: list[str] = []
+    for current in models:
+        names.extend(n for n in current.model_fields if n not in names)
+    return names

@@ -1,0 +1,166 @@
+"""Safe YAML loading with YAML 1.2 scalars and the line of every key.
+
+PyYAML speaks YAML 1.1, where ``no`` and ``on`` are booleans and ``2021-08-26``
+is a date. In a press release those are place names, answers and numbers, so
+this loader resolves plain scalars by the YAML 1.2 core schema instead: only
+``true``/``false`` are booleans, only ``null``/``~``/empty are null, and
+everything that is not a number stays a string for the schema to judge.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem
+
+Key = tuple[str | int, ...]
+
+_STR = "tag:yaml.org,2002:str"
+_SCALAR_TAGS = {
+    _STR,
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+}
+
+
+class _CoreSchemaLoader(yaml.SafeLoader):
+    """SafeLoader whose implicit resolvers follow the YAML 1.2 core schema."""
+
+    yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}
+
+
+def _add_resolver(tag: str, pattern: str, first: str) -> None:
+    _CoreSchemaLoader.add_implicit_resolver(
+        f"tag:yaml.org,2002:{tag}", re.compile(pattern, re.X), list(first)
+    )
+
+
+_add_resolver("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF")
+_add_resolver("null", r"^(?:~|null|Null|NULL|)$", "~nN\0")
+_CoreSchemaLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^$"), None)
+_add_resolver("int", r"^[-+]?[0-9]+$", "-+0123456789")
+_add_resolver(
+    "float",
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+    "-+0123456789.",
+)
+
+
+@dataclass
+class YamlDocument:
+    """Plain Python data of one YAML document, with the line of each key and item."""
+
+    data: Any
+    lines: dict[Key, int] = field(default_factory=dict)
+
+    def line_of(self, key: Key, default: int) -> int:
+        """Return the line of *key*, or of its nearest ancestor that has one."""
+        for end in range(len(key), 0, -1):
+            line = self.lines.get(tuple(key[:end]))
+            if line is not None:
+                return line
+        return default
+
+
+class YamlError(Exception):
+    """YAML that cannot be read; carries the problems found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+def load_yaml(text: str, path: Path, first_line: int = 1) -> YamlDocument:
+    """Parse *text* (which starts at *first_line* of *path*) into a YamlDocument.
+
+    Raises YamlError for syntax errors, duplicate keys, aliases and explicit tags
+    that are not plain scalars: none of them belong in a settings or release file.
+    """
+    loader = _CoreSchemaLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + (mark.line if mark else 0)
+        reason = exc.problem or exc.context or "invalid YAML"
+        raise YamlError([Problem(path, line, f"YAML syntax error: {reason}")]) from None
+    except yaml.YAMLError as exc:
+        raise YamlError([Problem(path, first_line, f"YAML error: {exc}")]) from None
+    finally:
+        loader.dispose()
+    doc = YamlDocument(data=None)
+    if node is None:
+        return doc
+    builder = _Builder(loader, path, first_line, doc)
+    doc.data = builder.build(node, ())
+    if builder.problems:
+        raise YamlError(builder.problems)
+    return doc
+
+
+class _Builder:
+    """Turn a composed node tree into dicts, lists and scalars, noting lines."""
+
+    def __init__(self, loader: yaml.SafeLoader, path: Path, first_line: int, doc: YamlDocument):
+        self.loader = loader
+        self.path = path
+        self.first_line = first_line
+        self.doc = doc
+        self.seen: set[int] = set()
+        self.problems: list[Problem] = []
+
+    def _line(self, node: yaml.Node) -> int:
+        return self.first_line + node.start_mark.line
+
+    def _problem(self, node: yaml.Node, message: str) -> None:
+        self.problems.append(Problem(self.path, self._line(node), message))
+
+    def build(self, node: yaml.Node, key: Key) -> Any:
+        # An alias reuses a node; refusing them also rules out "billion laughs" blow-ups.
+        if id(node) in self.seen:
+            self._problem(node, "YAML aliases (*name) are not supported here")
+            return None
+        self.seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, key)
+        if isinstance(node, yaml.SequenceNode):
+            return self._sequence(node, key)
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, key: Key) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            name = self.build(key_node, key)
+            if isinstance(name, (list, dict)) or name is None:
+                self._problem(key_node, "a key must be a plain name")
+                continue
+            name = str(name)
+            if name in result:
+                self._problem(key_node, f"{name}: duplicate key")
+                continue
+            self.doc.lines[(*key, name)] = self._line(key_node)
+            result[name] = self.build(value_node, (*key, name))
+        return result
+
+    def _sequence(self, node: yaml.SequenceNode, key: Key) -> list[Any]:
+        items = []
+        for index, item in enumerate(node.value):
+            self.doc.lines[(*key, index)] = self._line(item)
+            items.append(self.build(item, (*key, index)))
+        return items
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        if node.tag not in _SCALAR_TAGS:
+            self._problem(node, f"unsupported YAML tag {node.tag}")
+            return None
+        if node.tag == _STR:
+            return node.value
+        return self.loader.construct_object(node, deep=True)
