@@ -5,7 +5,7 @@ The public API a library user needs; the CLI is a thin layer over these.
 
 from __future__ import annotations
 
-from .errors import CheckFailed, Problem, PressroomError, Severity, UserError
+from .errors import CheckFailed, PressroomError, Problem, Severity, UserError
 from .load import LoadResult, load_pressroom
 from .model import Pressroom, Release, Settings
 

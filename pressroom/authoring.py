@@ -31,7 +31,15 @@ def slug_for(title: str, day: date) -> str:
         title,
         max_length=60,
         word_boundary=True,
-        replacements=[["Ä", "Ae"], ["Ö", "Oe"], ["Ü", "Ue"], ["ä", "ae"], ["ö", "oe"], ["ü", "ue"], ["ß", "ss"]],
+        replacements=[
+            ["Ä", "Ae"],
+            ["Ö", "Oe"],
+            ["Ü", "Ue"],
+            ["ä", "ae"],
+            ["ö", "oe"],
+            ["ü", "ue"],
+            ["ß", "ss"],
+        ],
     )
     return f"{day.isoformat()}-{words or 'release'}"
 
@@ -53,8 +61,15 @@ def new_release(root: Path, title: str, day: date, place: str | None, contacts: 
         lines.append(f"place: {yaml_string(place)}")
     if contacts:
         lines.append(f"contacts: [{', '.join(contacts)}]")
-    lines += ["lead: >-", "  The opening paragraph, printed in bold.", "status: draft", "---", "",
-              "The body of the release, in Markdown.", ""]
+    lines += [
+        "lead: >-",
+        "  The opening paragraph, printed in bold.",
+        "status: draft",
+        "---",
+        "",
+        "The body of the release, in Markdown.",
+        "",
+    ]
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with path.open("x", encoding="utf-8") as handle:

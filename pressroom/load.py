@@ -85,9 +85,7 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
     raise YamlError([Problem(path, 1, "front matter is not closed by a --- line")])
 
 
-def load_release(
-    path: Path, settings: Settings, now: datetime
-) -> tuple[Release | None, list[Problem]]:
+def load_release(path: Path, settings: Settings, now: datetime) -> tuple[Release | None, list[Problem]]:
     """Load one release file; its number stays empty unless the file gives one."""
     release, _, problems = _load_release(path, settings, now)
     return release, problems
@@ -110,12 +108,12 @@ def _load_release(
         return None, empty, exc.problems
     problems = check_file_name(path)
     problems += check_body(body, body_line, path, settings.releases_dir)
-    front, found = validate(FrontMatter, doc, path, 1)
-    problems += found
+    front, schema_problems = validate(FrontMatter, doc, path, 1)
+    problems += schema_problems
     if front is None:
         return None, doc, problems
     release, found = _resolve(front, doc, path, body, body_line, settings, now)
-    return release, doc, problems + found
+    return (None if schema_problems else release), doc, problems + found
 
 
 def check_file_name(path: Path) -> list[Problem]:
@@ -127,11 +125,16 @@ def check_file_name(path: Path) -> list[Problem]:
 def check_body(body: str, first_line: int, path: Path, releases_dir: Path) -> list[Problem]:
     """Report control characters, dead links and images without alt text or file."""
     problems = []
-    for offset, line in enumerate(body.splitlines()):
+    # split on \n only: str.splitlines() also breaks at the very characters we look for
+    for offset, line in enumerate(body.split("\n")):
         bad = _XML_FORBIDDEN.search(line)
         if bad:
             problems.append(
-                Problem(path, first_line + offset, f"control character U+{ord(bad.group()):04X} cannot go into XML")
+                Problem(
+                    path,
+                    first_line + offset,
+                    f"control character U+{ord(bad.group()):04X} cannot go into XML",
+                )
             )
     for ref in markup.iter_references(markup.parse(body)):
         line = first_line + ref.line
@@ -179,8 +182,11 @@ def _resolve(
         error("date: this local time does not exist or is ambiguous (daylight saving)", "date")
     embargo = localize(front.embargo, zone) if front.embargo else None
     if front.embargo is not None and embargo is None:
-        error(f"embargo: {front.embargo:%Y-%m-%d %H:%M} does not exist or is ambiguous in "
-              f"{settings.site.timezone} (daylight saving); give an offset", "embargo")
+        error(
+            f"embargo: {front.embargo:%Y-%m-%d %H:%M} does not exist or is ambiguous in "
+            f"{settings.site.timezone} (daylight saving); give an offset",
+            "embargo",
+        )
     place = front.place or settings.site.default_place
     if not place:
         error("place: required key is missing (and the settings give no default_place)", "title")
@@ -196,8 +202,11 @@ def _resolve(
         else:
             error(f"date: {day} is covered by two boilerplate periods: {', '.join(covering)}", "date")
     elif boilerplate_id is not None and boilerplate_id not in settings.boilerplates:
-        error(f"boilerplate: unknown boilerplate {boilerplate_id!r} "
-              f"(known: {', '.join(settings.boilerplates)})", "boilerplate")
+        error(
+            f"boilerplate: unknown boilerplate {boilerplate_id!r} "
+            f"(known: {', '.join(settings.boilerplates)})",
+            "boilerplate",
+        )
     attachments = []
     for index, name in enumerate(front.attachments):
         if inside(settings.releases_dir, name):
@@ -251,8 +260,11 @@ def _contacts(front: FrontMatter, settings: Settings, error) -> tuple[Contact, .
             if ref in settings.contacts:
                 contacts.append(settings.contacts[ref])
             else:
-                error(f"contacts: unknown contact {ref!r} (known: {', '.join(settings.contacts)})",
-                      "contacts", index)
+                error(
+                    f"contacts: unknown contact {ref!r} (known: {', '.join(settings.contacts)})",
+                    "contacts",
+                    index,
+                )
         else:
             contacts.append(to_contact(f"inline-{index}", ref))
     return tuple(contacts)
@@ -304,7 +316,9 @@ def check_unique(releases: list[Release], number_lines: dict[Path, int]) -> list
             if other is not release:
                 line = number_lines.get(release.path, 1) if attribute == "number" else 1
                 where = os.path.relpath(other.path, release.path.parent)
-                problems.append(Problem(release.path, line, f"duplicate {attribute} {value!r}, also used by {where}"))
+                problems.append(
+                    Problem(release.path, line, f"duplicate {attribute} {value!r}, also used by {where}")
+                )
     return problems
 
 
@@ -314,4 +328,3 @@ def parse_moment(value: str | None, zone: ZoneInfo) -> datetime:
         return datetime.now(UTC)
     parsed = datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
-

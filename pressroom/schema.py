@@ -80,9 +80,7 @@ OptionalLine = Annotated[Text, AfterValidator(_single_line)]
 When = Annotated[date | datetime, PlainValidator(_parse_when)]
 Moment = Annotated[datetime, PlainValidator(_parse_datetime)]
 Day = Annotated[date, PlainValidator(_parse_day)]
-Email = Annotated[
-    Line, Field(pattern=r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
-]
+Email = Annotated[Line, Field(pattern=r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")]
 Language = Literal["de", "en"]
 
 
@@ -158,9 +156,7 @@ class WebhookChannelIn(Strict):
     timeout: Annotated[StrictInt, Field(gt=0)] = 10
 
 
-ChannelIn = Annotated[
-    MaildirChannelIn | SmtpChannelIn | WebhookChannelIn, Field(discriminator="type")
-]
+ChannelIn = Annotated[MaildirChannelIn | SmtpChannelIn | WebhookChannelIn, Field(discriminator="type")]
 
 
 class RecipientIn(Strict):

@@ -50,7 +50,8 @@ def load_settings(root: Path) -> tuple[Settings | None, list[Problem]]:
     parsed, problems = validate(SettingsIn, doc, path, 1)
     if parsed is None:
         return None, problems
-    return _resolve(parsed, doc, root, path)
+    settings, found = _resolve(parsed, doc, root, path)
+    return (None if problems else settings), problems + found
 
 
 def _resolve(
@@ -81,7 +82,9 @@ def _resolve(
     boilerplates = {}
     for bid, b in raw.boilerplates.items():
         if b.valid_until is not None and b.valid_until < b.valid_from:
-            problems.append(Problem(path, at("boilerplates", bid, "valid_until"), "valid_until is before valid_from"))
+            problems.append(
+                Problem(path, at("boilerplates", bid, "valid_until"), "valid_until is before valid_from")
+            )
         funders = tuple(
             Funder(f.name, local_file(f.logo, "boilerplates", bid, "funders", i))
             for i, f in enumerate(b.funders)
@@ -136,11 +139,11 @@ def _resolve_distribution(
         if lst.csv is not None:
             recipients += _read_csv(path.parent / lst.csv, path, at("lists", name, "csv"), problems)
         if channel.type == "webhook" and recipients:
-            problems.append(Problem(path, at("lists", name), "a list on a webhook channel holds no recipients"))
-        if channel.type != "webhook" and not recipients:
             problems.append(
-                Problem(path, at("lists", name), "list has no recipients", Severity.WARNING)
+                Problem(path, at("lists", name), "a list on a webhook channel holds no recipients")
             )
+        if channel.type != "webhook" and not recipients:
+            problems.append(Problem(path, at("lists", name), "list has no recipients", Severity.WARNING))
         lists[name] = RecipientList(name, lst.channel, tuple(recipients), lst.embargoed)
     for index, name in enumerate(raw.default_lists):
         if name not in raw.lists:

@@ -25,12 +25,18 @@ def validate(
         return model.model_validate(data), []
     except ValidationError as exc:
         problems = [_problem(model, error, doc, path, default_line) for error in exc.errors()]
-        return None, sorted(set(problems))
+        bad_keys = {error["loc"][0] for error in exc.errors() if error["loc"]}
+    # Validate again without the offending keys, so that the checks which need a
+    # valid model (ids, periods, embargoes) still report in this same run.
+    rest = {k: v for k, v in data.items() if k not in bad_keys}
+    try:
+        salvaged = model.model_validate(rest)
+    except ValidationError:
+        salvaged = None
+    return salvaged, sorted(set(problems))
 
 
-def _problem(
-    model: type[BaseModel], error: Any, doc: YamlDocument, path: Path, default_line: int
-) -> Problem:
+def _problem(model: type[BaseModel], error: Any, doc: YamlDocument, path: Path, default_line: int) -> Problem:
     key = _real_key(tuple(error["loc"]), doc.data)
     line = doc.line_of(key, default_line)
     name = format_key(key)
@@ -84,15 +90,18 @@ def _real_key(loc: Key, data: Any) -> Key:
     key: list[str | int] = []
     current = data
     for index, element in enumerate(loc):
-        if isinstance(current, dict) and element in current:
-            current = current[element]
-            key.append(element)
-        elif isinstance(current, list) and isinstance(element, int) and element < len(current):
+        if _contains(current, element):
             current = current[element]
             key.append(element)
         elif index == len(loc) - 1:
             key.append(element)
     return tuple(key)
+
+
+def _contains(container: Any, element: str | int) -> bool:
+    if isinstance(container, dict):
+        return element in container
+    return isinstance(container, list) and isinstance(element, int) and element < len(container)
 
 
 def format_key(key: Key) -> str:

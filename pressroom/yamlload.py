@@ -84,18 +84,25 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> YamlDocument:
     Raises YamlError for syntax errors, duplicate keys, aliases and explicit tags
     that are not plain scalars: none of them belong in a settings or release file.
     """
-    loader = _CoreSchemaLoader(text)
     try:
+        loader = _CoreSchemaLoader(text)
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
         reason = exc.problem or exc.context or "invalid YAML"
         raise YamlError([Problem(path, line, f"YAML syntax error: {reason}")]) from None
+    except yaml.reader.ReaderError as exc:
+        line = first_line + text.count("\n", 0, max(exc.position, 0))
+        reason = (
+            f"character U+{exc.character:04X} is not allowed in YAML"
+            if isinstance(exc.character, int)
+            else str(exc)
+        )
+        raise YamlError([Problem(path, line, reason)]) from None
     except yaml.YAMLError as exc:
         raise YamlError([Problem(path, first_line, f"YAML error: {exc}")]) from None
-    finally:
-        loader.dispose()
+    loader.dispose()
     doc = YamlDocument(data=None)
     if node is None:
         return doc

@@ -71,12 +71,14 @@ class Room:
         """Write releases/<name>.md from front-matter YAML and a Markdown body."""
         path = self.releases / f"{name}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"---\n{textwrap.dedent(front).strip()}\n---\n{textwrap.dedent(body)}", encoding="utf-8")
+        path.write_text(
+            f"---\n{textwrap.dedent(front).strip()}\n---\n{textwrap.dedent(body)}", encoding="utf-8"
+        )
         return path
 
     def ready(self, name: str, title: str = "Eine Meldung", extra: str = "", body: str = "Text.\n") -> Path:
         """Write a minimal valid, ready release dated by its file name."""
-        day = name[:10]
+        day = Path(name).name[:10]
         front = f"title: {title}\ndate: {day}\nlead: Der Vorspann.\nstatus: ready\n{textwrap.dedent(extra)}"
         return self.release(name, front, body)
 

@@ -1,0 +1,293 @@
+"""Every validation rule of release files: the bad input, the message and the line."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from conftest import Room
+
+from pressroom.load import load_pressroom
+
+NOW = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def problems_of(room: Room, now: datetime = NOW) -> list[str]:
+    result = load_pressroom(room.root, now)
+    return [p.format(room.root) for p in result.problems]
+
+
+def errors_of(room: Room, now: datetime = NOW) -> list[str]:
+    result = load_pressroom(room.root, now)
+    return [p.format(room.root) for p in result.errors]
+
+
+def test_a_valid_release_loads_with_resolved_defaults(room: Room) -> None:
+    room.ready("2021-05-04-eroeffnung", title="Eröffnung")
+    release = room.load().release("2021-05-04-eroeffnung")
+    assert release.place == "Rostock"
+    assert [c.name for c in release.contacts] == ["Anna Muster"]
+    assert release.boilerplate.id == "neu"
+    assert release.number == "1/2021"
+    assert release.dateline == "Rostock, 04.05.2021"
+    assert release.published.isoformat() == "2021-05-04T00:00:00+02:00"
+
+
+def test_three_mistakes_give_three_located_errors(room: Room) -> None:
+    room.release(
+        "2021-05-04-drei-fehler",
+        """
+        title: Drei Fehler
+        date: 2021-05-04
+        contcts: [anna]
+        language: fr
+        boilerplate: gibtsnicht
+        """,
+    )
+    assert errors_of(room) == [
+        "releases/2021-05-04-drei-fehler.md:4: contcts: unknown key, did you mean contacts?",
+        "releases/2021-05-04-drei-fehler.md:5: language: unsupported language 'fr' (use de or en)",
+        "releases/2021-05-04-drei-fehler.md:6: boilerplate: unknown boilerplate 'gibtsnicht' (known: alt, neu)",
+    ]
+
+
+def test_resolution_errors_are_all_reported_together(room: Room) -> None:
+    room.release(
+        "2021-05-04-drei-fehler",
+        """
+        title: Drei Fehler
+        date: 2021-05-04
+        contacts: [anna, carla]
+        boilerplate: gibtsnicht
+        embargo: 2021-03-28T02:30:00
+        """,
+    )
+    assert errors_of(room) == [
+        "releases/2021-05-04-drei-fehler.md:4: contacts: unknown contact 'carla' (known: anna, ben)",
+        "releases/2021-05-04-drei-fehler.md:5: boilerplate: unknown boilerplate 'gibtsnicht' (known: alt, neu)",
+        "releases/2021-05-04-drei-fehler.md:6: embargo: 2021-03-28 02:30 does not exist or is "
+        "ambiguous in Europe/Berlin (daylight saving); give an offset",
+    ]
+
+
+def test_missing_required_keys_are_named(room: Room) -> None:
+    room.release("2021-05-04-leer", "lead: nur ein Vorspann")
+    assert errors_of(room) == [
+        "releases/2021-05-04-leer.md:1: date: required key is missing",
+        "releases/2021-05-04-leer.md:1: title: required key is missing",
+    ]
+
+
+def test_yaml_syntax_error_points_at_its_line(room: Room) -> None:
+    room.release("2021-05-04-kaputt", "title: gut\ndate: 2021-05-04\ntags: [a, b\nlead: x")
+    (error,) = errors_of(room)
+    assert error.startswith("releases/2021-05-04-kaputt.md:")
+    assert "YAML syntax error" in error
+    assert int(error.split(":")[1]) in (4, 5)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("title: no", None),
+        ("title: on", None),
+        ("title: 2021-05-04", None),
+        ("title: true", "title: expected text, got the boolean true; put it in quotes"),
+        ("title: 1234", "title: expected text, got the number 1234; put it in quotes"),
+    ],
+)
+def test_yaml_11_traps_do_not_become_booleans_or_dates(room: Room, line: str, message: str | None) -> None:
+    room.release("2021-05-04-falle", f"{line}\ndate: 2021-05-04\nlead: x")
+    if message is None:
+        title = room.load().releases[0].title
+        assert title == line.removeprefix("title: ")
+    else:
+        assert errors_of(room) == [f"releases/2021-05-04-falle.md:2: {message}"]
+
+
+def test_wrong_types_are_reported(room: Room) -> None:
+    room.release("2021-05-04-typen", "title: T\ndate: 2021-05-04\ntags: Jubiläum\nstatus: published")
+    assert errors_of(room) == [
+        "releases/2021-05-04-typen.md:4: tags: expected a list, got 'Jubiläum'",
+        "releases/2021-05-04-typen.md:5: status: Input should be 'draft' or 'ready'",
+    ]
+
+
+def test_invalid_date_is_reported(room: Room) -> None:
+    room.release("2021-05-04-datum", "title: T\ndate: 2021-02-30")
+    assert errors_of(room) == [
+        "releases/2021-05-04-datum.md:3: date: '2021-02-30' is not an ISO date (YYYY-MM-DD) or datetime"
+    ]
+
+
+def test_date_outside_every_boilerplate_period(room: Room) -> None:
+    room.ready("2010-05-04-frueh")
+    assert errors_of(room) == [
+        "releases/2010-05-04-frueh.md:3: date: no boilerplate period covers 2010-05-04"
+    ]
+
+
+def test_date_covered_by_two_periods(room: Room) -> None:
+    settings = room.releases / "pressroom.yaml"
+    settings.write_text(settings.read_text().replace("valid_until: 2018-12-31", "valid_until: 2019-06-30"))
+    room.ready("2019-03-04-doppelt")
+    assert errors_of(room) == [
+        "releases/2019-03-04-doppelt.md:3: date: 2019-03-04 is covered by two boilerplate periods: alt, neu"
+    ]
+
+
+def test_explicit_boilerplate_overrides_the_period(room: Room) -> None:
+    room.ready("2021-05-04-alt", extra="boilerplate: alt\n")
+    assert room.load().releases[0].boilerplate.id == "alt"
+
+
+def test_ambiguous_naive_embargo_in_autumn_fold(room: Room) -> None:
+    room.ready("2021-10-30-herbst", extra="embargo: 2021-10-31T02:30:00\n")
+    (error,) = errors_of(room)
+    assert error.startswith(
+        "releases/2021-10-30-herbst.md:6: embargo: 2021-10-31 02:30 does not exist or is ambiguous"
+    )
+
+
+def test_embargo_with_offset_is_exact(room: Room) -> None:
+    room.ready("2021-08-26-sperre", extra="embargo: 2021-08-26T10:00:00+02:00\n")
+    release = room.load(datetime(2021, 8, 1, tzinfo=UTC)).releases[0]
+    assert not release.is_public(datetime(2021, 8, 26, 7, 59, tzinfo=UTC))
+    assert release.is_public(datetime(2021, 8, 26, 8, 0, tzinfo=UTC))
+
+
+def test_draft_is_never_public(room: Room) -> None:
+    room.release("2021-05-04-entwurf", "title: T\ndate: 2021-05-04\nlead: x")
+    release = room.load().releases[0]
+    assert release.status == "draft"
+    assert not release.is_public(NOW)
+
+
+def test_duplicate_numbers_are_errors(room: Room) -> None:
+    room.ready("2021-05-04-eins", extra="number: 7/2021\n")
+    room.ready("2021-05-05-zwei", extra="number: 7/2021\n")
+    assert errors_of(room) == [
+        "releases/2021-05-05-zwei.md:6: duplicate number '7/2021', also used by 2021-05-04-eins.md"
+    ]
+
+
+def test_duplicate_slugs_in_subfolders_are_errors(room: Room) -> None:
+    room.ready("2021-05-04-gleich")
+    room.ready("archiv/2021-05-04-gleich")
+    (error,) = errors_of(room)
+    assert error.startswith("releases/archiv/2021-05-04-gleich.md:1: duplicate slug '2021-05-04-gleich'")
+
+
+def test_numbers_follow_date_order_and_skip_explicit_ones(room: Room) -> None:
+    room.ready("2021-01-10-a")
+    room.ready("2021-02-10-b", extra="number: 2/2021\n")
+    room.ready("2021-03-10-c")
+    room.ready("2022-01-10-d")
+    numbers = {r.slug: r.number for r in room.load().releases}
+    assert numbers == {
+        "2021-01-10-a": "1/2021",
+        "2021-02-10-b": "2/2021",
+        "2021-03-10-c": "3/2021",
+        "2022-01-10-d": "1/2022",
+    }
+
+
+def test_attachment_missing_or_outside_releases(room: Room, tmp_path: Path) -> None:
+    (room.releases / "fakten.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "geheim.txt").write_text("secret")
+    (room.releases / "link.txt").symlink_to(tmp_path / "geheim.txt")
+    room.ready(
+        "2021-05-04-anhang", extra="attachments: [fakten.pdf, fehlt.pdf, ../../geheim.txt, link.txt]\n"
+    )
+    assert errors_of(room) == [
+        "releases/2021-05-04-anhang.md:6: attachments: ../../geheim.txt: no such file inside releases/",
+        "releases/2021-05-04-anhang.md:6: attachments: fehlt.pdf: no such file inside releases/",
+        "releases/2021-05-04-anhang.md:6: attachments: link.txt: no such file inside releases/",
+    ]
+
+
+def test_control_characters_cannot_go_into_xml(room: Room) -> None:
+    room.release(
+        "2021-05-04-steuer", 'title: "Glocke\\a"\ndate: 2021-05-04\nlead: x', "Text\n\nmit \x0b Tab\n"
+    )
+    assert errors_of(room) == [
+        "releases/2021-05-04-steuer.md:2: title: control character U+0007 cannot go into XML",
+        "releases/2021-05-04-steuer.md:8: control character U+000B cannot go into XML",
+    ]
+
+
+def test_line_breaks_in_a_title_are_refused(room: Room) -> None:
+    room.release("2021-05-04-umbruch", 'title: "Zeile\\r\\nBcc: x@y.z"\ndate: 2021-05-04\nlead: x')
+    assert errors_of(room) == ["releases/2021-05-04-umbruch.md:2: title: line breaks are not allowed here"]
+
+
+def test_unsupported_file_name(room: Room) -> None:
+    room.ready("2021-05-04-Gross Buchstaben")
+    assert errors_of(room) == [
+        "releases/2021-05-04-Gross Buchstaben.md:1: file name must be YYYY-MM-DD-slug.md "
+        "(lower-case letters, digits, dashes)"
+    ]
+
+
+def test_missing_front_matter(room: Room) -> None:
+    (room.releases / "2021-05-04-ohne.md").write_text("Nur Text\n")
+    assert errors_of(room) == [
+        "releases/2021-05-04-ohne.md:1: a release file must start with --- and YAML front matter"
+    ]
+
+
+def test_warnings_do_not_fail_but_are_located(room: Room) -> None:
+    room.release(
+        "2021-05-04-warnungen",
+        "title: T\ndate: 2021-05-04\nstatus: ready\nembargo: 2021-05-04T10:00:00+02:00\nlinks: [{title: Leer, url: '#'}]",
+        "Absatz mit [Link](#).\n\n![](bild.png)\n",
+    )
+    (room.releases / "bild.png").write_bytes(b"\x89PNG")
+    result = load_pressroom(room.root, NOW)
+    assert not result.errors
+    assert result.failed(strict=True)
+    assert [p.format(room.root) for p in result.problems] == [
+        "releases/2021-05-04-warnungen.md:2: warning: lead: no lead paragraph",
+        "releases/2021-05-04-warnungen.md:5: warning: embargo: already past",
+        "releases/2021-05-04-warnungen.md:6: warning: links: 'Leer' has no target",
+        "releases/2021-05-04-warnungen.md:8: warning: link 'Link' has no target",
+        "releases/2021-05-04-warnungen.md:10: warning: image bild.png has no alt text",
+    ]
+
+
+def test_image_outside_releases_is_an_error(room: Room) -> None:
+    room.ready("2021-05-04-bild", body="![Alt](../../etc/passwd)\n")
+    assert errors_of(room) == [
+        "releases/2021-05-04-bild.md:7: image ../../etc/passwd: no such file in releases/"
+    ]
+
+
+def test_inline_contact_is_allowed(room: Room) -> None:
+    room.ready("2021-05-04-inline", extra="contacts: [ben, {name: Gast Autorin, email: gast@example.org}]\n")
+    assert [c.name for c in room.load().releases[0].contacts] == ["Ben Beispiel", "Gast Autorin"]
+
+
+def test_inline_contact_with_bad_email(room: Room) -> None:
+    room.ready("2021-05-04-inline", extra="contacts:\n  - name: Gast\n    email: kein-at\n")
+    (error,) = errors_of(room)
+    assert error.startswith("releases/2021-05-04-inline.md:8: contacts[0].email: String should match pattern")
+
+
+def test_yaml_aliases_and_python_tags_are_refused(room: Room) -> None:
+    room.release("2021-05-04-tags", "title: !!python/object:os.system x\ndate: 2021-05-04")
+    assert errors_of(room) == [
+        "releases/2021-05-04-tags.md:2: unsupported YAML tag tag:yaml.org,2002:python/object:os.system"
+    ]
+
+
+def test_sample_pressroom_checks_clean(sample_root: Path) -> None:
+    result = load_pressroom(sample_root, NOW)
+    assert result.errors == []
+    assert result.pressroom is not None
+    new, old = result.pressroom.releases
+    assert (old.number, old.dateline, old.boilerplate.id) == ("3/2013", "Rostock, 08.01.2013", "iq-2013")
+    assert (new.number, new.dateline, new.boilerplate.id) == ("1/2021", "Rostock, 26.08.2021", "iq-2019")
+    assert [c.name for c in new.contacts] == ["Maja Kuntzsch", "Dr. Maher Fakhouri"]
+    assert "Migrant\\*innen" in new.body
+    assert all(r.status == "ready" for r in result.pressroom.releases)

@@ -1,0 +1,90 @@
+"""Validation of releases/pressroom.yaml, each problem with its line."""
+
+from __future__ import annotations
+
+from conftest import SETTINGS, Room
+
+from pressroom.settings import load_settings
+
+
+def messages(room: Room) -> list[str]:
+    _, problems = load_settings(room.root)
+    return [p.format(room.root) for p in problems]
+
+
+def test_valid_settings_resolve_contacts_and_periods(room: Room) -> None:
+    settings, problems = load_settings(room.root)
+    assert problems == []
+    assert settings is not None
+    assert settings.contacts["anna"].email == "anna@beispiel.example"
+    assert settings.boilerplates["alt"].covers(__import__("datetime").date(2015, 6, 1))
+    assert settings.organisation.address == "Hauptstraße 1\n18055 Rostock"
+
+
+def test_missing_settings_file_is_reported(room: Room) -> None:
+    (room.releases / "pressroom.yaml").unlink()
+    assert messages(room) == ["releases/pressroom.yaml:1: settings file not found (run `pressroom init`?)"]
+
+
+def test_unknown_settings_key_gets_a_suggestion(room: Room) -> None:
+    room.write_settings(SETTINGS.replace("  default_place: Rostock", "  default_plaec: Rostock"))
+    assert messages(room) == [
+        "releases/pressroom.yaml:14: site.default_plaec: unknown key, did you mean default_place?"
+    ]
+
+
+def test_unknown_default_contact_and_time_zone(room: Room) -> None:
+    room.write_settings(
+        SETTINGS.replace("default_contacts: [anna]", "default_contacts: [anna, zoe]").replace(
+            "timezone: Europe/Berlin", "timezone: Europe/Rostock"
+        )
+    )
+    assert messages(room) == [
+        "releases/pressroom.yaml:13: unknown time zone 'Europe/Rostock'",
+        "releases/pressroom.yaml:15: unknown contact 'zoe'",
+    ]
+
+
+def test_period_ending_before_it_starts(room: Room) -> None:
+    room.write_settings(SETTINGS.replace("valid_until: 2018-12-31", "valid_until: 2012-12-31"))
+    assert messages(room) == ["releases/pressroom.yaml:22: valid_until is before valid_from"]
+
+
+def test_secrets_are_not_accepted_in_the_file(room: Room) -> None:
+    room.add_settings(
+        "distribution:\n  channels:\n    mail: {type: smtp, host: smtp.example.org, password: geheim}\n"
+    )
+    assert messages(room) == [
+        "releases/pressroom.yaml:29: distribution.channels.mail.password: unknown key, did you mean password_env?"
+    ]
+
+
+def test_distribution_lists_need_known_channels(room: Room) -> None:
+    room.add_settings(
+        """\
+        distribution:
+          channels:
+            outbox: {type: maildir}
+          lists:
+            presse: {channel: post, recipients: [{email: a@b.example}]}
+          default_lists: [presse, fehlt]
+        """
+    )
+    assert messages(room) == [
+        "releases/pressroom.yaml:31: unknown channel 'post'",
+        "releases/pressroom.yaml:32: unknown list 'fehlt'",
+    ]
+
+
+def test_csv_recipients_are_read_and_checked(room: Room) -> None:
+    (room.releases / "liste.csv").write_text("name,email\nA,a@b.example\nB,kaputt\n", encoding="utf-8")
+    room.add_settings(
+        """\
+        distribution:
+          channels:
+            outbox: {type: maildir}
+          lists:
+            presse: {channel: outbox, csv: liste.csv}
+        """
+    )
+    assert messages(room) == ["releases/liste.csv:3: not a valid e-mail address: 'kaputt'"]
