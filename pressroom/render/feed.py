@@ -1,0 +1,251 @@
+"""The newsroom's RSS 2.0 and Atom 1.0 feeds, built with feedgen.
+
+Both feeds list the same releases, newest first, with the same content as the
+release page. They are reproducible: no date in them comes from the clock.
+
+Each entry's id (Atom ``<id>``, RSS ``<guid isPermaLink="false">``) is an RFC 4151
+tag URI, ``tag:<host of site.base_url>,<YYYY-MM-DD of the release date>:<slug>``,
+for example ``tag:www.iq-mv.de,2021-08-26:2021-08-26-iq-mv-10-jahre``. It depends on
+nothing but the host, the date and the slug, so a rebuild never changes it; moving
+the site to another host, re-dating a release or renaming its file does (feed
+readers then show the release as new).
+
+feedgen 1.0 has two faults worked around here:
+
+* it stamps ``<updated>`` (Atom) and ``<lastBuildDate>`` (RSS) with the current
+  time unless told otherwise, so both are set to the newest release's date
+  (``EMPTY_FEED_DATE`` for a feed without releases);
+* Atom entry links lose every attribute but ``href`` (python-feedgen issues 135
+  and 143): the PDF enclosure would become a second ``rel="alternate"`` link
+  without type or length. ``repair_entry_links`` puts the attributes back.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+from .. import markup
+from ..model import Contact, Release, Settings
+from . import RenderContext
+from .labels import label
+
+if TYPE_CHECKING:
+    from feedgen.entry import FeedEntry
+    from feedgen.feed import FeedGenerator
+    from lxml import etree
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+RSS_PATH = "feed.xml"
+ATOM_PATH = "atom.xml"
+NEWSROOM_PATH = "index.html"
+PDF_TYPE = "application/pdf"
+# A feed without releases still needs an <updated>: a fixed moment, never "now".
+EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
+SUMMARY_LIMIT = 300  # characters of body text standing in for a missing lead
+
+
+def render_feeds(
+    releases: Sequence[Release], ctx: RenderContext, enclosure_sizes: Mapping[str, int]
+) -> tuple[bytes, bytes]:
+    """Render the RSS 2.0 and Atom 1.0 feeds of exactly *releases*: ``(rss, atom)``.
+
+    *releases* are the public releases to list, in any order; the feeds list them
+    newest first. *enclosure_sizes* maps each slug to the byte length of its
+    ``<slug>.pdf``, which every entry carries as its enclosure; a missing slug is a
+    ValueError (a feed must not announce a wrong length).
+    """
+    missing = sorted(r.slug for r in releases if r.slug not in enclosure_sizes)
+    if missing:
+        raise ValueError(f"no PDF size for: {', '.join(missing)}")
+    settings = ctx.settings
+    ordered = sorted(releases, key=lambda r: (r.published, r.slug), reverse=True)
+    fg = new_generator(settings, ordered[0].published if ordered else EMPTY_FEED_DATE)
+    entries = [add_entry(fg, release, settings, enclosure_sizes[release.slug]) for release in ordered]
+
+    # The self link differs between the two feeds; everything else is shared.
+    fg.link(feed_links(settings, ATOM_PATH, "application/atom+xml"), replace=True)
+    atom = repair_entry_links(fg.atom_str(pretty=False), entries)
+    fg.link(feed_links(settings, RSS_PATH, "application/rss+xml"), replace=True)
+    rss = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    return rss, atom
+
+
+def new_generator(settings: Settings, updated: datetime) -> FeedGenerator:
+    """Create the feed with its channel-level fields; *updated* stands for the clock."""
+    from feedgen.feed import FeedGenerator
+
+    site, org = settings.site, settings.organisation
+    fg = FeedGenerator()
+    fg.id(site.url(ATOM_PATH))
+    fg.title(site.title)
+    fg.description(f"{label(site.language, 'newsroom')}: {org.name}")
+    fg.language(site.language)
+    author = {"name": org.name, "email": org.email} if org.email else {"name": org.name}
+    fg.author(author)
+    if org.email:
+        # RSS wants "address (name)" here; feedgen alone would write the address only.
+        fg.managingEditor(f"{org.email} ({org.name})")
+    fg.generator("pressroom")
+    fg.updated(updated)  # sets Atom <updated> and RSS <lastBuildDate>
+    return fg
+
+
+def feed_links(settings: Settings, self_path: str, self_type: str) -> list[dict[str, str]]:
+    """Return the feed's links: the feed itself (rel=self), then the newsroom page."""
+    site = settings.site
+    # feedgen makes the *last* link the RSS channel's <link>: the page must come last.
+    return [
+        {"href": site.url(self_path), "rel": "self", "type": self_type},
+        {"href": site.url(NEWSROOM_PATH), "rel": "alternate", "type": "text/html"},
+    ]
+
+
+def add_entry(fg: FeedGenerator, release: Release, settings: Settings, pdf_size: int) -> FeedEntry:
+    """Append *release* to the feed (callers add newest first) and return its entry."""
+    site = settings.site
+    page_url = site.url(f"{release.slug}/{release.slug}.html")
+    fe = fg.add_entry(order="append")
+    fe.id(entry_id(release, settings))  # also the RSS guid, isPermaLink="false"
+    fe.title(markup.plain_text(release.title))
+    fe.link(href=page_url, rel="alternate", type="text/html")
+    fe.enclosure(site.url(f"{release.slug}/{release.slug}.pdf"), str(pdf_size), PDF_TYPE)
+    fe.published(release.published)  # also the RSS pubDate
+    fe.updated(release.published)
+    text = summary_text(release)
+    if text:
+        # Order matters: feedgen's description() also sets Atom content, which
+        # content() below replaces. RSS readers take <description> as HTML: escape so the text stays text.
+        fe.description(html.escape(text, quote=False))
+        fe.summary(text)
+    fe.content(content_html(release, settings, page_url), type="html")
+    for tag in release.tags:
+        fe.category(term=tag)
+    return fe
+
+
+def entry_id(release: Release, settings: Settings) -> str:
+    """Return the release's permanent id: ``tag:<host>,<YYYY-MM-DD>:<slug>`` (RFC 4151)."""
+    host = urlsplit(settings.site.base_url).hostname or "localhost"
+    return f"tag:{host},{release.date.isoformat()}:{release.slug}"
+
+
+def summary_text(release: Release) -> str:
+    """Return the plain-text summary: the lead, else the subtitle, else the body's start."""
+    for candidate in (release.lead, release.subtitle):
+        if candidate and candidate.strip():
+            return markup.plain_text(candidate).strip()
+    for token in markup.parse(release.body):
+        if token.type == "inline" and token.content.strip():
+            return shorten(markup.plain_text(token.content).strip(), SUMMARY_LIMIT)
+    return ""
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut *text* to at most *limit* characters at a word boundary, marking the cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:")
+    return cut + "…"
+
+
+def content_html(release: Release, settings: Settings, page_url: str) -> str:
+    """Return the entry's full HTML: what the release page shows, sanitized, URLs absolute."""
+    lang = release.language
+    esc = html.escape
+    parts: list[str] = []
+    kicker = label(lang, "press_release") + (f" {release.number}" if release.number else "")
+    parts.append(f"<p>{esc(kicker)}<br>{esc(release.dateline)}</p>")
+    if release.subtitle:
+        parts.append(f"<p><strong>{esc(release.subtitle)}</strong></p>")
+    if release.lead:
+        parts.append(f"<p><strong>{markup.inline_to_html(release.lead)}</strong></p>")
+    parts.append(markup.to_html(release.body))
+    if release.links:
+        parts.append(f"<h2>{esc(label(lang, 'more_information'))}</h2><ul>")
+        parts.extend(
+            f'<li><a href="{esc(link.url)}">{esc(link.title)}</a></li>' for link in release.links
+        )
+        parts.append("</ul>")
+    if release.contacts:
+        heading = "press_contacts" if len(release.contacts) > 1 else "press_contact"
+        parts.append(f"<h2>{esc(label(lang, heading))}</h2>")
+        parts.extend(contact_html(contact, lang) for contact in release.contacts)
+    boilerplate = release.boilerplate
+    parts.append("<hr>")
+    parts.append(markup.to_html(boilerplate.text))
+    if boilerplate.funders:
+        names = ", ".join(esc(funder.name) for funder in boilerplate.funders)
+        parts.append(f"<p>{esc(label(lang, 'funded_by'))}: {names}</p>")
+    return absolute_urls(markup.sanitize("\n".join(parts)), page_url)
+
+
+def contact_html(contact: Contact, lang: str) -> str:
+    """Return one press contact as a paragraph: name, role, e-mail, phone."""
+    esc = html.escape
+    lines = [f"<strong>{esc(contact.name)}</strong>"]
+    if contact.role:
+        lines.append(esc(contact.role))
+    if contact.email:
+        email = esc(contact.email)
+        lines.append(f'{esc(label(lang, "email"))}: <a href="mailto:{email}">{email}</a>')
+    if contact.phone:
+        lines.append(f"{esc(label(lang, 'phone'))} {esc(contact.phone)}")
+    return "<p>" + "<br>".join(lines) + "</p>"
+
+
+def absolute_urls(fragment: str, base: str) -> str:
+    """Resolve every relative ``href``/``src`` of sanitized HTML against *base*.
+
+    Feed readers show content away from the page, where a relative link (even
+    ``#``) leads nowhere; the W3C validator warns about them (ContainsRelRef).
+    """
+    import nh3
+
+    def resolve(tag: str, attribute: str, value: str) -> str:
+        return urljoin(base, value) if attribute in ("href", "src") else value
+
+    # Same allowlists as markup.sanitize plus the rel it added: this pass only rewrites URLs.
+    attributes = {tag: set(names) for tag, names in markup.ALLOWED_ATTRIBUTES.items()}
+    attributes["a"] = attributes["a"] | {"rel"}
+    return nh3.clean(
+        fragment,
+        tags=markup.ALLOWED_TAGS,
+        attributes=attributes,
+        attribute_filter=resolve,
+        url_schemes=markup.URL_SCHEMES,
+        link_rel=None,
+    )
+
+
+def repair_entry_links(atom: bytes, entries: Sequence[FeedEntry]) -> bytes:
+    """Give each Atom entry's links back the rel, type and length feedgen 1.0 drops.
+
+    feedgen's ``atom_entry`` shadows the link's data with the new element, so
+    only ``href`` survives (issues 135, 143). The entries' own link data is still
+    right, so it is written onto the elements, matched by entry id and order.
+    """
+    from feedgen.util import xml_fromstring
+    from lxml import etree
+
+    root = xml_fromstring(atom)
+    wanted = {fe.id(): fe.link() for fe in entries}
+    for element in root.iterfind(f"{{{ATOM_NS}}}entry"):
+        entry_id_text = element.findtext(f"{{{ATOM_NS}}}id")
+        links = element.findall(f"{{{ATOM_NS}}}link")
+        data = wanted[entry_id_text]
+        if len(links) != len(data):
+            raise AssertionError(f"{entry_id_text}: feedgen wrote {len(links)} links, not {len(data)}")
+        for link_element, link in zip(links, data, strict=True):
+            set_link_attributes(link_element, link)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def set_link_attributes(element: etree._Element, link: Mapping[str, str]) -> None:
+    """Set an atom:link's attributes from feedgen's link data, in Atom's usual order."""
+    for name in ("href", "rel", "type", "hreflang", "title", "length"):
+        if link.get(name):
+            element.set(name, str(link[name]))
