@@ -1,0 +1,164 @@
+"""The web page of each release and the newsroom index, from Jinja templates.
+
+The PDF is printed from the same ``release.html`` template (``medium="print"``),
+so the page and the PDF cannot drift apart; only the navigation and the way
+images are addressed differ between the two media.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote
+
+from .. import markup
+from ..model import Release
+from . import RenderContext
+from .labels import format_moment, label
+
+Medium = Literal["screen", "print"]
+
+
+def render_html(release: Release, ctx: RenderContext) -> bytes:
+    """Render the web page of *release* (UTF-8 HTML5).
+
+    It sits in its own folder next to ``<slug>.pdf`` and ``<slug>.docx`` and links
+    back to ``../index.html``.
+    """
+    return release_page(release, ctx, "screen").encode("utf-8")
+
+
+def render_index(releases: Sequence[Release], ctx: RenderContext) -> bytes:
+    """Render the newsroom index of exactly *releases*, newest first (UTF-8 HTML5)."""
+    site = ctx.settings.site
+    ordered = sorted(releases, key=lambda r: (r.published, r.slug), reverse=True)
+    template = ctx.env.get_template("index.html")
+    html = template.render(
+        lang=site.language,
+        site=site,
+        organisation=ctx.settings.organisation,
+        releases=ordered,
+        entries=[index_entry(r) for r in ordered],
+        medium="screen",
+        page_title=site.title,
+        page_counter=page_counter_css(site.language),
+        running_head=css_string(site.title),
+        logo_url=asset_url(ctx.settings.organisation.logo, "screen"),
+    )
+    return html.encode("utf-8")
+
+
+def index_entry(release: Release) -> dict[str, object]:
+    """Return what the index shows of one release."""
+    return {
+        "release": release,
+        "href": f"{release.slug}/{release.slug}.html",
+        "pdf": f"{release.slug}/{release.slug}.pdf",
+        "docx": f"{release.slug}/{release.slug}.docx",
+        "number_label": number_label(release),
+    }
+
+
+def release_page(release: Release, ctx: RenderContext, medium: Medium) -> str:
+    """Render ``release.html`` for the screen or for print (the PDF's source)."""
+    template = ctx.env.get_template("release.html")
+    return template.render(**release_context(release, ctx, medium))
+
+
+def release_context(release: Release, ctx: RenderContext, medium: Medium) -> dict[str, object]:
+    """Collect everything ``release.html`` needs, already localised and escaped-safe."""
+    settings = ctx.settings
+    lang = release.language
+    embargoed = release.is_embargoed(ctx.now)
+    return {
+        "release": release,
+        "lang": lang,
+        "medium": medium,
+        "organisation": settings.organisation,
+        "site": settings.site,
+        "page_title": release.title,
+        "number_label": number_label(release),
+        "lead_text": markup.plain_text(release.lead or ""),
+        "keywords": ", ".join(release.tags),
+        "created": release.published.isoformat(),
+        "embargo_notice": (
+            label(lang, "embargo_notice", moment=format_moment(release.embargo, lang))
+            if embargoed and release.embargo is not None
+            else None
+        ),
+        "slug": release.slug,
+        "links": [
+            {"title": link.title, "href": safe_href(link.url), "shown": unquote(link.url)}
+            for link in release.links
+        ],
+        "attachments": [path.name for path in release.attachments],
+        "funders": [
+            {"name": funder.name, "logo": asset_url(funder.logo, medium)}
+            for funder in release.boilerplate.funders
+        ],
+        "logo_url": asset_url(settings.organisation.logo, medium),
+        "page_counter": page_counter_css(lang),
+        "running_head": css_string(f"{settings.organisation.name} · {number_label(release)}"),
+    }
+
+
+def number_label(release: Release) -> str:
+    """Return "Pressemitteilung 3/2013" (or just the word when there is no number)."""
+    word = label(release.language, "press_release")
+    return f"{word} {release.number}".strip()
+
+
+def page_counter_css(language: str) -> str:
+    """Return a CSS ``content`` value for "Seite X von Y" in *language*."""
+    text = label(language, "page_of", page="\0page\0", pages="\0pages\0")
+    parts = []
+    for index, piece in enumerate(text.split("\0")):
+        if index % 2:  # a counter name between the markers
+            parts.append(f"counter({piece})")
+        elif piece:
+            parts.append(css_string(piece))
+    return " ".join(parts)
+
+
+def css_string(text: str) -> str:
+    """Quote *text* as a CSS string literal that is also safe inside an HTML <style>."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ")
+    escaped = escaped.replace("<", "\\3c ").replace(">", "\\3e ")
+    return f'"{escaped}"'
+
+
+def asset_url(path: Path | None, medium: Medium) -> str | None:
+    """Address a logo: a file URL for print (served by the room fetcher), inline for the web.
+
+    The web page is published without the press room's files next to it, so its
+    logos travel inside the page as ``data:`` URLs.
+    """
+    if path is None:
+        return None
+    if medium == "print":
+        return path.as_uri()
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{content_type};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+def safe_href(url: str) -> str | None:
+    """Return *url* when it may be a link target (the sanitizer's schemes or relative), else None.
+
+    Front-matter links are as untrusted as the body; they skip the Markdown
+    sanitizer, so they get the same scheme allowlist here.
+    """
+    url = url.strip()
+    if not url or url == "#" or any(ord(char) < 0x20 or ord(char) == 0x7F for char in url):
+        return None
+    match = _SCHEME.match(url)
+    if match:
+        return url if match.group(1).lower() in markup.URL_SCHEMES else None
+    head = re.split(r"[/?#]", url, maxsplit=1)[0]
+    return None if ":" in head else url
