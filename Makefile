@@ -4,11 +4,11 @@ PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install check build publish test lint bench golden clean
+.PHONY: install check build publish dispatch test lint bench clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml .ci/system-deps
 	bash .ci/system-deps
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -18,12 +18,24 @@ $(STAMP): pyproject.toml
 check: install
 	$(BIN)/pressroom check
 
+build: install
+	$(BIN)/pressroom build
+
+# CI runs this on every push: publishing is idempotent, nothing is sent twice.
+publish: install
+	$(BIN)/pressroom publish
+	$(BIN)/pressroom dispatch --once
+
 test: install
 	$(BIN)/pytest -q
 
 lint: install
-	$(BIN)/ruff check pressroom tests
+	$(BIN)/ruff check pressroom tests bench
 	$(BIN)/mypy pressroom
+
+bench: install
+	$(PY) bench/bench_build.py
+	$(PY) bench/bench_dispatch.py
 
 clean:
 	rm -rf build var .pytest_cache .mypy_cache .ruff_cache

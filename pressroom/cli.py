@@ -112,6 +112,58 @@ def init(directory: Path, language: str) -> None:
     click.echo(f"next: cd {directory} && pressroom check")
 
 
+@cli.command()
+@ROOT
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default ROOT/build).")
+@click.option("--now", "now_text", metavar="ISO", help="The moment embargo decisions refer to (default: now).")
+@click.option("--only", metavar="SLUG", help="Render only this release.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Parallel workers (default: number of cores).")
+@click.option("--strict", is_flag=True, help="Refuse to build on warnings too.")
+def build(root: Path, out: Path | None, now_text: str | None, only: str | None, jobs: int | None, strict: bool) -> None:
+    """Check, then render every release to HTML, PDF, DOCX, text and the feeds."""
+    run_build(root, out, now_text, only, jobs, strict)
+
+
+def run_build(
+    root: Path, out: Path | None, now_text: str | None, only: str | None, jobs: int | None, strict: bool
+) -> Any:
+    """Build the press room for the CLI: problems as path:line, failures as exit 1."""
+    from .build import build_pressroom
+    from .errors import CheckFailed, PressroomError
+    from .report import reporter_for_terminal
+
+    now = parse_now(now_text, root)
+    try:
+        result = build_pressroom(root, out, now, only, jobs, reporter_for_terminal(), strict)
+    except CheckFailed as exc:
+        print_problems(exc.problems, root)
+        fail(f"build refused: {sum(p.is_error for p in exc.problems)} error(s); nothing was written")
+    except PressroomError as exc:
+        fail(str(exc))
+    for slug, message in result.failures.items():
+        click.echo(f"{result.pressroom.release(slug).path}:1: rendering failed: {message}", err=True)
+    if result.failures:
+        sys.exit(1)
+    return result
+
+
+def parse_now(text: str | None, root: Path) -> Any:
+    """Parse --now (naive values are in the site's time zone); None means the clock."""
+    if text is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    from .load import parse_moment
+    from .settings import load_settings
+
+    settings, _ = load_settings(root)
+    zone = settings.site.zone if settings else ZoneInfo("UTC")
+    try:
+        return parse_moment(text, zone)
+    except ValueError:
+        fail(f"--now: {text!r} is not an ISO date or datetime")
+
+
 def main() -> None:
     """Entry point of the console script."""
     cli(prog_name="pressroom")

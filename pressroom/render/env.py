@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -13,11 +14,14 @@ from ..model import format_day
 from .labels import format_moment, label
 
 
+@lru_cache(maxsize=8)
 def make_env(root: Path) -> jinja2.Environment:
     """Build the template environment of the press room at *root*.
 
     A template in ``root/templates`` replaces the default of the same name and can
     still extend it as ``default/<name>`` (as Pelican's ``!simple/`` does).
+    Cached per root: Jinja re-reads a template whose file changed, so reuse is safe
+    and saves compiling the templates for every release.
     """
     defaults = jinja2.FileSystemLoader(default_templates())
     loader = jinja2.ChoiceLoader(
