@@ -114,12 +114,18 @@ def init(directory: Path, language: str) -> None:
 
 @cli.command()
 @ROOT
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default ROOT/build).")
-@click.option("--now", "now_text", metavar="ISO", help="The moment embargo decisions refer to (default: now).")
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default ROOT/build)."
+)
+@click.option(
+    "--now", "now_text", metavar="ISO", help="The moment embargo decisions refer to (default: now)."
+)
 @click.option("--only", metavar="SLUG", help="Render only this release.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Parallel workers (default: number of cores).")
 @click.option("--strict", is_flag=True, help="Refuse to build on warnings too.")
-def build(root: Path, out: Path | None, now_text: str | None, only: str | None, jobs: int | None, strict: bool) -> None:
+def build(
+    root: Path, out: Path | None, now_text: str | None, only: str | None, jobs: int | None, strict: bool
+) -> None:
     """Check, then render every release to HTML, PDF, DOCX, text and the feeds."""
     run_build(root, out, now_text, only, jobs, strict)
 
