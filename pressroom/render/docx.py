@@ -1,0 +1,374 @@
+"""Render a release as a Word document (DOCX) with python-docx.
+
+The document carries the same content as the PDF, each part in a named style
+(Lead, Contact, Boilerplate, Embargo...) so an editor restyles it in one place. A
+press room's ``templates/reference.docx`` supplies those styles, page setup and
+fonts, as pandoc's reference document does. The same release gives the same bytes:
+core properties and zip timestamps come from the release, never from the clock.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import markup
+from .labels import format_moment, label
+
+if TYPE_CHECKING:
+    from docx.document import Document
+    from docx.text.paragraph import Paragraph
+
+    from ..model import Contact, Organisation, Release, Settings
+    from . import RenderContext
+    from .docx_markdown import MarkdownWriter
+
+REFERENCE_DOCX = Path("templates") / "reference.docx"
+LANGUAGE_TAGS = {"de": "de-DE", "en": "en-GB"}
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+CONTENT_TYPES = "[Content_Types].xml"
+
+# name -> (base style, bold, italic, size in points, RGB colour); created only when absent.
+PARAGRAPH_STYLES: dict[str, tuple[str, bool, bool, float | None, str | None]] = {
+    "Release Label": ("Normal", True, False, 10, "595959"),
+    "Dateline": ("Normal", False, False, 10, "595959"),
+    "Embargo": ("Normal", True, False, 12, "C00000"),
+    "Lead": ("Normal", True, False, None, None),
+    "Contact": ("Normal", False, False, None, None),
+    "Boilerplate": ("Normal", False, False, 9, "404040"),
+    "Address": ("Normal", False, False, 9, "404040"),
+}
+
+
+def render_docx(release: Release, ctx: RenderContext) -> bytes:
+    """Return the release as DOCX bytes, identical for identical inputs.
+
+    Starts from ``templates/reference.docx`` of the press room when it exists (its
+    body is cleared, its styles kept), else from python-docx's default on A4 paper.
+    """
+    from .docx_markdown import MarkdownWriter
+
+    settings = ctx.settings
+    document = new_document(settings.root / REFERENCE_DOCX)
+    ensure_styles(document)
+    set_language(document, language_tag(release.language))
+    write_letterhead(document, release.language, settings.organisation)
+    writer = MarkdownWriter(document, settings.releases_dir)
+    write_release(document, writer, release, ctx.now, settings)
+    set_core_properties(document, release, settings.organisation)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return normalise_zip(buffer.getvalue(), release.published)
+
+
+def new_document(reference: Path) -> Document:
+    """Open *reference* with its body emptied, or python-docx's default set to A4."""
+    from docx import Document as open_document
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
+    if not reference.is_file():
+        document = open_document()
+        for section in document.sections:
+            section.page_width, section.page_height = Mm(210), Mm(297)
+            section.left_margin = section.right_margin = Mm(25)
+            section.top_margin, section.bottom_margin = Mm(30), Mm(25)
+        _drop_thumbnail(document)
+        return document
+    document = open_document(str(reference))
+    body = document.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):  # keep the page setup, drop the content
+            body.remove(child)
+    # The old body's pictures and links are referenced by nothing now: drop them too.
+    for r_id, rel in list(document.part.rels.items()):
+        if rel.reltype in (RT.IMAGE, RT.HYPERLINK):
+            document.part.drop_rel(r_id)
+    _drop_thumbnail(document)
+    return document
+
+
+def _drop_thumbnail(document: Document) -> None:
+    # The template's preview picture shows some other document; Word makes a new one.
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    rels = document.part.package.rels
+    for r_id, rel in list(rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            del rels[r_id]
+
+
+def ensure_styles(document: Document) -> None:
+    """Add the named styles pressroom uses when the document lacks them."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.enum.text import WD_UNDERLINE
+    from docx.shared import Pt, RGBColor
+
+    styles = document.styles
+    for name, (base, bold, italic, size, colour) in PARAGRAPH_STYLES.items():
+        if name in styles:
+            continue
+        style: Any = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = styles[base]
+        style.quick_style = True
+        style.font.bold = bold or None
+        style.font.italic = italic or None
+        if size:
+            style.font.size = Pt(size)
+        if colour:
+            style.font.color.rgb = RGBColor.from_string(colour)
+    if "Hyperlink" not in styles:
+        link: Any = styles.add_style("Hyperlink", WD_STYLE_TYPE.CHARACTER)
+        link.font.color.rgb = RGBColor.from_string("0563C1")
+        link.font.underline = WD_UNDERLINE.SINGLE
+    if "Verbatim Char" not in styles:
+        code: Any = styles.add_style("Verbatim Char", WD_STYLE_TYPE.CHARACTER)
+        code.font.name = "Courier New"
+
+
+def language_tag(language: str) -> str:
+    """Return the BCP 47 tag Word expects: "de" -> "de-DE", "en" -> "en-GB"."""
+    return LANGUAGE_TAGS.get(language, language)
+
+
+def set_language(document: Document, tag: str) -> None:
+    """Make *tag* the proofing language of every style (docDefaults)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    if defaults is None:
+        return
+    r_pr = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    if r_pr is None:
+        return
+    lang = r_pr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        r_pr.append(lang)
+    lang.set(qn("w:val"), tag)
+
+
+def write_letterhead(document: Document, language: str, organisation: Organisation) -> None:
+    """Put the organisation in the header and footer, with "Page X of Y" fields in the footer."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    section = document.sections[0]
+    section.different_first_page_header_footer = False
+    address = " · ".join(line.strip() for line in organisation.address.splitlines() if line.strip())
+
+    header = _cleared(section.header)
+    top = header.paragraphs[0]
+    top.style = _style(document, "Header")
+    _add_logo(top, organisation.logo)
+    top.add_run(organisation.name).bold = True
+    if address:
+        top.add_run().add_break()
+        top.add_run(address)
+
+    footer = _cleared(section.footer)
+    line = footer.paragraphs[0]
+    line.style = _style(document, "Footer")
+    line.add_run(" · ".join(part for part in (organisation.name, organisation.website) if part))
+    pages = footer.add_paragraph(style=_style(document, "Footer"))
+    pages.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    # Fill the label with markers, then put fields where they stand: word order stays the language's.
+    text = label(language, "page_of", page="\0PAGE\0", pages="\0NUMPAGES\0")
+    for part in text.split("\0"):
+        if part in ("PAGE", "NUMPAGES"):
+            add_field(pages, part)
+        elif part:
+            pages.add_run(part)
+
+
+def _cleared(part: Any) -> Any:
+    """Empty a header or footer (a reference.docx may bring its own) down to one paragraph."""
+    part.is_linked_to_previous = False
+    element = part._element
+    for child in list(element):
+        element.remove(child)
+    part.add_paragraph()
+    return part
+
+
+def _add_logo(paragraph: Paragraph, logo: Path | None) -> None:
+    from docx.image.exceptions import UnrecognizedImageError
+    from docx.shared import Mm
+
+    if logo is None or not logo.is_file():
+        return
+    run = paragraph.add_run()
+    try:
+        run.add_picture(str(logo), height=Mm(15))
+    except UnrecognizedImageError:
+        return  # e.g. SVG, which python-docx cannot embed: the name alone is the letterhead
+    run.add_tab()
+
+
+def add_field(paragraph: Paragraph, instruction: str) -> None:
+    """Append a simple field (PAGE, NUMPAGES) that Word and LibreOffice fill in when showing."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), f" {instruction} \\* MERGEFORMAT ")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"  # shown until the field is updated
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def write_release(
+    document: Document, writer: MarkdownWriter, release: Release, now: datetime, settings: Settings
+) -> None:
+    """Write the release itself: label, dateline, notices, title, lead, body, links, contacts."""
+    language = release.language
+    document.add_paragraph(
+        f"{label(language, 'press_release')} {release.number}".strip(),
+        style=_style(document, "Release Label"),
+    )
+    document.add_paragraph(release.dateline, style=_style(document, "Dateline"))
+    if release.status == "draft":
+        document.add_paragraph(label(language, "draft"), style=_style(document, "Embargo"))
+    if release.embargo is not None and release.is_embargoed(now):
+        moment = format_moment(release.embargo.astimezone(settings.site.zone), language)
+        notice = label(language, "embargo_notice", moment=moment)
+        document.add_paragraph(notice, style=_style(document, "Embargo"))
+    _inline_paragraph(document, writer, release.title, "Title")
+    if release.subtitle:
+        _inline_paragraph(document, writer, release.subtitle, "Subtitle")
+    if release.lead:
+        _inline_paragraph(document, writer, release.lead, "Lead")
+    writer.base_style = "Normal"
+    writer.write(markup.parse(release.body))
+    if release.links:
+        document.add_paragraph(label(language, "more_information"), style=_style(document, "Heading 2"))
+        for link in release.links:
+            _link_paragraph(document, link.title, link.url)
+    if release.contacts:
+        key = "press_contacts" if len(release.contacts) > 1 else "press_contact"
+        document.add_paragraph(label(language, key), style=_style(document, "Heading 2"))
+        for contact in release.contacts:
+            write_contact(document, contact, language)
+    writer.base_style = _style(document, "Boilerplate")
+    writer.write(markup.parse(release.boilerplate.text))
+    write_address(document, settings.organisation, language)
+
+
+def _style(document: Document, name: str) -> str:
+    return name if name in document.styles else "Normal"
+
+
+def _inline_paragraph(document: Document, writer: MarkdownWriter, text: str, style: str) -> None:
+    """Write one-paragraph Markdown (title, subtitle, lead): escapes resolved, emphasis kept."""
+    paragraph = document.add_paragraph(style=_style(document, style))
+    for token in markup.parser().parseInline(text.strip()):
+        writer.write_inline(paragraph, token)
+
+
+def _link_paragraph(document: Document, title: str, url: str) -> None:
+    from .docx_markdown import add_link, is_linkable
+
+    paragraph = document.add_paragraph(style=_style(document, "List Bullet"))
+    add_link(paragraph, title, url)
+    if not is_linkable(url):
+        paragraph.add_run(f" ({url})")
+
+
+def write_contact(document: Document, contact: Contact, language: str) -> None:
+    """Write one press contact as a single "Contact" paragraph: name, role, phone, e-mail."""
+    from .docx_markdown import add_link
+
+    paragraph = document.add_paragraph(style=_style(document, "Contact"))
+    paragraph.add_run(contact.name).bold = True
+    lines: list[tuple[str, str | None]] = []
+    if contact.role:
+        lines.append((contact.role, None))
+    if contact.phone:
+        lines.append((f"{label(language, 'phone')} {contact.phone}", _tel(contact.phone)))
+    if contact.email:
+        lines.append((contact.email, f"mailto:{contact.email}"))
+    for text, url in lines:
+        paragraph.add_run().add_break()
+        if url:
+            prefix = f"{label(language, 'email')}: " if url.startswith("mailto:") else ""
+            paragraph.add_run(prefix)
+            add_link(paragraph, text, url)
+        else:
+            paragraph.add_run(text)
+
+
+def _tel(phone: str) -> str:
+    return "tel:" + "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+
+
+def write_address(document: Document, organisation: Organisation, language: str) -> None:
+    """Close with the organisation's name, postal address, website, e-mail and phone."""
+    from .docx_markdown import add_link
+
+    paragraph = document.add_paragraph(style=_style(document, "Address"))
+    paragraph.add_run(organisation.name).bold = True
+    for line in organisation.address.splitlines():
+        if line.strip():
+            paragraph.add_run().add_break()
+            paragraph.add_run(line.strip())
+    if organisation.phone:
+        paragraph.add_run().add_break()
+        paragraph.add_run(f"{label(language, 'phone')} {organisation.phone}")
+    if organisation.email:
+        paragraph.add_run().add_break()
+        paragraph.add_run(f"{label(language, 'email')}: ")
+        add_link(paragraph, organisation.email, f"mailto:{organisation.email}")
+    if organisation.website:
+        paragraph.add_run().add_break()
+        add_link(paragraph, organisation.website.removeprefix("https://"), organisation.website)
+
+
+def set_core_properties(document: Document, release: Release, organisation: Organisation) -> None:
+    """Fill the document properties from the release alone, replacing whatever was there."""
+    properties = document.core_properties
+    element = properties._element
+    for child in list(element):  # a reference.docx's author, dates and title must not leak
+        element.remove(child)
+    stamp = release.published.astimezone(UTC).replace(tzinfo=None)  # python-docx writes it as Z
+    properties.title = _clip(markup.plain_text(release.title))
+    properties.subject = _clip(markup.plain_text(release.lead or release.subtitle or ""))
+    properties.author = _clip(organisation.name)
+    properties.last_modified_by = _clip(organisation.name)
+    properties.keywords = _clip(", ".join(release.tags))
+    properties.category = label(release.language, "press_release")
+    properties.identifier = release.number
+    properties.language = language_tag(release.language)
+    properties.created = stamp
+    properties.modified = stamp
+    properties.revision = 1
+
+
+def _clip(text: str) -> str:
+    # Core properties hold at most 255 characters.
+    return text if len(text) <= 255 else text[:254] + "…"
+
+
+def normalise_zip(data: bytes, moment: datetime) -> bytes:
+    """Rewrite a DOCX zip with fixed timestamps and a stable entry order.
+
+    python-docx stamps every entry with the current time; here each gets *moment*
+    (the release's publication time, not before 1980, the earliest a zip can say).
+    ``[Content_Types].xml`` stays first, as Office writes it.
+    """
+    stamp = max(ZIP_EPOCH, moment.timetuple()[:6])
+    output = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(output, "w") as target:
+        for name in sorted(source.namelist(), key=lambda n: (n != CONTENT_TYPES, n)):
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0
+            target.writestr(info, source.read(name), compresslevel=6)
+    return output.getvalue()
