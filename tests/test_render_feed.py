@@ -314,6 +314,16 @@ def test_missing_pdf_size_is_refused(two: Pressroom) -> None:
         render(two, sizes={"2021-05-01-a": 1})
 
 
+def test_release_without_a_pdf_has_no_enclosure(two: Pressroom) -> None:
+    rss, atom = render(two, sizes={"2021-05-01-a": 0, "2022-03-04-b": 5})
+    for data in (rss, atom):
+        parsed = feedparser.parse(data)
+        assert parsed.bozo == 0
+        assert [len(e.enclosures) for e in parsed.entries] == [1, 0]
+    older = etree.fromstring(atom).findall(f"{ATOM}entry")[1]
+    assert [link.get("rel") for link in older.findall(f"{ATOM}link")] == ["alternate"]
+
+
 def test_content_has_what_the_page_has(two: Pressroom) -> None:
     _, atom = render(two)
     parsed = feedparser.parse(atom)

@@ -56,7 +56,8 @@ def render_feeds(
     *releases* are the public releases to list, in any order; the feeds list them
     newest first. *enclosure_sizes* maps each slug to the byte length of its
     ``<slug>.pdf``, which every entry carries as its enclosure; a missing slug is a
-    ValueError (a feed must not announce a wrong length).
+    ValueError (a feed must not announce a wrong length), and a size of 0 (no PDF
+    was made) leaves the entry without an enclosure rather than point at nothing.
     """
     missing = sorted(r.slug for r in releases if r.slug not in enclosure_sizes)
     if missing:
@@ -112,7 +113,8 @@ def add_entry(fg: FeedGenerator, release: Release, settings: Settings, pdf_size:
     fe.id(entry_id(release, settings))  # also the RSS guid, isPermaLink="false"
     fe.title(markup.plain_text(release.title))
     fe.link(href=page_url, rel="alternate", type="text/html")
-    fe.enclosure(site.url(f"{release.slug}/{release.slug}.pdf"), str(pdf_size), PDF_TYPE)
+    if pdf_size > 0:
+        fe.enclosure(site.url(f"{release.slug}/{release.slug}.pdf"), str(pdf_size), PDF_TYPE)
     fe.published(release.published)  # also the RSS pubDate
     fe.updated(release.published)
     text = summary_text(release)
