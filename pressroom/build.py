@@ -27,6 +27,8 @@ from .state import Manifest, hash_files, tree_files
 
 FORMATS = ("html", "pdf", "docx", "txt")
 PUBLIC, PRIVATE = "public", "private"
+# Feeds carry full content: readers want the recent releases, not the whole archive.
+FEED_SIZE = 50
 # Long-lived WeasyPrint processes grow slowly (about 0.2 MiB per PDF): recycle them.
 TASKS_PER_WORKER = 200
 
@@ -230,12 +232,13 @@ def write_site(out: Path, pressroom: Pressroom, now: datetime) -> None:
     from .render.html import render_index
 
     context = RenderContext.for_settings(pressroom.settings, now)
-    public = [r for r in pressroom.releases if r.is_public(now)]
+    public = [r for r in pressroom.releases if r.is_public(now)]  # newest first
+    latest = public[:FEED_SIZE]
     sizes = {}
-    for release in public:
+    for release in latest:
         pdf = out / PUBLIC / release.slug / f"{release.slug}.pdf"
         sizes[release.slug] = pdf.stat().st_size if pdf.exists() else 0
-    rss, atom = render_feeds(public, context, sizes)
+    rss, atom = render_feeds(latest, context, sizes)
     write_atomic(out / PUBLIC / "index.html", render_index(public, context))
     write_atomic(out / PUBLIC / "feed.xml", rss)
     write_atomic(out / PUBLIC / "atom.xml", atom)
