@@ -314,3 +314,48 @@ def test_draft_is_marked_prominently(room) -> None:
     room.release("2024-03-01-meldung", "title: T\ndate: 2024-03-01\nstatus: draft\n")
     document = render(room.load(), "2024-03-01-meldung")
     assert ("Embargo", "Entwurf – nicht zur Veröffentlichung") in styled(document)
+
+
+def test_nested_lists_quotes_and_code_get_their_word_styles(room) -> None:
+    body = "- außen\n  - innen\n\n> Ein Zitat.\n\n```\nzeile 1\nzeile 2\n```\n\n---\n"
+    room.ready("2024-03-01-meldung", body=body)
+    document = render(room.load(), "2024-03-01-meldung")
+    found = styled(document)
+    assert ("List Bullet", "außen") in found and ("List Bullet 2", "innen") in found
+    assert ("Quote", "Ein Zitat.") in found
+    code = next(p for p in document.paragraphs if p.text == "zeile 1\nzeile 2")
+    assert code.runs[0].style.name == "Verbatim Char"
+    rules = [p for p in document.paragraphs if p._p.find(f".//{qn('w:pBdr')}") is not None]
+    assert len(rules) == 1
+
+
+def test_organisation_and_funder_logos_are_embedded_with_their_names(room) -> None:
+    write_png(room.releases / "logo.png")
+    write_png(room.releases / "esf.png", size=(30, 30))
+    settings = (room.releases / "pressroom.yaml").read_text(encoding="utf-8")
+    settings = settings.replace('  phone: "0381 123456"\n', '  phone: "0381 123456"\n  logo: logo.png\n')
+    settings = settings.replace(
+        "    text: Gefördert vom Neuen Programm und dem ESF.\n",
+        "    text: Gefördert vom Neuen Programm und dem ESF.\n"
+        "    funders: [{name: Europäischer Sozialfonds, logo: esf.png}, Ohne Logo]\n",
+    )
+    room.write_settings(settings)
+    room.ready("2024-03-01-meldung")
+    document = render(room.load(), "2024-03-01-meldung")
+    header_pictures = list(document.sections[0].header._element.iter(qn("wp:docPr")))
+    assert [p.get("descr") for p in header_pictures] == ["Beispiel e.V."]
+    assert [s._inline.docPr.get("descr") for s in document.inline_shapes] == ["Europäischer Sozialfonds"]
+    funded = [p.text for p in document.paragraphs if p.style.name == "Boilerplate"]
+    assert funded[-1].startswith("Gefördert durch")
+
+
+def test_image_names_with_spaces_and_umlauts_are_found(room) -> None:
+    png = write_png(room.releases / "Bilder" / "Fachtag München.png")
+    room.ready("2024-03-01-meldung")
+    pressroom = room.load()
+    # markdown-it percent-encodes the path; the renderer decodes it before looking.
+    body = "![Fachtag](<Bilder/Fachtag München.png>)\n"
+    release = replace(pressroom.release("2024-03-01-meldung"), body=body)
+    document = render_release(pressroom, release)
+    blip = document.inline_shapes[0]._inline.graphic.graphicData.pic.blipFill.blip
+    assert document.part.related_parts[blip.embed].blob == png

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from docx.document import Document
     from docx.text.paragraph import Paragraph
 
-    from ..model import Contact, Organisation, Release, Settings
+    from ..model import Boilerplate, Contact, Organisation, Release, Settings
     from . import RenderContext
     from .docx_markdown import MarkdownWriter
 
@@ -57,7 +57,7 @@ def render_docx(release: Release, ctx: RenderContext) -> bytes:
     set_language(document, language_tag(release.language))
     write_letterhead(document, release.language, settings.organisation)
     writer = MarkdownWriter(document, settings.releases_dir)
-    write_release(document, writer, release, ctx.now, settings)
+    write_release(writer, release, ctx.now, settings)
     set_core_properties(document, release, settings.organisation)
     buffer = io.BytesIO()
     document.save(buffer)
@@ -164,7 +164,7 @@ def write_letterhead(document: Document, language: str, organisation: Organisati
     header = _cleared(section.header)
     top = header.paragraphs[0]
     top.style = _style(document, "Header")
-    _add_logo(top, organisation.logo)
+    _add_logo(top, organisation)
     top.add_run(organisation.name).bold = True
     if address:
         top.add_run().add_break()
@@ -173,7 +173,8 @@ def write_letterhead(document: Document, language: str, organisation: Organisati
     footer = _cleared(section.footer)
     line = footer.paragraphs[0]
     line.style = _style(document, "Footer")
-    line.add_run(" · ".join(part for part in (organisation.name, organisation.website) if part))
+    website = display_url(organisation.website)
+    line.add_run(" · ".join(part for part in (organisation.name, website) if part))
     pages = footer.add_paragraph(style=_style(document, "Footer"))
     pages.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     # Fill the label with markers, then put fields where they stand: word order stays the language's.
@@ -195,18 +196,17 @@ def _cleared(part: Any) -> Any:
     return part
 
 
-def _add_logo(paragraph: Paragraph, logo: Path | None) -> None:
-    from docx.image.exceptions import UnrecognizedImageError
+def _add_logo(paragraph: Paragraph, organisation: Organisation) -> None:
     from docx.shared import Mm
 
-    if logo is None or not logo.is_file():
+    from .docx_markdown import add_picture
+
+    if organisation.logo is None or not organisation.logo.is_file():
         return
     run = paragraph.add_run()
-    try:
-        run.add_picture(str(logo), height=Mm(15))
-    except UnrecognizedImageError:
-        return  # e.g. SVG, which python-docx cannot embed: the name alone is the letterhead
-    run.add_tab()
+    # An SVG logo, which python-docx cannot embed, leaves the name alone as the letterhead.
+    if add_picture(run, organisation.logo, organisation.name, height=Mm(15)):
+        run.add_tab()
 
 
 def add_field(paragraph: Paragraph, instruction: str) -> None:
@@ -224,68 +224,85 @@ def add_field(paragraph: Paragraph, instruction: str) -> None:
     paragraph._p.append(field)
 
 
-def write_release(
-    document: Document, writer: MarkdownWriter, release: Release, now: datetime, settings: Settings
-) -> None:
+def write_release(writer: MarkdownWriter, release: Release, now: datetime, settings: Settings) -> None:
     """Write the release itself: label, dateline, notices, title, lead, body, links, contacts."""
     language = release.language
-    document.add_paragraph(
-        f"{label(language, 'press_release')} {release.number}".strip(),
-        style=_style(document, "Release Label"),
-    )
-    document.add_paragraph(release.dateline, style=_style(document, "Dateline"))
+    writer.paragraph("Release Label", f"{label(language, 'press_release')} {release.number}".strip())
+    writer.paragraph("Dateline", release.dateline)
     if release.status == "draft":
-        document.add_paragraph(label(language, "draft"), style=_style(document, "Embargo"))
+        writer.paragraph("Embargo", label(language, "draft"))
     if release.embargo is not None and release.is_embargoed(now):
         moment = format_moment(release.embargo.astimezone(settings.site.zone), language)
         notice = label(language, "embargo_notice", moment=moment)
-        document.add_paragraph(notice, style=_style(document, "Embargo"))
-    _inline_paragraph(document, writer, release.title, "Title")
+        writer.paragraph("Embargo", notice)
+    _inline_paragraph(writer, release.title, "Title")
     if release.subtitle:
-        _inline_paragraph(document, writer, release.subtitle, "Subtitle")
+        _inline_paragraph(writer, release.subtitle, "Subtitle")
     if release.lead:
-        _inline_paragraph(document, writer, release.lead, "Lead")
+        _inline_paragraph(writer, release.lead, "Lead")
     writer.base_style = "Normal"
     writer.write(markup.parse(release.body))
     if release.links:
-        document.add_paragraph(label(language, "more_information"), style=_style(document, "Heading 2"))
+        writer.paragraph("Heading 2", label(language, "more_information"))
         for link in release.links:
-            _link_paragraph(document, link.title, link.url)
+            _link_paragraph(writer, link.title, link.url)
     if release.contacts:
         key = "press_contacts" if len(release.contacts) > 1 else "press_contact"
-        document.add_paragraph(label(language, key), style=_style(document, "Heading 2"))
+        writer.paragraph("Heading 2", label(language, key))
         for contact in release.contacts:
-            write_contact(document, contact, language)
-    writer.base_style = _style(document, "Boilerplate")
+            write_contact(writer, contact, language)
+    writer.base_style = writer.style("Boilerplate")
     writer.write(markup.parse(release.boilerplate.text))
-    write_address(document, settings.organisation, language)
+    write_funder_logos(writer, release.boilerplate, language)
+    write_address(writer, settings.organisation, language)
+
+
+def write_funder_logos(writer: MarkdownWriter, boilerplate: Boilerplate, language: str) -> None:
+    """Show the funders' logos under the boilerplate, each described by the funder's name."""
+    from docx.shared import Mm
+
+    from .docx_markdown import add_picture
+
+    funders = [f for f in boilerplate.funders if f.logo is not None and f.logo.is_file()]
+    if not funders:
+        return  # the boilerplate text names the funders already
+    paragraph = writer.paragraph("Boilerplate", label(language, "funded_by"))
+    for funder in funders:
+        assert funder.logo is not None
+        paragraph.add_run().add_break()
+        add_picture(paragraph.add_run(), funder.logo, funder.name, height=Mm(15))
+
+
+def display_url(url: str) -> str:
+    """Shorten a website address for reading: "https://www.x.de/" -> "www.x.de"."""
+    for prefix in ("https://", "http://"):
+        url = url.removeprefix(prefix)
+    return url.rstrip("/")
 
 
 def _style(document: Document, name: str) -> str:
     return name if name in document.styles else "Normal"
 
 
-def _inline_paragraph(document: Document, writer: MarkdownWriter, text: str, style: str) -> None:
+def _inline_paragraph(writer: MarkdownWriter, text: str, style: str) -> None:
     """Write one-paragraph Markdown (title, subtitle, lead): escapes resolved, emphasis kept."""
-    paragraph = document.add_paragraph(style=_style(document, style))
+    paragraph = writer.paragraph(style)
     for token in markup.parser().parseInline(text.strip()):
         writer.write_inline(paragraph, token)
 
 
-def _link_paragraph(document: Document, title: str, url: str) -> None:
-    from .docx_markdown import add_link, is_linkable
+def _link_paragraph(writer: MarkdownWriter, title: str, url: str) -> None:
+    from .docx_markdown import is_linkable
 
-    paragraph = document.add_paragraph(style=_style(document, "List Bullet"))
-    add_link(paragraph, title, url)
+    paragraph = writer.paragraph("List Bullet")
+    writer.link(paragraph, title, url)
     if not is_linkable(url):
         paragraph.add_run(f" ({url})")
 
 
-def write_contact(document: Document, contact: Contact, language: str) -> None:
+def write_contact(writer: MarkdownWriter, contact: Contact, language: str) -> None:
     """Write one press contact as a single "Contact" paragraph: name, role, phone, e-mail."""
-    from .docx_markdown import add_link
-
-    paragraph = document.add_paragraph(style=_style(document, "Contact"))
+    paragraph = writer.paragraph("Contact")
     paragraph.add_run(contact.name).bold = True
     lines: list[tuple[str, str | None]] = []
     if contact.role:
@@ -299,7 +316,7 @@ def write_contact(document: Document, contact: Contact, language: str) -> None:
         if url:
             prefix = f"{label(language, 'email')}: " if url.startswith("mailto:") else ""
             paragraph.add_run(prefix)
-            add_link(paragraph, text, url)
+            writer.link(paragraph, text, url)
         else:
             paragraph.add_run(text)
 
@@ -308,11 +325,9 @@ def _tel(phone: str) -> str:
     return "tel:" + "".join(ch for ch in phone if ch.isdigit() or ch == "+")
 
 
-def write_address(document: Document, organisation: Organisation, language: str) -> None:
+def write_address(writer: MarkdownWriter, organisation: Organisation, language: str) -> None:
     """Close with the organisation's name, postal address, website, e-mail and phone."""
-    from .docx_markdown import add_link
-
-    paragraph = document.add_paragraph(style=_style(document, "Address"))
+    paragraph = writer.paragraph("Address")
     paragraph.add_run(organisation.name).bold = True
     for line in organisation.address.splitlines():
         if line.strip():
@@ -324,10 +339,10 @@ def write_address(document: Document, organisation: Organisation, language: str)
     if organisation.email:
         paragraph.add_run().add_break()
         paragraph.add_run(f"{label(language, 'email')}: ")
-        add_link(paragraph, organisation.email, f"mailto:{organisation.email}")
+        writer.link(paragraph, organisation.email, f"mailto:{organisation.email}")
     if organisation.website:
         paragraph.add_run().add_break()
-        add_link(paragraph, organisation.website.removeprefix("https://"), organisation.website)
+        writer.link(paragraph, display_url(organisation.website), organisation.website)
 
 
 def set_core_properties(document: Document, release: Release, organisation: Organisation) -> None:
