@@ -1,0 +1,103 @@
+"""Build the e-mail of one job from its stored edition, refusing header injection.
+
+The standard ``email`` package folds and encodes headers, but Python 3.11 before
+3.11.10 lets a line break inside a header value through (CVE-2024-6923). ``check``
+already rejects line breaks in titles, names and addresses; this builder refuses
+them again, for every header, so a value that slipped past (a CSV row, an old
+queue entry) can never add a header or a body of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+
+from .errors import PressroomError
+from .queue.base import Edition, Job
+from .render.labels import format_moment, label
+
+# Every C0 control (CR, LF, VT, FF, the file/group/record separators...), DEL, NEL,
+# and the Unicode line and paragraph separators: str.splitlines() breaks on all of them.
+_UNSAFE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+class HeaderInjection(PressroomError):
+    """A header value holds a line break or another control character."""
+
+
+def safe(value: str, header: str) -> str:
+    """Return *value* if it can stand in the header *header*; raise HeaderInjection if not."""
+    bad = _UNSAFE.search(value)
+    if bad:
+        raise HeaderInjection(
+            f"{header}: refusing U+{ord(bad.group()):04X} in a header value ({value[:60]!r})"
+        )
+    return value
+
+
+def address(name: str, email: str, header: str) -> Address:
+    """Return a checked mailbox address for *header*."""
+    safe(name, header)
+    safe(email, header)
+    try:
+        return Address(display_name=name, addr_spec=email)
+    except (ValueError, IndexError) as exc:  # the header parser's verdict on addr_spec
+        raise HeaderInjection(f"{header}: not a valid address {email!r}: {exc}") from None
+
+
+def message_id(key: str, host: str) -> str:
+    """Return the Message-ID a job's idempotency key gives: the same for every attempt."""
+    return f"<{key[:40]}@{safe(host, 'Message-ID')}>"
+
+
+def subject(edition: Edition, job: Job) -> str:
+    """Return the subject: the title, after the embargo notice if the job goes out before it."""
+    meta = edition.meta
+    title = meta["title"]
+    embargo = meta.get("embargo")
+    if embargo:
+        lifts = datetime.fromisoformat(embargo)
+        if job.not_before < lifts:
+            lang = meta["language"]
+            return f"{label(lang, 'embargo')} {format_moment(lifts, lang)}: {title}"
+    return title
+
+
+def build_message(edition: Edition, job: Job, attach_docx: bool = False) -> EmailMessage:
+    """Build the RFC 5322 message of *job*: text + HTML alternatives, the PDF attached.
+
+    Everything comes from the stored edition and the job, so every attempt of a job
+    builds the same message (same Message-ID and Date): a repeat is recognisable.
+    """
+    meta = edition.meta
+    msg = EmailMessage(policy=SMTP)
+    msg["Subject"] = safe(subject(edition, job), "Subject")
+    msg["From"] = address(meta["from_name"], meta["from_email"], "From")
+    msg["To"] = address(job.name, job.email, "To")
+    if meta.get("reply_to_email"):
+        msg["Reply-To"] = address(meta.get("reply_to_name") or "", meta["reply_to_email"], "Reply-To")
+    # The job became due at not_before: a fixed date, whatever attempt delivers it.
+    msg["Date"] = format_datetime(job.not_before)
+    msg["Message-ID"] = message_id(job.key, meta["host"])
+    unsubscribe = f"<mailto:{meta['from_email']}?subject=unsubscribe>"
+    msg["List-Unsubscribe"] = safe(unsubscribe, "List-Unsubscribe")
+    text = edition.files["text"].data.decode("utf-8")
+    msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    if "html" in edition.files:
+        html = edition.files["html"].data.decode("utf-8")
+        msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    kinds = ("pdf", "docx") if attach_docx else ("pdf",)
+    for kind in kinds:
+        part = edition.files.get(kind)
+        if part is None:
+            continue
+        maintype, subtype = part.content_type.split("/", 1)
+        msg.add_attachment(part.data, maintype=maintype, subtype=subtype,
+                           filename=safe(part.filename, "Content-Disposition"))
+    # After the parts: set_content() drops every Content-* header set before it.
+    msg["Content-Language"] = safe(meta["language"], "Content-Language")
+    return msg

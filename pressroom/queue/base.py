@@ -1,0 +1,157 @@
+"""The outbox's storage interface: what publish and dispatch need, and nothing more.
+
+A backend stores *editions* (what a release looked like when it was queued, with
+the files an e-mail carries) and *jobs* (one per release, channel and recipient).
+SQLite implements it now; a PostgreSQL backend for several dispatchers on several
+machines implements the same methods (``SELECT ... FOR UPDATE SKIP LOCKED`` for
+``claim``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
+
+State = Literal["pending", "sending", "sent", "failed", "dead", "cancelled"]
+STATES: tuple[State, ...] = ("pending", "sending", "sent", "failed", "dead", "cancelled")
+# States a job can still leave on its own: cancel recalls these.
+OPEN_STATES: tuple[State, ...] = ("pending", "failed")
+
+
+def job_key(slug: str, channel: str, email: str, revision: int) -> str:
+    """Return the stable idempotency key of one delivery.
+
+    The same release revision to the same address on the same channel always
+    gets the same key, so it can be queued only once; ``resend`` raises the
+    revision and with it the key.
+    """
+    text = "\0".join((slug, channel, email.strip().lower(), str(revision)))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class File:
+    """One stored part of an edition: the text body, the HTML body, the PDF, the DOCX."""
+
+    kind: str  # text | html | pdf | docx
+    filename: str
+    content_type: str  # maintype/subtype
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Edition:
+    """A release as it was queued: metadata (JSON-able) and the files it goes out with."""
+
+    slug: str
+    revision: int
+    content_hash: str
+    meta: dict[str, Any]
+    files: dict[str, File] = field(default_factory=dict)
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """A job to queue: who gets which edition through which channel, from when."""
+
+    list_name: str
+    channel: str
+    email: str  # "" for a webhook
+    name: str
+    not_before: datetime
+
+    def key(self, slug: str, revision: int) -> str:
+        return job_key(slug, self.channel, self.email, revision)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One delivery as stored: its state, attempts and lease."""
+
+    id: int
+    key: str
+    slug: str
+    revision: int
+    list_name: str
+    channel: str
+    email: str
+    name: str
+    state: State
+    not_before: datetime
+    attempts: int
+    last_error: str
+    leased_until: datetime | None
+    lease_owner: str
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    """What ``cancel`` did: jobs recalled, and those it could not recall."""
+
+    cancelled: int
+    sent: list[Job]
+    in_flight: list[Job]
+
+
+class Queue(Protocol):
+    """The durable outbox. Every method is one transaction."""
+
+    def add_edition(self, edition: Edition, jobs: list[NewJob], now: datetime) -> int:
+        """Store *edition* and its jobs atomically; return how many jobs were new."""
+        ...
+
+    def latest_edition(self, slug: str) -> Edition | None:
+        """Return the highest revision of *slug* without its files, or None."""
+        ...
+
+    def edition(self, slug: str, revision: int) -> Edition:
+        """Return one edition with its files."""
+        ...
+
+    def claim(self, now: datetime, lease: timedelta, owner: str) -> Job | None:
+        """Lease the next due job (pending, failed and due, or sending with an expired lease)."""
+        ...
+
+    def mark_sent(self, job_id: int, now: datetime) -> None:
+        """Record a delivery."""
+        ...
+
+    def mark_failed(self, job_id: int, owner: str, now: datetime, error: str,
+                    retry_at: datetime | None) -> None:
+        """Record a failed attempt: failed until *retry_at*, or dead when it is None."""
+        ...
+
+    def release(self, job_id: int, owner: str, now: datetime) -> None:
+        """Give a claimed job back untried (the dispatcher is stopping)."""
+        ...
+
+    def cancel(self, slug: str, now: datetime) -> CancelResult:
+        """Recall the open jobs of *slug*; report what had already gone out."""
+        ...
+
+    def supersede(self, slug: str, below_revision: int, now: datetime) -> int:
+        """Cancel the open jobs of older revisions of *slug* (a correction replaces them)."""
+        ...
+
+    def retry(self, job_id: int, now: datetime) -> Job:
+        """Make a failed, dead or cancelled job due again at *now*."""
+        ...
+
+    def jobs(self, slug: str | None = None, state: str | None = None,
+             limit: int | None = None) -> list[Job]:
+        """List jobs, oldest first, optionally of one release or state."""
+        ...
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        """Count jobs by (slug, state)."""
+        ...
+
+    def close(self) -> None:
+        """Release the storage."""
+        ...
