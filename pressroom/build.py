@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import __version__, markup
+from . import __version__
 from .atomic import write_atomic
 from .errors import CheckFailed, UserError
-from .load import inside, load_pressroom
+from .load import body_images, load_pressroom
 from .model import Pressroom, Release, Settings
 from .report import Reporter, SilentReporter
 from .state import Manifest, hash_files, tree_files
@@ -84,7 +84,9 @@ def build_pressroom(
     hashes: dict[str, str] = {}
     for release in pressroom.releases:
         visibility = PUBLIC if release.is_public(now) else PRIVATE
-        hashes[release.slug] = input_hash(release, shared, visibility, now)
+        hashes[release.slug] = input_hash(
+            release, pressroom.settings.releases_dir, shared, visibility, now
+        )
         current = manifest.is_current(release.slug, hashes[release.slug], visibility)
         wanted = only is None or release.slug == only
         if wanted and not (current and _complete(out / visibility / release.slug, release.slug)):
@@ -99,7 +101,7 @@ def build_pressroom(
                 reporter.advance(release.slug, "FAILED")
                 continue
             visibility = PUBLIC if release.is_public(now) else PRIVATE
-            place_release(out, release, visibility, files)
+            place_release(out, release, pressroom.settings.releases_dir, visibility, files)
             manifest.record(release.slug, hashes[release.slug], visibility)
             reporter.advance(release.slug, f"rendered ({visibility})")
     finally:
@@ -125,21 +127,14 @@ def shared_inputs(settings: Settings) -> str:
     return hash_files(files, __version__)
 
 
-def input_hash(release: Release, shared: str, visibility: str, now: datetime) -> str:
+def input_hash(
+    release: Release, releases_dir: Path, shared: str, visibility: str, now: datetime
+) -> str:
     """Hash one release's inputs; a change of any of them means rendering it again."""
     embargo_state = "embargoed" if release.is_embargoed(now) else "free"
-    files = [release.path, *release.attachments, *images_of(release)]
+    images = body_images(release.body, releases_dir)
+    files = [release.path, *release.attachments, *images]
     return hash_files(files, shared, visibility, embargo_state)
-
-
-def images_of(release: Release) -> list[Path]:
-    """The image files of the body that exist inside releases/."""
-    folder = release.path.parent
-    return [
-        (folder / ref.target).resolve()
-        for ref in markup.iter_references(markup.parse(release.body))
-        if ref.kind == "image" and inside(folder, ref.target)
-    ]
 
 
 def _complete(folder: Path, slug: str) -> bool:
@@ -197,14 +192,20 @@ def render_release(release: Release, settings: Settings, now: datetime) -> Rende
         return f"{type(exc).__name__}: {exc}"
 
 
-def place_release(out: Path, release: Release, visibility: str, files: dict[str, bytes]) -> None:
-    """Write a release's files and the attachments and images it links to."""
+def place_release(
+    out: Path, release: Release, releases_dir: Path, visibility: str, files: dict[str, bytes]
+) -> None:
+    """Write a release's files and the attachments and images it links to.
+
+    Attachments and images keep their path below releases/, so the page's relative
+    links to them work in the built site.
+    """
     folder = out / visibility / release.slug
     for fmt, data in files.items():
         write_atomic(folder / f"{release.slug}.{fmt}", data)
-    source = release.path.parent
-    for extra in (*release.attachments, *images_of(release)):
-        write_atomic(folder / extra.relative_to(source.resolve()), extra.read_bytes())
+    source = releases_dir.resolve()
+    for extra in (*release.attachments, *body_images(release.body, releases_dir)):
+        write_atomic(folder / extra.relative_to(source), extra.read_bytes())
     other = out / (PRIVATE if visibility == PUBLIC else PUBLIC) / release.slug
     shutil.rmtree(other, ignore_errors=True)
 

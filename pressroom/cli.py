@@ -170,6 +170,16 @@ def parse_now(text: str | None, root: Path) -> Any:
         fail(f"--now: {text!r} is not an ISO date or datetime")
 
 
+def _register_distribution() -> None:
+    from .cli_distribution import dispatch_command, publish_command, queue_group
+
+    for command in (publish_command, dispatch_command, queue_group):
+        cli.add_command(command)
+
+
+_register_distribution()
+
+
 def main() -> None:
     """Entry point of the console script."""
     cli(prog_name="pressroom")

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from . import markup
@@ -126,8 +127,8 @@ def check_body(body: str, first_line: int, path: Path, releases_dir: Path) -> li
     """Report control characters, dead links and images without alt text or file."""
     problems = []
     # split on \n only: str.splitlines() also breaks at the very characters we look for
-    for offset, line in enumerate(body.split("\n")):
-        bad = _XML_FORBIDDEN.search(line)
+    for offset, text in enumerate(body.split("\n")):
+        bad = _XML_FORBIDDEN.search(text)
         if bad:
             problems.append(
                 Problem(
@@ -143,17 +144,38 @@ def check_body(body: str, first_line: int, path: Path, releases_dir: Path) -> li
         if ref.kind == "image":
             if not ref.text.strip():
                 problems.append(Problem(path, line, f"image {ref.target} has no alt text", Severity.WARNING))
-            if not inside(releases_dir, ref.target):
+            if local_file(releases_dir, unquote(ref.target)) is None:
                 problems.append(Problem(path, line, f"image {ref.target}: no such file in releases/"))
     return problems
 
 
+def local_file(directory: Path, relative: str) -> Path | None:
+    """Return the existing file inside *directory* that *relative* names, else None.
+
+    Symbolic links and ``..`` are resolved first, so neither can lead outside.
+    """
+    if "://" in relative or relative.startswith(("/", "data:", "file:")):
+        return None
+    target = (directory / relative).resolve()
+    return target if target.is_relative_to(directory.resolve()) and target.is_file() else None
+
+
 def inside(directory: Path, relative: str) -> bool:
     """True when *relative* names an existing file inside *directory* (links resolved)."""
-    if "://" in relative or relative.startswith(("/", "data:")):
-        return False
-    target = (directory / relative).resolve()
-    return target.is_relative_to(directory.resolve()) and target.is_file()
+    return local_file(directory, relative) is not None
+
+
+def body_images(body: str, releases_dir: Path) -> list[Path]:
+    """The image files a Markdown body shows that exist inside *releases_dir*.
+
+    markdown-it percent-encodes link targets, so they are decoded before lookup.
+    """
+    found = (
+        local_file(releases_dir, unquote(ref.target))
+        for ref in markup.iter_references(markup.parse(body))
+        if ref.kind == "image"
+    )
+    return [path for path in found if path is not None]
 
 
 def _resolve(

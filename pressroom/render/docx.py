@@ -235,9 +235,10 @@ def write_release(writer: MarkdownWriter, release: Release, now: datetime, setti
         moment = format_moment(release.embargo.astimezone(settings.site.zone), language)
         notice = label(language, "embargo_notice", moment=moment)
         writer.paragraph("Embargo", notice)
-    _inline_paragraph(writer, release.title, "Title")
+    # Titles are plain text in every format (a title's "*" is a gender star, not emphasis).
+    writer.paragraph("Title", release.title)
     if release.subtitle:
-        _inline_paragraph(writer, release.subtitle, "Subtitle")
+        writer.paragraph("Subtitle", release.subtitle)
     if release.lead:
         _inline_paragraph(writer, release.lead, "Lead")
     writer.base_style = "Normal"
@@ -285,7 +286,7 @@ def _style(document: Document, name: str) -> str:
 
 
 def _inline_paragraph(writer: MarkdownWriter, text: str, style: str) -> None:
-    """Write one-paragraph Markdown (title, subtitle, lead): escapes resolved, emphasis kept."""
+    """Write one-paragraph Markdown (the lead): escapes resolved, emphasis kept."""
     paragraph = writer.paragraph(style)
     for token in markup.parser().parseInline(text.strip()):
         writer.write_inline(paragraph, token)
@@ -352,7 +353,7 @@ def set_core_properties(document: Document, release: Release, organisation: Orga
     for child in list(element):  # a reference.docx's author, dates and title must not leak
         element.remove(child)
     stamp = release.published.astimezone(UTC).replace(tzinfo=None)  # python-docx writes it as Z
-    properties.title = _clip(markup.plain_text(release.title))
+    properties.title = _clip(release.title)
     properties.subject = _clip(markup.plain_text(release.lead or release.subtitle or ""))
     properties.author = _clip(organisation.name)
     properties.last_modified_by = _clip(organisation.name)
