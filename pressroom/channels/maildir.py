@@ -22,6 +22,7 @@ class MaildirChannel(EmailTransport):
         """Store *message*; Maildir's tmp-then-rename makes each file appear whole."""
         try:
             if self._box is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)  # Maildir makes one level only
                 self._box = mailbox.Maildir(self.path, create=True)
             # mailbox converts "\n" to the platform's line ending itself; hand it LF
             # lines, or the SMTP policy's CRLF would become CR CR LF.
