@@ -109,11 +109,13 @@ def ensure_styles(document: Document) -> None:
     from docx.shared import Pt, RGBColor
 
     styles = document.styles
+    # python-docx scans every style for each "in" and [name]: look them up once.
+    by_name = {style.name: style for style in styles if style.name}
     for name, (base, bold, italic, size, colour) in PARAGRAPH_STYLES.items():
-        if name in styles:
+        if name in by_name:
             continue
         style: Any = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-        style.base_style = styles[base]
+        style.base_style = by_name[base]
         style.quick_style = True
         style.font.bold = bold or None
         style.font.italic = italic or None
@@ -121,11 +123,11 @@ def ensure_styles(document: Document) -> None:
             style.font.size = Pt(size)
         if colour:
             style.font.color.rgb = RGBColor.from_string(colour)
-    if "Hyperlink" not in styles:
+    if "Hyperlink" not in by_name:
         link: Any = styles.add_style("Hyperlink", WD_STYLE_TYPE.CHARACTER)
         link.font.color.rgb = RGBColor.from_string("0563C1")
         link.font.underline = WD_UNDERLINE.SINGLE
-    if "Verbatim Char" not in styles:
+    if "Verbatim Char" not in by_name:
         code: Any = styles.add_style("Verbatim Char", WD_STYLE_TYPE.CHARACTER)
         code.font.name = "Courier New"
 
