@@ -13,6 +13,9 @@ from pressroom.load import load_pressroom
 from pressroom.model import Pressroom
 
 REPO = Path(__file__).resolve().parents[1]
+NOW = datetime(2030, 1, 1, tzinfo=UTC)
+SLUG_2021 = "2021-08-26-iq-mv-10-jahre"
+SLUG_2013 = "2013-01-08-iq-mv-ausbau"
 
 SETTINGS = """\
 organisation:
@@ -83,10 +86,17 @@ class Room:
         return self.release(name, front, body)
 
     def load(self, now: datetime | None = None) -> Pressroom:
-        result = load_pressroom(self.root, now or datetime(2030, 1, 1, tzinfo=UTC))
+        result = load_pressroom(self.root, now or NOW)
         assert not result.errors, [str(p) for p in result.errors]
         assert result.pressroom is not None
         return result.pressroom
+
+
+def load_sample(root: Path, now: datetime = NOW) -> Pressroom:
+    """Load a copy of the sample press room, asserting it has no errors."""
+    result = load_pressroom(root, now)
+    assert result.pressroom is not None, [str(p) for p in result.errors]
+    return result.pressroom
 
 
 @pytest.fixture

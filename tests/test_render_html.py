@@ -9,23 +9,13 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from conftest import Room
+from conftest import NOW, SLUG_2013, SLUG_2021, Room, load_sample
 
-from pressroom.load import load_pressroom
 from pressroom.model import Pressroom
 from pressroom.render import RenderContext
 from pressroom.render.html import page_counter_css, render_html, render_index, safe_href
 
-NOW = datetime(2030, 1, 1, tzinfo=UTC)
-SLUG_2021 = "2021-08-26-iq-mv-10-jahre"
-SLUG_2013 = "2013-01-08-iq-mv-ausbau"
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20"/></svg>'
-
-
-def load_sample(root: Path) -> Pressroom:
-    result = load_pressroom(root, NOW)
-    assert result.pressroom is not None, [str(p) for p in result.errors]
-    return result.pressroom
 
 
 def page(pressroom: Pressroom, slug: str, now: datetime = NOW) -> lxml.html.HtmlElement:

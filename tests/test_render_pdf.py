@@ -11,23 +11,12 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import Room
+from conftest import NOW, SLUG_2013, SLUG_2021, Room, load_sample
 
-from pressroom.load import load_pressroom
 from pressroom.model import Pressroom, Release
 from pressroom.render import RenderContext
 from pressroom.render.html import release_page
 from pressroom.render.pdf import render_pdf
-
-NOW = datetime(2030, 1, 1, tzinfo=UTC)
-SLUG_2021 = "2021-08-26-iq-mv-10-jahre"
-SLUG_2013 = "2013-01-08-iq-mv-ausbau"
-
-
-def load_sample(root: Path) -> Pressroom:
-    result = load_pressroom(root, NOW)
-    assert result.pressroom is not None, [str(p) for p in result.errors]
-    return result.pressroom
 
 
 def pdf_of(pressroom: Pressroom, release: Release, now: datetime = NOW) -> bytes:

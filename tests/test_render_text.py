@@ -6,22 +6,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import Room
+from conftest import NOW, SLUG_2013, SLUG_2021, Room, load_sample
 
-from pressroom.load import load_pressroom
 from pressroom.model import Pressroom
 from pressroom.render import RenderContext
 from pressroom.render.text import WIDTH, link_text, markdown_to_text, render_text
-
-NOW = datetime(2030, 1, 1, tzinfo=UTC)
-SLUG_2021 = "2021-08-26-iq-mv-10-jahre"
-SLUG_2013 = "2013-01-08-iq-mv-ausbau"
-
-
-def load_sample(root: Path) -> Pressroom:
-    result = load_pressroom(root, NOW)
-    assert result.pressroom is not None, [str(p) for p in result.errors]
-    return result.pressroom
 
 
 def text_of(pressroom: Pressroom, slug: str, now: datetime = NOW) -> str:
