@@ -29,6 +29,7 @@ from .channels import (
     open_channel,
 )
 from .errors import PressroomError
+from .mail import MessageBuilder
 from .model import Settings
 from .queue import Edition, Job, Queue
 
@@ -112,6 +113,7 @@ class Dispatcher:
         self._stop = threading.Event()
         self._transports: dict[str, Transport] = {}
         self._editions: dict[tuple[str, int], Edition] = {}
+        self.messages = MessageBuilder()
 
     @property
     def root(self) -> Path:
@@ -185,15 +187,13 @@ class Dispatcher:
 
     def deliver(self, job: Job) -> None:
         """Send *job* through its channel; raise a DeliveryFailure if it did not go out."""
-        from .mail import build_message
-
         channel = self.settings.distribution.channels.get(job.channel)
         if channel is None:
             raise PermanentFailure(f"channel {job.channel!r} is no longer in the settings")
         transport = self._transport(job.channel)
         edition = self._edition(job)
         if isinstance(transport, EmailTransport):
-            message = build_message(edition, job, bool(channel.option("attach_docx", False)))
+            message = self.messages.build(edition, job, bool(channel.option("attach_docx", False)))
             transport.send(message, edition.meta["from_email"], job.email)
         elif isinstance(transport, WebhookTransport):
             transport.send(webhook_body(edition, job), job.key)

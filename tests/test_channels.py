@@ -26,7 +26,8 @@ from pressroom.model import Channel
 __all__ = ["smtp_server", "webhook_server"]  # fixtures used below
 
 
-def message(to: str, subject: str = "Meldung") -> EmailMessage:
+def message(to: str, subject: str = "Meldung") -> bytes:
+    """Return a small message as wire bytes (CRLF line ends), as dispatch hands channels."""
     from email.policy import SMTP
 
     msg = EmailMessage(policy=SMTP)
@@ -34,7 +35,7 @@ def message(to: str, subject: str = "Meldung") -> EmailMessage:
     msg["To"] = to
     msg["Subject"] = subject
     msg.set_content("Zeile eins\nZeile zwei\n")
-    return msg
+    return msg.as_bytes()
 
 
 def smtp_channel(port: int, **options: object) -> Channel:

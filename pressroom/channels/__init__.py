@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -66,8 +65,9 @@ class Transport:
 class EmailTransport(Transport):
     kind = "email"
 
-    def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
-        """Deliver *message* to *recipient* or raise a DeliveryFailure."""
+    def send(self, message: bytes, sender: str, recipient: str) -> None:
+        """Deliver *message* (RFC 5322 bytes, CRLF line ends) to *recipient*, or raise
+        a DeliveryFailure."""
         raise NotImplementedError
 
 

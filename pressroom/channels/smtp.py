@@ -11,7 +11,6 @@ import contextlib
 import smtplib
 import ssl
 import time
-from email.message import EmailMessage
 
 from . import ChannelConfigError, DeliveryFailure, EmailTransport, PermanentFailure, TemporaryFailure
 
@@ -81,12 +80,12 @@ class SmtpChannel(EmailTransport):
         self._conn = conn
         return conn
 
-    def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
+    def send(self, message: bytes, sender: str, recipient: str) -> None:
         """Send *message* to *recipient* over the shared connection."""
         self._throttle()
         conn = self._connect()
         try:
-            conn.send_message(message, from_addr=sender, to_addrs=[recipient])
+            conn.sendmail(sender, [recipient], message)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = exc.recipients.get(recipient, (451, b"recipient refused"))
             failure = classify(code, text)
