@@ -143,15 +143,18 @@ def main() -> None:
     controller.start()
     try:
         print(f"dispatch to loopback aiosmtpd, one connection, PDF of {PDF_SIZE // 1000} kB attached")
-        print(f"{'recipients':>10}  {'sent':>6}  {'seconds':>8}  {'msg/s':>7}  {'peak RSS MiB':>12}"
-              f"  {'traced peak MiB':>15}")
+        print(f"{'recipients':>10}  {'sent':>6}  {'seconds':>8}  {'msg/s':>7}"
+              f"  {'RSS before MiB':>14}  {'peak RSS MiB':>12}  {'traced peak MiB':>15}")
         for count in COUNTS:
             fast = measure(port, count, trace=False)
             traced = measure(port, count, trace=True)
             rate = fast["sent"] / fast["seconds"]
             print(f"{count:>10}  {fast['sent']:>6}  {fast['seconds']:>8.2f}  {rate:>7.0f}"
-                  f"  {fast['rss_peak_kib'] / 1024:>12.1f}  {traced['traced_peak_bytes'] / 2**20:>15.2f}")
-        print("target: >= 200 msg/s; peak memory the same for every recipient count")
+                  f"  {fast['rss_before_kib'] / 1024:>14.1f}  {fast['rss_peak_kib'] / 1024:>12.1f}"
+                  f"  {traced['traced_peak_bytes'] / 2**20:>15.2f}")
+        print("target: >= 200 msg/s; memory flat as recipients grow. 'RSS before' is the process")
+        print("after loading the settings (whose CSV lists hold every recipient, about 1 kB each);")
+        print("'traced peak' is the Python heap the dispatch run itself allocates (tracemalloc).")
     finally:
         controller.stop()
 
