@@ -147,3 +147,35 @@ def test_webhook_time_out_retries(webhook_server: WebhookServer) -> None:
     transport = open_channel(channel, Path("."))
     with pytest.raises(TemporaryFailure):
         transport.send(b"{}", "k")
+
+
+def test_smtp_logs_in_with_the_password_from_the_environment_and_a_refused_login_stops() -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+    from distribution_support import SmtpRecorder
+
+    def authenticator(server, session, envelope, mechanism, data):  # type: ignore[no-untyped-def]
+        def text(value: str | bytes) -> str:
+            return value.decode() if isinstance(value, bytes) else value
+
+        ok = isinstance(data, LoginPassword) and (text(data.login), text(data.password)) == ("presse", "pw")
+        return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535
+
+    handler = SmtpRecorder()
+    port = free_port()
+    # PLAIN only: smtplib falls back to LOGIN after a refusal, which aiosmtpd answers slowly.
+    controller = Controller(handler, hostname="127.0.0.1", port=port, authenticator=authenticator,
+                            auth_require_tls=False, auth_exclude_mechanism=["LOGIN"])
+    controller.start()
+    try:
+        channel = smtp_channel(port, username="presse", password_env="TEST_SMTP_PASSWORD")
+        good = open_channel(channel, Path("."), environ={"TEST_SMTP_PASSWORD": "pw"})
+        good.send(message("a@example.org"), "presse@beispiel.example", "a@example.org")
+        good.close()
+        bad = open_channel(channel, Path("."), environ={"TEST_SMTP_PASSWORD": "wrong"})
+        with pytest.raises(ChannelConfigError, match="login refused"):
+            bad.send(message("b@example.org"), "presse@beispiel.example", "b@example.org")
+        bad.close()
+    finally:
+        controller.stop()
+    assert [r.rcpt_tos for r in handler.received] == [["a@example.org"]]
