@@ -148,3 +148,27 @@ def test_cli_publish_then_dispatch_fills_the_outbox_of_the_sample(sample_root: P
     status = runner.invoke(queue_group, ["--root", str(sample_root), "--queue", str(queue_file), "status"])
     assert status.exit_code == 0 and "total" in status.output
     assert status.output.splitlines()[-1].split()[1:] == ["0", "0", "6", "0", "0", "0"]
+
+
+def test_cli_queue_cancel_list_and_retry(room, tmp_path: Path) -> None:
+    room.add_settings(LISTS)
+    room.ready("2030-01-01-eins", extra="embargo: 2030-01-03T10:00\n")
+    queue_file = tmp_path / "q.sqlite3"
+    with SqliteQueue(queue_file) as queue:
+        publish_fake(room.load(NOW), queue, tmp_path)
+        job = queue.claim(NOW, timedelta(minutes=5), "test")
+        assert job is not None
+        queue.mark_sent(job.id, NOW)
+    runner = CliRunner()
+    base = ["--root", str(room.root), "--queue", str(queue_file), "--now", "2030-01-01T10:00"]
+    cancelled = runner.invoke(queue_group, [*base, "cancel", "2030-01-01-eins"])
+    assert cancelled.exit_code == 0, cancelled.output
+    assert "3 job(s) recalled" in cancelled.output
+    assert "already sent (1)" in cancelled.output and job.email in cancelled.output
+    listed = runner.invoke(queue_group, [*base, "list", "--state", "cancelled"])
+    assert len(listed.output.splitlines()) == 3
+    first_id = listed.output.split()[0]
+    retried = runner.invoke(queue_group, [*base, "retry", first_id])
+    assert retried.exit_code == 0 and "pending" in retried.output
+    refused = runner.invoke(queue_group, [*base, "retry", str(job.id)])
+    assert refused.exit_code == 1 and "resend" in refused.output
