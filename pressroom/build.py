@@ -20,7 +20,7 @@ from pathlib import Path
 from . import __version__
 from .atomic import write_atomic
 from .errors import CheckFailed, UserError
-from .load import body_images, load_pressroom
+from .load import load_pressroom
 from .model import Pressroom, Release, Settings
 from .report import Reporter, SilentReporter
 from .state import Manifest, hash_files, tree_files
@@ -84,9 +84,7 @@ def build_pressroom(
     hashes: dict[str, str] = {}
     for release in pressroom.releases:
         visibility = PUBLIC if release.is_public(now) else PRIVATE
-        hashes[release.slug] = input_hash(
-            release, pressroom.settings.releases_dir, shared, visibility, now
-        )
+        hashes[release.slug] = input_hash(release, shared, visibility, now)
         current = manifest.is_current(release.slug, hashes[release.slug], visibility)
         wanted = only is None or release.slug == only
         if wanted and not (current and _complete(out / visibility / release.slug, release.slug)):
@@ -127,13 +125,10 @@ def shared_inputs(settings: Settings) -> str:
     return hash_files(files, __version__)
 
 
-def input_hash(
-    release: Release, releases_dir: Path, shared: str, visibility: str, now: datetime
-) -> str:
+def input_hash(release: Release, shared: str, visibility: str, now: datetime) -> str:
     """Hash one release's inputs; a change of any of them means rendering it again."""
     embargo_state = "embargoed" if release.is_embargoed(now) else "free"
-    images = body_images(release.body, releases_dir)
-    files = [release.path, *release.attachments, *images]
+    files = [release.path, *release.attachments, *release.images]
     return hash_files(files, shared, visibility, embargo_state)
 
 
@@ -204,7 +199,7 @@ def place_release(
     for fmt, data in files.items():
         write_atomic(folder / f"{release.slug}.{fmt}", data)
     source = releases_dir.resolve()
-    for extra in (*release.attachments, *body_images(release.body, releases_dir)):
+    for extra in (*release.attachments, *release.images):
         write_atomic(folder / extra.relative_to(source), extra.read_bytes())
     other = out / (PRIVATE if visibility == PUBLIC else PUBLIC) / release.slug
     shutil.rmtree(other, ignore_errors=True)

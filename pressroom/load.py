@@ -15,6 +15,8 @@ from pathlib import Path
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
+from markdown_it.token import Token
+
 from . import markup
 from .errors import Problem, Severity
 from .model import Contact, Link, Pressroom, Release, Settings
@@ -108,12 +110,15 @@ def _load_release(
     except YamlError as exc:
         return None, empty, exc.problems
     problems = check_file_name(path)
-    problems += check_body(body, body_line, path, settings.releases_dir)
+    tokens = markup.parse(body)
+    problems += check_body(body, tokens, body_line, path, settings.releases_dir)
     front, schema_problems = validate(FrontMatter, doc, path, 1)
     problems += schema_problems
     if front is None:
         return None, doc, problems
+    images = body_images(tokens, settings.releases_dir)
     release, found = _resolve(front, doc, path, body, body_line, settings, now)
+    release = replace(release, images=tuple(images)) if release else None
     return (None if schema_problems else release), doc, problems + found
 
 
@@ -123,7 +128,9 @@ def check_file_name(path: Path) -> list[Problem]:
     return [Problem(path, 1, "file name must be YYYY-MM-DD-slug.md (lower-case letters, digits, dashes)")]
 
 
-def check_body(body: str, first_line: int, path: Path, releases_dir: Path) -> list[Problem]:
+def check_body(
+    body: str, tokens: list[Token], first_line: int, path: Path, releases_dir: Path
+) -> list[Problem]:
     """Report control characters, dead links and images without alt text or file."""
     problems = []
     # split on \n only: str.splitlines() also breaks at the very characters we look for
@@ -137,7 +144,7 @@ def check_body(body: str, first_line: int, path: Path, releases_dir: Path) -> li
                     f"control character U+{ord(bad.group()):04X} cannot go into XML",
                 )
             )
-    for ref in markup.iter_references(markup.parse(body)):
+    for ref in markup.iter_references(tokens):
         line = first_line + ref.line
         if ref.kind == "link" and ref.target.strip() in ("", "#"):
             problems.append(Problem(path, line, f"link {ref.text!r} has no target", Severity.WARNING))
@@ -165,14 +172,14 @@ def inside(directory: Path, relative: str) -> bool:
     return local_file(directory, relative) is not None
 
 
-def body_images(body: str, releases_dir: Path) -> list[Path]:
-    """The image files a Markdown body shows that exist inside *releases_dir*.
+def body_images(tokens: list[Token], releases_dir: Path) -> list[Path]:
+    """The image files a parsed Markdown body shows that exist inside *releases_dir*.
 
     markdown-it percent-encodes link targets, so they are decoded before lookup.
     """
     found = (
         local_file(releases_dir, unquote(ref.target))
-        for ref in markup.iter_references(markup.parse(body))
+        for ref in markup.iter_references(tokens)
         if ref.kind == "image"
     )
     return [path for path in found if path is not None]

@@ -150,6 +150,7 @@ class Release:
     tags: tuple[str, ...] = ()
     links: tuple[Link, ...] = ()
     attachments: tuple[Path, ...] = ()
+    images: tuple[Path, ...] = ()  # files inside releases/ that the body shows
     distribution: tuple[str, ...] = ()
 
     @property
