@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,19 +50,42 @@ def render_docx(release: Release, ctx: RenderContext) -> bytes:
     Starts from ``templates/reference.docx`` of the press room when it exists (its
     body is cleared, its styles kept), else from python-docx's default on A4 paper.
     """
+    from docx import Document as open_document
+
     from .docx_markdown import MarkdownWriter
 
     settings = ctx.settings
-    document = new_document(settings.root / REFERENCE_DOCX)
-    ensure_styles(document)
-    set_language(document, language_tag(release.language))
-    write_letterhead(document, release.language, settings.organisation)
-    writer = MarkdownWriter(document, settings.releases_dir)
+    reference = settings.root / REFERENCE_DOCX
+    version = reference.stat().st_mtime_ns if reference.is_file() else None
+    base, style_ids = base_document(reference, version, release.language, settings.organisation)
+    document = open_document(io.BytesIO(base))
+    writer = MarkdownWriter(document, settings.releases_dir, style_ids=style_ids)
     write_release(writer, release, ctx.now, settings)
     set_core_properties(document, release, settings.organisation)
     buffer = io.BytesIO()
     document.save(buffer)
     return normalise_zip(buffer.getvalue(), release.published)
+
+
+@lru_cache(maxsize=8)
+def base_document(
+    reference: Path, version: int | None, language: str, organisation: Organisation
+) -> tuple[bytes, dict[str, str]]:
+    """Return the starting document of every release in *language*, and its style ids.
+
+    Styles, language and letterhead are the same for every release of a press room,
+    and python-docx is slow at them (it scans every style for each lookup by name),
+    so they are prepared once per process; *version* (the reference's mtime) makes
+    an edited reference.docx count.
+    """
+    document = new_document(reference)
+    ensure_styles(document)
+    set_language(document, language_tag(language))
+    write_letterhead(document, language, organisation)
+    style_ids = {style.name: style.style_id for style in document.styles if style.name}
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue(), style_ids
 
 
 def new_document(reference: Path) -> Document:

@@ -91,16 +91,17 @@ class MarkdownWriter:
     base_style: str = "Normal"
     _lists: list[_ListLevel] = field(default_factory=list)
     _quote_depth: int = 0
-    _ids: dict[str, str] = field(default_factory=dict)
+    style_ids: dict[str, str] = field(default_factory=dict)  # style name -> id
 
     def __post_init__(self) -> None:
         # python-docx finds a style by name by scanning every style, for every paragraph;
         # reading the names once makes rendering about twice as fast.
-        self._ids = {style.name: style.style_id for style in self.document.styles if style.name}
+        if not self.style_ids:
+            self.style_ids = {s.name: s.style_id for s in self.document.styles if s.name}
 
     def style(self, name: str, fallback: str = "Normal") -> str:
         """Return *name* when the document defines that style, else *fallback*."""
-        return name if name in self._ids else fallback
+        return name if name in self.style_ids else fallback
 
     def paragraph(self, style: str, text: str = "") -> Paragraph:
         """Append a paragraph in *style* (Normal when the document lacks it) to the body."""
@@ -110,13 +111,13 @@ class MarkdownWriter:
 
     def set_style(self, paragraph: Paragraph, style: str) -> None:
         """Give *paragraph* the paragraph style named *style*, if the document has it."""
-        if style in self._ids and style != "Normal":
-            paragraph._p.style = self._ids[style]
+        if style in self.style_ids and style != "Normal":
+            paragraph._p.style = self.style_ids[style]
 
     def style_run(self, run: Run, style: str) -> None:
         """Give *run* the character style named *style*, if the document has it."""
-        if style in self._ids:
-            run._r.style = self._ids[style]
+        if style in self.style_ids:
+            run._r.style = self.style_ids[style]
 
     def link(self, paragraph: Paragraph, text: str, url: str) -> None:
         """Append *text* linked to *url*, or plain *text* when the URL scheme is not allowed."""
@@ -227,7 +228,7 @@ class MarkdownWriter:
         columns = max((len(row) for row in rows), default=0)
         if rows and columns:
             table = self.document.add_table(rows=len(rows), cols=columns)
-            if "Table Grid" in self._ids:
+            if "Table Grid" in self.style_ids:
                 table.style = self.document.styles["Table Grid"]
             for row_index, row in enumerate(rows):
                 for column, (inline, style, header) in enumerate(row):
