@@ -22,6 +22,7 @@ from pressroom.build import build_pressroom  # noqa: E402
 from pressroom.load import load_pressroom  # noqa: E402
 from pressroom.render import RenderContext  # noqa: E402
 from pressroom.render.html import release_page  # noqa: E402
+from pressroom.render.pdf import render_pdf  # noqa: E402
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 RENDER_COUNT = int(os.environ.get("BENCH_RELEASES", "24"))
@@ -34,8 +35,9 @@ def timed(action) -> float:  # type: ignore[no-untyped-def]
     return time.perf_counter() - start
 
 
-def raw_weasyprint_seconds(root: Path) -> float:
-    """Time plain WeasyPrint (default options) on the exact HTML pressroom prints."""
+def pdf_seconds(root: Path) -> tuple[float, float]:
+    """Time plain WeasyPrint (default options) on the exact HTML pressroom prints, and
+    pressroom's own PDF step (template, fetcher, tagged PDF/UA) on the same releases."""
     import weasyprint
 
     pressroom = load_pressroom(root, NOW).pressroom
@@ -44,7 +46,9 @@ def raw_weasyprint_seconds(root: Path) -> float:
     pages = [release_page(r, ctx, "print") for r in pressroom.releases]
     base = pressroom.settings.releases_dir.as_uri() + "/"
     weasyprint.HTML(string=pages[0], base_url=base).write_pdf()  # warm-up, as the build's first PDF
-    return timed(lambda: [weasyprint.HTML(string=p, base_url=base).write_pdf() for p in pages])
+    raw = timed(lambda: [weasyprint.HTML(string=p, base_url=base).write_pdf() for p in pages])
+    ours = timed(lambda: [render_pdf(r, ctx) for r in pressroom.releases])
+    return raw, ours
 
 
 def peak_rss_mib(count: int, work: Path) -> float:
@@ -77,10 +81,12 @@ def main() -> None:
         # Warm up (template compilation, font discovery) so both sides start equal.
         build_pressroom(make_archive(work / "warm", 2), now=NOW, jobs=1)
         root = make_archive(work / "archive", RENDER_COUNT)
-        raw = raw_weasyprint_seconds(root) / RENDER_COUNT
+        raw, ours = (seconds / RENDER_COUNT for seconds in pdf_seconds(root))
         serial = timed(lambda: build_pressroom(root, out=work / "out1", now=NOW, jobs=1)) / RENDER_COUNT
         parallel = timed(lambda: build_pressroom(root, out=work / "out2", now=NOW, jobs=2)) / RENDER_COUNT
         rows.append(("raw WeasyPrint, PDF only, per release", f"{raw * 1000:.0f} ms", "baseline"))
+        rows.append(("pressroom PDF step alone (tagged PDF/UA), per release", f"{ours * 1000:.0f} ms", ""))
+        rows.append(("overhead ratio PDF step / raw WeasyPrint", f"{ours / raw:.2f}", "<= 1.15"))
         rows.append(("pressroom build, all 4 formats, per release (1 job)", f"{serial * 1000:.0f} ms", ""))
         rows.append(("overhead ratio build / raw WeasyPrint", f"{serial / raw:.2f}", "<= 1.15"))
         rows.append(("speed-up 2 jobs over 1", f"{serial / parallel:.2f}x", ">= 1.7x"))
