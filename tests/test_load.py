@@ -291,3 +291,9 @@ def test_sample_pressroom_checks_clean(sample_root: Path) -> None:
     assert [c.name for c in new.contacts] == ["Maja Kuntzsch", "Dr. Maher Fakhouri"]
     assert "Migrant\\*innen" in new.body
     assert all(r.status == "ready" for r in result.pressroom.releases)
+
+
+def test_english_release_has_an_english_dateline(room: Room) -> None:
+    room.ready("2021-08-26-english", extra="language: en\nplace: Schwerin\n")
+    release = room.load().releases[0]
+    assert release.dateline == "Schwerin, 26 August 2021"
