@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
@@ -221,13 +221,14 @@ def cancel_command(root: Path, queue_file: Path | None, now_text: str | None, sl
     with closing(_open(root, queue_file)) as queue:
         result = queue.cancel(slug, now)
     click.echo(f"cancel {slug}: {result.cancelled} job(s) recalled")
-    if result.sent:
-        click.echo(f"already sent ({len(result.sent)}), cannot be recalled:")
-        for job in result.sent:
-            click.echo(f"  {job.email or job.channel} ({job.list_name}, {job.channel})")
-    if result.in_flight:
-        click.echo(f"being sent right now ({len(result.in_flight)}):")
-        for job in result.in_flight:
+    _echo_jobs("already sent ({}), cannot be recalled:", result.sent)
+    _echo_jobs("being sent right now ({}):", result.in_flight)
+
+
+def _echo_jobs(heading: str, jobs: Sequence[Job]) -> None:
+    if jobs:
+        click.echo(heading.format(len(jobs)))
+        for job in jobs:
             click.echo(f"  {job.email or job.channel} ({job.list_name}, {job.channel})")
 
 

@@ -16,6 +16,11 @@ REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 SLUG_2021 = "2021-08-26-iq-mv-10-jahre"
 SLUG_2013 = "2013-01-08-iq-mv-ausbau"
+# Each sample release must carry its own period's funder text and not the other's.
+PERIOD_TEXTS = [
+    (SLUG_2013, "Das Programm wird gefördert durch das Bundesministerium", "Europäischen Sozialfonds"),
+    (SLUG_2021, "Europäischen Sozialfonds (ESF)", "Das Programm wird gefördert durch"),
+]
 
 SETTINGS = """\
 organisation:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import NOW, SLUG_2013, SLUG_2021, Room, load_sample
+from conftest import NOW, PERIOD_TEXTS, SLUG_2013, SLUG_2021, Room, load_sample
 
 from pressroom.model import Pressroom
 from pressroom.render import RenderContext
@@ -61,13 +61,7 @@ def test_text_keeps_escaped_asterisks_as_asterisks(sample_root: Path) -> None:
     assert "\\" not in text
 
 
-@pytest.mark.parametrize(
-    ("slug", "present", "absent"),
-    [
-        (SLUG_2013, "Das Programm wird gefördert durch das Bundesministerium", "Europäischen Sozialfonds"),
-        (SLUG_2021, "Europäischen Sozialfonds (ESF)", "Das Programm wird gefördert durch"),
-    ],
-)
+@pytest.mark.parametrize(("slug", "present", "absent"), PERIOD_TEXTS)
 def test_text_boilerplate_is_the_one_of_the_release_period(
     sample_root: Path, slug: str, present: str, absent: str
 ) -> None:
