@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from markdown_it.token import Token
 from . import markup
 from .errors import Problem, Severity
 from .model import Contact, Link, Pressroom, Release, Settings
-from .schema import _XML_FORBIDDEN, FrontMatter
+from .schema import FrontMatter, check_xml_text
 from .settings import load_settings, to_contact
 from .validation import validate
 from .yamlload import YamlDocument, YamlError, load_yaml
@@ -135,15 +136,10 @@ def check_body(
     problems = []
     # split on \n only: str.splitlines() also breaks at the very characters we look for
     for offset, text in enumerate(body.split("\n")):
-        bad = _XML_FORBIDDEN.search(text)
-        if bad:
-            problems.append(
-                Problem(
-                    path,
-                    first_line + offset,
-                    f"control character U+{ord(bad.group()):04X} cannot go into XML",
-                )
-            )
+        try:
+            check_xml_text(text)
+        except ValueError as exc:
+            problems.append(Problem(path, first_line + offset, str(exc)))
     for ref in markup.iter_references(tokens):
         line = first_line + ref.line
         if ref.kind == "link" and ref.target.strip() in ("", "#"):
@@ -281,7 +277,9 @@ def _resolve(
     return release, problems
 
 
-def _contacts(front: FrontMatter, settings: Settings, error) -> tuple[Contact, ...]:  # type: ignore[no-untyped-def]
+def _contacts(
+    front: FrontMatter, settings: Settings, error: Callable[..., None]
+) -> tuple[Contact, ...]:
     refs = front.contacts if front.contacts is not None else list(settings.site.default_contacts)
     contacts = []
     for index, ref in enumerate(refs):

@@ -28,9 +28,6 @@ _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udff
 # Line breaks of any kind: a header injection vector in titles, names and addresses.
 _LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
-LANGUAGES = ("de", "en")
-
-
 def check_xml_text(value: str) -> str:
     """Reject characters that cannot appear in an XML document."""
     bad = _XML_FORBIDDEN.search(value)
