@@ -120,8 +120,8 @@ class OrganisationIn(Strict):
 
 
 class SiteIn(Strict):
-    base_url: Annotated[Line, Field(pattern=r"^https?://[^\s]+$")]
-    title: Line
+    base_url: Annotated[Line, Field(pattern=r"^https?://[^\s]+$")] | None = None
+    title: Line | None = None
     language: Language = "de"
     timezone: Line = "Europe/Berlin"
     default_place: OptionalLine | None = None
@@ -176,7 +176,7 @@ class DistributionIn(Strict):
 
 class SettingsIn(Strict):
     organisation: OrganisationIn
-    site: SiteIn
+    site: SiteIn = SiteIn()
     contacts: dict[str, ContactIn] = {}
     boilerplates: dict[str, BoilerplateIn] = {}
     distribution: DistributionIn | None = None

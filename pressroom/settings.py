@@ -24,6 +24,8 @@ from .validation import validate
 from .yamlload import YamlDocument, YamlError, load_yaml
 
 SETTINGS_FILE = Path("releases") / "pressroom.yaml"
+# Where links point while a press room has not said where it is published.
+PLACEHOLDER_URL = "https://example.invalid/"
 
 # The embedded default: a fresh press room distributes into a real Maildir.
 DEFAULT_CHANNEL = Channel("outbox", "maildir", (("path", "build/outbox"), ("attach_docx", False)))
@@ -51,7 +53,11 @@ def load_settings(root: Path) -> tuple[Settings | None, list[Problem]]:
     if parsed is None:
         return None, problems
     settings, found = _resolve(parsed, doc, root, path)
-    return (None if problems else settings), problems + found
+    if problems:
+        # Resolved without the keys the schema rejected: its warnings would be about
+        # defaults standing in for those keys, so only its errors count.
+        return None, problems + [p for p in found if p.is_error]
+    return settings, found
 
 
 def _resolve(
@@ -95,7 +101,24 @@ def _resolve(
         o.name, o.address.strip(), o.website, o.email, o.phone, local_file(o.logo, "organisation", "logo")
     )
     s = raw.site
-    site = Site(s.base_url, s.title, s.language, s.timezone, s.default_place, tuple(s.default_contacts))
+    if s.base_url is None:
+        problems.append(
+            Problem(
+                path,
+                at("site"),
+                f"site.base_url is not set: feeds and e-mails link to {PLACEHOLDER_URL}",
+                Severity.WARNING,
+            )
+        )
+    title = s.title or o.name
+    site = Site(
+        s.base_url or PLACEHOLDER_URL,
+        title,
+        s.language,
+        s.timezone,
+        s.default_place,
+        tuple(s.default_contacts),
+    )
     distribution = _resolve_distribution(raw.distribution, organisation, doc, path, problems)
     if any(p.is_error for p in problems):
         return None, problems

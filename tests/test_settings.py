@@ -88,3 +88,19 @@ def test_csv_recipients_are_read_and_checked(room: Room) -> None:
         """
     )
     assert messages(room) == ["releases/liste.csv:3: not a valid e-mail address: 'kaputt'"]
+
+
+def test_minimal_settings_need_only_the_organisation_and_a_boilerplate(room: Room) -> None:
+    room.write_settings(
+        """\
+        organisation: {name: Kleiner Verein}
+        boilerplates:
+          immer: {valid_from: 2000-01-01, text: Gefördert.}
+        """
+    )
+    settings, problems = load_settings(room.root)
+    assert settings is not None
+    assert (settings.site.title, settings.site.base_url) == ("Kleiner Verein", "https://example.invalid/")
+    assert [p.format(room.root) for p in problems] == [
+        "releases/pressroom.yaml:1: warning: site.base_url is not set: feeds and e-mails link to https://example.invalid/"
+    ]
