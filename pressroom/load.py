@@ -120,7 +120,10 @@ def _load_release(
     images = body_images(tokens, settings.releases_dir)
     release, found = _resolve(front, doc, path, body, body_line, settings, now)
     release = replace(release, images=tuple(images)) if release else None
-    return (None if schema_problems else release), doc, problems + found
+    if schema_problems:
+        # Resolved without the rejected keys: only its errors are about the file as written.
+        return None, doc, problems + [p for p in found if p.is_error]
+    return release, doc, problems + found
 
 
 def check_file_name(path: Path) -> list[Problem]:
