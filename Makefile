@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install check build publish dispatch test lint bench clean
+.PHONY: install check build publish test lint bench golden clean
 
 install: $(STAMP)
 
@@ -28,6 +28,10 @@ publish: install
 
 test: install
 	$(BIN)/pytest -q
+
+# Rewrite the expected outputs in tests/golden/ after an intended rendering change.
+golden: install
+	PRESSROOM_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/test_golden.py
 
 lint: install
 	$(BIN)/ruff check pressroom tests bench
