@@ -40,7 +40,7 @@ def print_problems(problems: list[Problem], root: Path) -> None:
 def summary(result: LoadResult, strict: bool) -> str:
     errors = len(result.errors)
     warnings = len(result.problems) - errors
-    releases = len(result.pressroom.releases) if result.pressroom else 0
+    releases = result.files
     verdict = "failed" if result.failed(strict) else "ok"
     strict_note = " (--strict: warnings count)" if strict and warnings else ""
     return f"check {verdict}: {releases} release(s), {errors} error(s), {warnings} warning(s){strict_note}"

@@ -36,6 +36,7 @@ class LoadResult:
 
     pressroom: Pressroom | None
     problems: list[Problem]
+    files: int = 0  # release files read
 
     @property
     def errors(self) -> list[Problem]:
@@ -63,7 +64,8 @@ def load_pressroom(root: Path, now: datetime | None = None) -> LoadResult:
         return LoadResult(None, sorted(problems))
     releases: list[Release] = []
     number_lines: dict[Path, int] = {}
-    for path in release_files(root):
+    paths = release_files(root)
+    for path in paths:
         release, doc, found = _load_release(path, settings, now)
         problems += found
         if release is not None:
@@ -73,9 +75,9 @@ def load_pressroom(root: Path, now: datetime | None = None) -> LoadResult:
     problems += check_unique(releases, number_lines)
     problems = sorted(set(problems))
     if any(p.is_error for p in problems):
-        return LoadResult(None, problems)
+        return LoadResult(None, problems, len(paths))
     ordered = tuple(sorted(releases, key=lambda r: (r.published, r.slug), reverse=True))
-    return LoadResult(Pressroom(settings, ordered), problems)
+    return LoadResult(Pressroom(settings, ordered), problems, len(paths))
 
 
 def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
