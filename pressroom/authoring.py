@@ -126,6 +126,11 @@ def init_pressroom(target: Path, today: date, language: str = "en") -> list[Path
     )
     created = [settings]
     created.append(new_release(target, "Our first press release", today, None, ()))
+    ignore = target / ".gitignore"
+    if not ignore.exists():
+        # Outputs and the queue are made from the sources: they do not belong in git.
+        ignore.write_text("build/\nvar/\n", encoding="utf-8")
+        created.append(ignore)
     templates = target / "templates"
     if not templates.exists():
         shutil.copytree(default_templates(), templates, ignore=shutil.ignore_patterns("__pycache__"))
