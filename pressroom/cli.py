@@ -9,12 +9,13 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from .cli_common import fail, parse_now, print_problems, settings_or_fail
+
 if TYPE_CHECKING:
-    from .errors import Problem
     from .load import LoadResult
 
 ROOT = click.option(
@@ -26,17 +27,6 @@ ROOT = click.option(
 )
 
 
-def fail(message: str) -> NoReturn:
-    """Print *message* to stderr and exit 1 (no traceback)."""
-    click.echo(message, err=True)
-    sys.exit(1)
-
-
-def print_problems(problems: list[Problem], root: Path) -> None:
-    for problem in problems:
-        click.echo(problem.format(root))
-
-
 def summary(result: LoadResult, strict: bool) -> str:
     errors = len(result.errors)
     warnings = len(result.problems) - errors
@@ -46,7 +36,7 @@ def summary(result: LoadResult, strict: bool) -> str:
     return f"check {verdict}: {releases} release(s), {errors} error(s), {warnings} warning(s){strict_note}"
 
 
-def run_check(root: Path, strict: bool, quiet_ok: bool = False) -> LoadResult:
+def run_check(root: Path, strict: bool) -> LoadResult:
     """Load and check the press room; print problems; exit 1 if it failed."""
     from .load import load_pressroom
 
@@ -54,8 +44,7 @@ def run_check(root: Path, strict: bool, quiet_ok: bool = False) -> LoadResult:
     print_problems(result.problems, root)
     if result.failed(strict):
         fail(summary(result, strict))
-    if not quiet_ok:
-        click.echo(summary(result, strict))
+    click.echo(summary(result, strict))
     return result
 
 
@@ -81,12 +70,8 @@ def new(title: str, day: Any, root: Path) -> None:
     """Write a new draft release file named after TITLE."""
     from .authoring import new_release
     from .errors import PressroomError
-    from .settings import load_settings
 
-    settings, problems = load_settings(root)
-    if settings is None:
-        print_problems(problems, root)
-        fail("fix the settings first")
+    settings = settings_or_fail(root)
     when = day.date() if day else date.today()
     try:
         path = new_release(root, title, when, settings.site.default_place, settings.site.default_contacts)
@@ -134,11 +119,16 @@ def run_build(
     root: Path, out: Path | None, now_text: str | None, only: str | None, jobs: int | None, strict: bool
 ) -> Any:
     """Build the press room for the CLI: problems as path:line, failures as exit 1."""
+    from zoneinfo import ZoneInfo
+
     from .build import build_pressroom
     from .errors import CheckFailed, PressroomError
     from .report import reporter_for_terminal
+    from .settings import load_settings
 
-    now = parse_now(now_text, root)
+    # Broken settings are reported by the build's own check; --now needs only the zone.
+    settings, _ = load_settings(root)
+    now = parse_now(now_text, settings.site.zone if settings else ZoneInfo("UTC"))
     try:
         result = build_pressroom(root, out, now, only, jobs, reporter_for_terminal(), strict)
     except CheckFailed as exc:
@@ -151,23 +141,6 @@ def run_build(
     if result.failures:
         sys.exit(1)
     return result
-
-
-def parse_now(text: str | None, root: Path) -> Any:
-    """Parse --now (naive values are in the site's time zone); None means the clock."""
-    if text is None:
-        return None
-    from zoneinfo import ZoneInfo
-
-    from .load import parse_moment
-    from .settings import load_settings
-
-    settings, _ = load_settings(root)
-    zone = settings.site.zone if settings else ZoneInfo("UTC")
-    try:
-        return parse_moment(text, zone)
-    except ValueError:
-        fail(f"--now: {text!r} is not an ISO date or datetime")
 
 
 def _register_distribution() -> None:

@@ -12,20 +12,16 @@ from collections.abc import Callable, Sequence
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from .cli_common import fail, parse_now, print_problems, settings_or_fail
+
 if TYPE_CHECKING:
-    from .model import Settings
     from .queue import Job, Queue
 
 NOW_HELP = "The moment to act at (ISO 8601; without an offset: the site's time zone). Default: now."
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(message, err=True)
-    raise SystemExit(1)
 
 
 def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -50,26 +46,6 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _settings(root: Path) -> Settings:
-    from .settings import load_settings
-
-    settings, problems = load_settings(root)
-    if settings is None:
-        for problem in problems:
-            click.echo(problem.format(root))
-        _fail("fix the settings first (pressroom check)")
-    return settings
-
-
-def _now(text: str | None, settings: Settings) -> datetime:
-    from .load import parse_moment
-
-    try:
-        return parse_moment(text, settings.site.zone)
-    except ValueError:
-        _fail(f"--now: {text!r} is not an ISO 8601 moment")
-
-
 def _open(root: Path, given: Path | None) -> Queue:
     from .errors import PressroomError
     from .queue import open_queue, queue_path
@@ -77,7 +53,7 @@ def _open(root: Path, given: Path | None) -> Queue:
     try:
         return open_queue(queue_path(root, given))
     except PressroomError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @click.command("publish")
@@ -87,17 +63,16 @@ def publish_command(root: Path, queue_file: Path | None, now_text: str | None) -
     from .errors import CheckFailed, PressroomError
     from .publish import publish
 
-    settings = _settings(root)
-    now = _now(now_text, settings)
+    settings = settings_or_fail(root)
+    now = parse_now(now_text, settings.site.zone)
     with closing(_open(root, queue_file)) as queue:
         try:
             report = publish(root, queue, now)
         except CheckFailed as exc:
-            for problem in exc.problems:
-                click.echo(problem.format(root))
-            _fail(f"publish failed: {exc}")
+            print_problems(exc.problems, root)
+            fail(f"publish failed: {exc}")
         except PressroomError as exc:
-            _fail(f"publish failed: {exc}")
+            fail(f"publish failed: {exc}")
     for line in report.lines():
         click.echo(line)
 
@@ -117,8 +92,8 @@ def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, 
     from .channels import ChannelConfigError
     from .dispatch import Dispatcher, RetryPolicy
 
-    settings = _settings(root.resolve())
-    fixed = _now(now_text, settings) if now_text else None
+    settings = settings_or_fail(root.resolve())
+    fixed = parse_now(now_text, settings.site.zone) if now_text else None
 
     def clock() -> datetime:
         return fixed if fixed is not None else datetime.now(UTC)
@@ -135,7 +110,7 @@ def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, 
         try:
             report = dispatcher.run_once() if once else dispatcher.run_forever(poll)
         except ChannelConfigError as exc:
-            _fail(f"dispatch stopped: {exc}")
+            fail(f"dispatch stopped: {exc}")
     stopped = " (stopped by signal)" if dispatcher.stopping and once else ""
     click.echo(f"dispatch: {report.sent} sent, {report.retrying} to retry, {report.dead} dead{stopped}")
 
@@ -203,12 +178,12 @@ def retry_command(root: Path, queue_file: Path | None, now_text: str | None, job
     """Make a failed, dead or cancelled job due again."""
     from .errors import PressroomError
 
-    now = _now(now_text, _settings(root))
+    now = parse_now(now_text, settings_or_fail(root).site.zone)
     with closing(_open(root, queue_file)) as queue:
         try:
             job = queue.retry(job_id, now)
         except PressroomError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     click.echo(f"retry: {_job_line(job)}")
 
 
@@ -217,7 +192,7 @@ def retry_command(root: Path, queue_file: Path | None, now_text: str | None, job
 @click.argument("slug")
 def cancel_command(root: Path, queue_file: Path | None, now_text: str | None, slug: str) -> None:
     """Recall a release before it goes out; say what had already been sent."""
-    now = _now(now_text, _settings(root))
+    now = parse_now(now_text, settings_or_fail(root).site.zone)
     with closing(_open(root, queue_file)) as queue:
         result = queue.cancel(slug, now)
     click.echo(f"cancel {slug}: {result.cancelled} job(s) recalled")
@@ -241,16 +216,15 @@ def resend_command(root: Path, queue_file: Path | None, now_text: str | None, sl
     from .errors import CheckFailed, PressroomError
     from .publish import resend
 
-    now = _now(now_text, _settings(root))
+    now = parse_now(now_text, settings_or_fail(root).site.zone)
     with closing(_open(root, queue_file)) as queue:
         try:
             result = build_pressroom(root, now=now, only=slug)
             revision, added, recalled = resend(result.pressroom, result.outputs, queue, slug, now)
         except CheckFailed as exc:
-            for problem in exc.problems:
-                click.echo(problem.format(root))
-            _fail(f"resend failed: {exc}")
+            print_problems(exc.problems, root)
+            fail(f"resend failed: {exc}")
         except PressroomError as exc:
-            _fail(f"resend failed: {exc}")
+            fail(f"resend failed: {exc}")
     click.echo(f"resend {slug}: revision {revision} queued ({added} job(s))"
                + (f"; {recalled} unsent job(s) of the old revision recalled" if recalled else ""))
