@@ -64,6 +64,10 @@ CREATE INDEX IF NOT EXISTS jobs_lease ON jobs (state, leased_until);
 CREATE INDEX IF NOT EXISTS jobs_slug ON jobs (slug, state);
 """
 
+# Columns added after a table first shipped: (table, column, declaration). A ledger
+# written by an older pressroom gets them on open, so it is migrated, never misread.
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = ()
+
 JOB_COLUMNS = (
     "id, key, slug, revision, list_name, channel, email, name, state, not_before, attempts, "
     "last_error, leased_until, lease_owner, created_at, updated_at, sent_at"
@@ -105,6 +109,7 @@ class SqliteQueue:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(SCHEMA)
+            _add_columns(self.db)
         except sqlite3.DatabaseError as exc:
             raise UserError(f"cannot open the queue: {exc}", path) from None
 
@@ -302,6 +307,14 @@ class SqliteQueue:
         """Count jobs by (slug, state)."""
         rows = self.db.execute("SELECT slug, state, COUNT(*) FROM jobs GROUP BY slug, state")
         return {(slug, state): count for slug, state, count in rows}
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    """Add the columns of ADDED_COLUMNS that an older ledger lacks."""
+    for table, column, declaration in ADDED_COLUMNS:
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
 
 def _next_due(db: sqlite3.Connection, stamp: float) -> tuple[Any, ...] | None:
