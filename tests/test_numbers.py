@@ -209,11 +209,12 @@ def test_drafts_take_no_number_but_a_written_one_is_kept_and_reserved(room: Room
 
 def test_queueing_records_the_number_in_the_same_transaction(room: Room, tmp_path: Path) -> None:
     room.ready("2030-01-01-eins")
-    release = room.load().releases[0]
+    pressroom = room.load()
+    release = pressroom.releases[0]
     with SqliteQueue(tmp_path / "q.sqlite3") as queue:
         assert queue.numbers() == {}
-        edition = make_edition(release, room.load().settings, fake_outputs(tmp_path)(release.slug), 1, NOW)
-        queue.add_edition(edition, plan_jobs(release, room.load().settings, NOW), NOW)
+        edition = make_edition(release, pressroom.settings, fake_outputs(tmp_path)(release.slug), 1, NOW)
+        queue.add_edition(edition, plan_jobs(release, pressroom.settings, NOW), NOW)
         assert queue.numbers() == {"1/2030": "2030-01-01-eins"}
         source = queue.db.execute("SELECT source FROM numbers").fetchall()
         assert source == [("queued",)]
@@ -247,6 +248,19 @@ def test_an_old_ledger_gets_the_numbers_of_its_editions_on_open(room: Room, tmp_
         db.execute("DROP TABLE numbers")  # the ledger as an older pressroom wrote it
     with SqliteQueue(path) as queue:
         assert queue.numbers() == {"1/2030": "2030-01-01-eins"}
+
+
+def test_a_correction_keeps_the_published_number(room: Room, tmp_path: Path) -> None:
+    room.ready("2021-02-01-erst")
+    queue_file = tmp_path / "q.sqlite3"
+    with SqliteQueue(queue_file) as queue:
+        queue.record_numbers({"1/2021": "2021-02-01-erst"}, NOW, "public")
+    room.ready("2021-01-01-davor")  # back-dated and ready: by date it would come first
+    cli_run("queue", "--root", str(room.root), "--queue", str(queue_file), "--now", AT,
+            "resend", "2021-02-01-erst")
+    with SqliteQueue(queue_file) as queue:
+        edition = queue.latest_edition("2021-02-01-erst")
+        assert edition is not None and edition.meta["number"] == "1/2021"
 
 
 def test_record_numbers_never_gives_a_number_a_second_owner(tmp_path: Path) -> None:
