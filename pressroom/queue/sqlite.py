@@ -115,11 +115,9 @@ class SqliteQueue:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            had_numbers = _has_table(self.db, "numbers")
             self.db.executescript(SCHEMA)
             _add_columns(self.db)
-            if not had_numbers:
-                _backfill_numbers(self.db)
+            _backfill_numbers(self.db)
         except sqlite3.DatabaseError as exc:
             raise UserError(f"cannot open the queue: {exc}", path) from None
 
@@ -171,7 +169,7 @@ class SqliteQueue:
             )
             added = db.total_changes - before
             # Queued means on its way out: from now on the number is this release's.
-            _insert_numbers(db, {edition.meta.get("number") or "": edition.slug}, stamp, "queued")
+            _insert_numbers(db, {str(edition.meta.get("number") or ""): edition.slug}, stamp, "queued")
             return added
 
     def latest_edition(self, slug: str) -> Edition | None:
@@ -350,17 +348,16 @@ def _insert_numbers(db: sqlite3.Connection, assignments: Mapping[str, str], stam
     )
 
 
-def _has_table(db: sqlite3.Connection, name: str) -> bool:
-    row = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
-    return row.fetchone() is not None
-
-
 def _backfill_numbers(db: sqlite3.Connection) -> None:
-    """Record the numbers of a ledger written before the numbers table: every queued edition's.
+    """Fill an empty numbers table from the editions: a ledger from before the table.
 
-    Oldest edition first, so where an old renumbering gave one number to two
+    Every edition records its number when it is added, so an empty table beside
+    editions means an older ledger (or a crash right after the table was created).
+    Oldest edition first: where an old renumbering gave one number to two
     releases, the release that had it first keeps it.
     """
+    if db.execute("SELECT 1 FROM numbers LIMIT 1").fetchone() is not None:
+        return
     db.execute(
         "INSERT OR IGNORE INTO numbers (number, slug, recorded_at, source)"
         " SELECT json_extract(meta, '$.number'), slug, created_at, 'queued' FROM editions"
