@@ -13,7 +13,7 @@ import gc
 import multiprocessing
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,16 +63,18 @@ def build_pressroom(
     jobs: int | None = None,
     reporter: Reporter | None = None,
     strict: bool = False,
+    frozen: Mapping[str, str] | None = None,
 ) -> BuildResult:
     """Check the press room at *root*, then render it into *out*.
 
     Raises CheckFailed (and writes nothing) when the check finds errors, or any
     problem with *strict*. *now* decides embargoes; *only* limits rendering to one slug.
+    *frozen* holds the ledger's numbers (number -> slug), which never move.
     """
     root = root.resolve()
     now = now or datetime.now(UTC)
     reporter = reporter or SilentReporter()
-    result = load_pressroom(root, now)
+    result = load_pressroom(root, now, frozen)
     if result.failed(strict) or result.pressroom is None:
         raise CheckFailed(result.problems)
     pressroom = result.pressroom
@@ -130,7 +132,8 @@ def input_hash(release: Release, shared: str, visibility: str, now: datetime) ->
     """Hash one release's inputs; a change of any of them means rendering it again."""
     embargo_state = "embargoed" if release.is_embargoed(now) else "free"
     files = [release.path, *release.attachments, *release.images]
-    return hash_files(files, shared, visibility, embargo_state)
+    # The number comes from the other files and the ledger too, not only this file.
+    return hash_files(files, shared, visibility, embargo_state, release.number)
 
 
 def _complete(folder: Path, slug: str) -> bool:

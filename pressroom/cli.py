@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli_common import fail, parse_now, print_problems, settings_or_fail
+from .cli_common import fail, frozen_numbers, parse_now, print_problems, settings_or_fail
 
 if TYPE_CHECKING:
     from .load import LoadResult
@@ -24,6 +24,13 @@ ROOT = click.option(
     default=Path("."),
     show_default=True,
     help="The press room: the folder holding releases/ and templates/.",
+)
+QUEUE = click.option(
+    "--queue",
+    "queue_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The ledger whose release numbers stay fixed (default: $PRESSROOM_QUEUE or var/queue.sqlite3).",
 )
 
 
@@ -36,11 +43,11 @@ def summary(result: LoadResult, strict: bool) -> str:
     return f"check {verdict}: {releases} release(s), {errors} error(s), {warnings} warning(s){strict_note}"
 
 
-def run_check(root: Path, strict: bool) -> LoadResult:
-    """Load and check the press room; print problems; exit 1 if it failed."""
+def run_check(root: Path, strict: bool, queue_file: Path | None = None) -> LoadResult:
+    """Load and check the press room against the ledger's numbers; print problems; exit 1 if it failed."""
     from .load import load_pressroom
 
-    result = load_pressroom(root)
+    result = load_pressroom(root, frozen=frozen_numbers(root, queue_file))
     print_problems(result.problems, root)
     if result.failed(strict):
         fail(summary(result, strict))
@@ -56,10 +63,11 @@ def cli() -> None:
 
 @cli.command()
 @ROOT
+@QUEUE
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-def check(root: Path, strict: bool) -> None:
+def check(root: Path, queue_file: Path | None, strict: bool) -> None:
     """Check the settings and every release; report all problems as path:line: message."""
-    run_check(root, strict)
+    run_check(root, strict, queue_file)
 
 
 @cli.command()
@@ -108,15 +116,18 @@ def init(directory: Path, language: str) -> None:
 @click.option("--only", metavar="SLUG", help="Render only this release.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Parallel workers (default: number of cores).")
 @click.option("--strict", is_flag=True, help="Refuse to build on warnings too.")
+@QUEUE
 def build(
-    root: Path, out: Path | None, now_text: str | None, only: str | None, jobs: int | None, strict: bool
+    root: Path, out: Path | None, now_text: str | None, only: str | None, jobs: int | None, strict: bool,
+    queue_file: Path | None,
 ) -> None:
     """Check, then render every release to HTML, PDF, DOCX, text and the feeds."""
-    run_build(root, out, now_text, only, jobs, strict)
+    run_build(root, out, now_text, only, jobs, strict, queue_file)
 
 
 def run_build(
-    root: Path, out: Path | None, now_text: str | None, only: str | None, jobs: int | None, strict: bool
+    root: Path, out: Path | None, now_text: str | None, only: str | None, jobs: int | None, strict: bool,
+    queue_file: Path | None = None,
 ) -> Any:
     """Build the press room for the CLI: problems as path:line, failures as exit 1."""
     from zoneinfo import ZoneInfo
@@ -129,8 +140,9 @@ def run_build(
     # Broken settings are reported by the build's own check; --now needs only the zone.
     settings, _ = load_settings(root)
     now = parse_now(now_text, settings.site.zone if settings else ZoneInfo("UTC"))
+    frozen = frozen_numbers(root, queue_file)
     try:
-        result = build_pressroom(root, out, now, only, jobs, reporter_for_terminal(), strict)
+        result = build_pressroom(root, out, now, only, jobs, reporter_for_terminal(), strict, frozen)
     except CheckFailed as exc:
         print_problems(exc.problems, root)
         fail(f"build refused: {sum(p.is_error for p in exc.problems)} error(s); nothing was written")

@@ -1,5 +1,5 @@
 """What every command shares: failing without a traceback, printing problems,
-loading the settings a command needs, and reading --now."""
+loading the settings a command needs, reading --now and the ledger's numbers."""
 
 from __future__ import annotations
 
@@ -37,6 +37,27 @@ def settings_or_fail(root: Path) -> Settings:
         print_problems(problems, root)
         fail("fix the settings first (pressroom check)")
     return settings
+
+
+def frozen_numbers(root: Path, given: Path | None = None) -> dict[str, str]:
+    """Return the numbers the ledger recorded (number -> slug); none when there is no ledger.
+
+    A press room that never published has no ledger, and reading must not create one.
+    """
+    from .errors import PressroomError
+    from .queue import open_queue, queue_path
+
+    path = queue_path(root, given)
+    if not path.exists():
+        return {}
+    try:
+        queue = open_queue(path)
+    except PressroomError as exc:
+        fail(str(exc))
+    try:
+        return queue.numbers()
+    finally:
+        queue.close()
 
 
 def parse_now(text: str | None, zone: ZoneInfo) -> datetime:

@@ -219,7 +219,7 @@ def resend_command(root: Path, queue_file: Path | None, now_text: str | None, sl
     now = parse_now(now_text, settings_or_fail(root).site.zone)
     with closing(_open(root, queue_file)) as queue:
         try:
-            result = build_pressroom(root, now=now, only=slug)
+            result = build_pressroom(root, now=now, only=slug, frozen=queue.numbers())
             revision, added, recalled = resend(result.pressroom, result.outputs, queue, slug, now)
         except CheckFailed as exc:
             print_problems(exc.problems, root)

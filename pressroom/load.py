@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -52,10 +52,14 @@ def release_files(root: Path) -> list[Path]:
     return sorted(p for p in (root / "releases").rglob("*.md") if p.is_file())
 
 
-def load_pressroom(root: Path, now: datetime | None = None) -> LoadResult:
+def load_pressroom(
+    root: Path, now: datetime | None = None, frozen: Mapping[str, str] | None = None
+) -> LoadResult:
     """Load settings and every release of the press room at *root*, checking everything.
 
     *now* (aware) is the moment warnings such as "embargo already past" refer to.
+    *frozen* maps each number the ledger recorded as published or sent to the slug
+    that owns it (``Queue.numbers()``): those numbers never move (see assign_numbers).
     """
     root = root.resolve()
     now = now or datetime.now(UTC)
@@ -71,8 +75,11 @@ def load_pressroom(root: Path, now: datetime | None = None) -> LoadResult:
         if release is not None:
             releases.append(release)
             number_lines[path] = doc.line_of(("number",), 1)
-    releases = assign_numbers(releases)
-    problems += check_unique(releases, number_lines)
+    frozen = frozen or {}
+    # Before numbering: only the numbers written in the files are checked against the ledger.
+    problems += check_frozen(releases, frozen, number_lines)
+    releases = assign_numbers(releases, frozen)
+    problems += check_unique(releases, number_lines, frozen)
     problems = sorted(set(problems))
     if any(p.is_error for p in problems):
         return LoadResult(None, problems, len(paths))
@@ -316,34 +323,86 @@ def localize(moment: date | datetime, zone: ZoneInfo) -> datetime | None:
     return first
 
 
-def assign_numbers(releases: list[Release]) -> list[Release]:
-    """Give releases without a number "N/YYYY": their position by date within the year,
-    skipping the numbers that releases of that year use explicitly."""
-    by_year: dict[int, list[Release]] = defaultdict(list)
-    for release in releases:
-        by_year[release.published.year].append(release)
+def assign_numbers(releases: list[Release], frozen: Mapping[str, str] | None = None) -> list[Release]:
+    """Number the releases that the files leave without a number.
+
+    A number written in the file stays. A release that owns a number in *frozen*
+    (number -> slug, in the order the ledger recorded them) keeps it, the first one
+    if it owns several, whatever its date order says now: it was published with it.
+    Drafts get no number otherwise: a preview must not take a number that a
+    release published first would need. Every other ready release gets "N/YYYY",
+    N counting the year's releases by date, skipping every number written in a
+    file (a draft's too) and every frozen number, so none is ever given twice.
+    """
+    frozen = frozen or {}
+    owned: dict[str, str] = {}
+    for number, slug in frozen.items():
+        owned.setdefault(slug, number)
+    taken = set(frozen) | {r.number for r in releases if r.number}
+    counters: dict[int, int] = defaultdict(lambda: 1)
     numbered: dict[Path, Release] = {}
-    for year, group in by_year.items():
-        used = {r.number for r in group if r.number}
-        counter = 1
-        for release in sorted(group, key=lambda r: (r.published, r.slug)):
-            if release.number:
-                numbered[release.path] = release
-                continue
-            while f"{counter}/{year}" in used:
-                counter += 1
-            numbered[release.path] = replace(release, number=f"{counter}/{year}")
-            counter += 1
+    for release in sorted(releases, key=lambda r: (r.published, r.slug)):
+        if not release.number and release.slug in owned:
+            release = replace(release, number=owned[release.slug])
+        elif not release.number and release.status == "ready":
+            year = release.published.year
+            while f"{counters[year]}/{year}" in taken:
+                counters[year] += 1
+            release = replace(release, number=f"{counters[year]}/{year}")
+            counters[year] += 1
+        numbered[release.path] = release
     return [numbered[r.path] for r in releases]
 
 
-def check_unique(releases: list[Release], number_lines: dict[Path, int]) -> list[Problem]:
-    """Report releases that share a slug or a number."""
+def check_frozen(
+    releases: list[Release], frozen: Mapping[str, str], number_lines: dict[Path, int]
+) -> list[Problem]:
+    """Report numbers written in files that contradict the ledger's *frozen* numbers.
+
+    A release may not take a number another release was published with (even one
+    whose file is gone), and a published release may not change its number.
+    """
+    by_slug = {r.slug: r for r in releases}
+    mine: dict[str, list[str]] = defaultdict(list)
+    for number, slug in frozen.items():
+        mine[slug].append(number)
+    problems = []
+    for release in releases:
+        if not release.number:
+            continue
+        line = number_lines.get(release.path, 1)
+        owner = frozen.get(release.number, release.slug)
+        if mine[release.slug] and release.number not in mine[release.slug]:
+            message = (
+                f"number: this release was published as {mine[release.slug][0]}; "
+                "a published number does not change"
+            )
+        elif owner != release.slug:
+            when = f"published {by_slug[owner].date}" if owner in by_slug else "published; its file is gone"
+            message = f"number: {release.number} already belongs to {owner} ({when}); choose another"
+        else:
+            continue
+        problems.append(Problem(release.path, line, message))
+    return problems
+
+
+def check_unique(
+    releases: list[Release], number_lines: dict[Path, int], frozen: Mapping[str, str] | None = None
+) -> list[Problem]:
+    """Report releases that share a slug or a number.
+
+    A release that owns a number in the ledger (*frozen*) is never the one blamed;
+    taking an owned number is check_frozen's error, not reported twice here.
+    """
+    frozen = frozen or {}
+    owners_first = sorted(releases, key=lambda r: (frozen.get(r.number) != r.slug, str(r.path)))
     problems = []
     for attribute in ("slug", "number"):
         first_seen: dict[str, Release] = {}
-        for release in sorted(releases, key=lambda r: str(r.path)):
+        for release in owners_first:
             value = getattr(release, attribute)
+            if attribute == "number" and (not value or frozen.get(value, release.slug) != release.slug):
+                continue  # a draft without a number, or one check_frozen reports
             other = first_seen.setdefault(value, release)
             if other is not release:
                 line = number_lines.get(release.path, 1) if attribute == "number" else 1

@@ -203,12 +203,18 @@ def resend(pressroom: Pressroom, outputs: Outputs, queue: Queue, slug: str,
 def publish(root: Path, queue: Queue, now: datetime) -> PublishReport:
     """Check and build the press room at *root*, then queue its new ready releases.
 
-    Raises CheckFailed when the press room has errors (nothing is queued then).
+    The numbers the queue recorded stay with their releases; the numbers of the
+    releases public at *now* are recorded too. Raises CheckFailed when the press
+    room has errors (nothing is queued then).
     """
     from .build import build_pressroom
 
-    result = build_pressroom(root, now=now)
-    return queue_releases(result.pressroom, result.outputs, queue, now, result.failures)
+    result = build_pressroom(root, now=now, frozen=queue.numbers())
+    report = queue_releases(result.pressroom, result.outputs, queue, now, result.failures)
+    # What is on the website now keeps its number for good (queued ones are recorded by the queue).
+    public = {r.number: r.slug for r in result.pressroom.releases if r.is_public(now)}
+    queue.record_numbers(public, now, "public")
+    return report
 
 
 def _file(kind: str, path: Path) -> File:

@@ -10,6 +10,7 @@ machines implements the same methods (``SELECT ... FOR UPDATE SKIP LOCKED`` for
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -103,7 +104,10 @@ class Queue(Protocol):
     """The durable outbox. Every method is one transaction."""
 
     def add_edition(self, edition: Edition, jobs: list[NewJob], now: datetime) -> int:
-        """Store *edition* and its jobs atomically; return how many jobs were new."""
+        """Store *edition* and its jobs atomically; return how many jobs were new.
+
+        The edition's number is recorded (source "queued") in the same transaction.
+        """
         ...
 
     def latest_edition(self, slug: str) -> Edition | None:
@@ -119,7 +123,7 @@ class Queue(Protocol):
         ...
 
     def mark_sent(self, job_id: int, now: datetime) -> None:
-        """Record a delivery."""
+        """Record a delivery, and the number it carried (source "sent"), in one transaction."""
         ...
 
     def mark_failed(self, job_id: int, owner: str, now: datetime, error: str,
@@ -150,6 +154,23 @@ class Queue(Protocol):
 
     def counts(self) -> dict[tuple[str, str], int]:
         """Count jobs by (slug, state)."""
+        ...
+
+    def numbers(self) -> dict[str, str]:
+        """Return every release number recorded as published, queued or sent -> its slug.
+
+        The order is the order of recording, so a release that (in an old ledger)
+        owns several numbers is known by the first. ``add_edition`` records the
+        edition's number and ``mark_sent`` the delivered edition's, each in the
+        transaction of its own change, so a number that went out is never missing here.
+        """
+        ...
+
+    def record_numbers(self, assignments: Mapping[str, str], now: datetime, source: str) -> None:
+        """Record numbers (number -> slug) seen in *source* ("public", "queued", "sent").
+
+        A number recorded before keeps its first owner: numbers never move.
+        """
         ...
 
     def close(self) -> None:

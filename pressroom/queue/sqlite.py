@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,6 +58,13 @@ CREATE TABLE IF NOT EXISTS jobs (
     updated_at REAL NOT NULL,
     sent_at REAL,
     FOREIGN KEY (slug, revision) REFERENCES editions (slug, revision)
+);
+-- Release numbers that went public or out: each belongs to its slug for good.
+CREATE TABLE IF NOT EXISTS numbers (
+    number TEXT PRIMARY KEY,
+    slug TEXT NOT NULL,
+    recorded_at REAL NOT NULL,
+    source TEXT NOT NULL  -- public | queued | sent: where the number first appeared
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, not_before);
 CREATE INDEX IF NOT EXISTS jobs_lease ON jobs (state, leased_until);
@@ -110,6 +117,7 @@ class SqliteQueue:
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(SCHEMA)
             _add_columns(self.db)
+            _backfill_numbers(self.db)
         except sqlite3.DatabaseError as exc:
             raise UserError(f"cannot open the queue: {exc}", path) from None
 
@@ -159,7 +167,10 @@ class SqliteQueue:
                   j.list_name, j.channel, j.email, j.name, _ts(j.not_before), stamp, stamp)
                  for j in jobs],
             )
-            return db.total_changes - before
+            added = db.total_changes - before
+            # Queued means on its way out: from now on the number is this release's.
+            _insert_numbers(db, {str(edition.meta.get("number") or ""): edition.slug}, stamp, "queued")
+            return added
 
     def latest_edition(self, slug: str) -> Edition | None:
         """Return the highest revision of *slug* without its files, or None."""
@@ -218,6 +229,14 @@ class SqliteQueue:
                 "UPDATE jobs SET state = 'sent', sent_at = ?, updated_at = ?, leased_until = NULL,"
                 " last_error = '' WHERE id = ?",
                 (stamp, stamp, job_id),
+            )
+            # The delivered message carries the edition's number: it is taken for good.
+            db.execute(
+                "INSERT OR IGNORE INTO numbers (number, slug, recorded_at, source)"
+                " SELECT json_extract(e.meta, '$.number'), e.slug, ?, 'sent'"
+                " FROM jobs j JOIN editions e ON e.slug = j.slug AND e.revision = j.revision"
+                " WHERE j.id = ? AND COALESCE(json_extract(e.meta, '$.number'), '') != ''",
+                (stamp, job_id),
             )
 
     def mark_failed(self, job_id: int, owner: str, now: datetime, error: str,
@@ -307,6 +326,43 @@ class SqliteQueue:
         """Count jobs by (slug, state)."""
         rows = self.db.execute("SELECT slug, state, COUNT(*) FROM jobs GROUP BY slug, state")
         return {(slug, state): count for slug, state, count in rows}
+
+    # --- numbers ------------------------------------------------------------------
+
+    def numbers(self) -> dict[str, str]:
+        """Return every recorded release number and the slug owning it, oldest record first."""
+        rows = self.db.execute("SELECT number, slug FROM numbers ORDER BY recorded_at, rowid")
+        return {number: slug for number, slug in rows}
+
+    def record_numbers(self, assignments: Mapping[str, str], now: datetime, source: str) -> None:
+        """Record each number -> slug of *assignments*; a number already recorded keeps its owner."""
+        with self._transaction() as db:
+            _insert_numbers(db, assignments, _ts(now), source)
+
+
+def _insert_numbers(db: sqlite3.Connection, assignments: Mapping[str, str], stamp: float,
+                    source: str) -> None:
+    db.executemany(
+        "INSERT OR IGNORE INTO numbers (number, slug, recorded_at, source) VALUES (?, ?, ?, ?)",
+        [(number, slug, stamp, source) for number, slug in assignments.items() if number],
+    )
+
+
+def _backfill_numbers(db: sqlite3.Connection) -> None:
+    """Fill an empty numbers table from the editions: a ledger from before the table.
+
+    Every edition records its number when it is added, so an empty table beside
+    editions means an older ledger (or a crash right after the table was created).
+    Oldest edition first: where an old renumbering gave one number to two
+    releases, the release that had it first keeps it.
+    """
+    if db.execute("SELECT 1 FROM numbers LIMIT 1").fetchone() is not None:
+        return
+    db.execute(
+        "INSERT OR IGNORE INTO numbers (number, slug, recorded_at, source)"
+        " SELECT json_extract(meta, '$.number'), slug, created_at, 'queued' FROM editions"
+        " WHERE COALESCE(json_extract(meta, '$.number'), '') != '' ORDER BY created_at, revision"
+    )
 
 
 def _add_columns(db: sqlite3.Connection) -> None:

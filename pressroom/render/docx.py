@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import markup
-from .labels import format_moment, label
+from .labels import format_moment, label, number_label
 
 if TYPE_CHECKING:
     from docx.document import Document
@@ -253,7 +253,8 @@ def add_field(paragraph: Paragraph, instruction: str) -> None:
 def write_release(writer: MarkdownWriter, release: Release, now: datetime, settings: Settings) -> None:
     """Write the release itself: label, dateline, notices, title, lead, body, links, contacts."""
     language = release.language
-    writer.paragraph("Release Label", f"{label(language, 'press_release')} {release.number}".strip())
+    if release.number:  # a draft without a number has no label line
+        writer.paragraph("Release Label", number_label(release))
     writer.paragraph("Dateline", release.dateline)
     if release.status == "draft":
         writer.paragraph("Embargo", label(language, "draft"))

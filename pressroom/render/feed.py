@@ -31,7 +31,7 @@ from urllib.parse import urljoin, urlsplit
 from .. import markup
 from ..model import Contact, Release, Settings
 from . import RenderContext
-from .labels import label
+from .labels import label, number_label
 
 if TYPE_CHECKING:
     from feedgen.entry import FeedEntry
@@ -159,8 +159,8 @@ def content_html(release: Release, settings: Settings, page_url: str) -> str:
     lang = release.language
     esc = html.escape
     parts: list[str] = []
-    kicker = label(lang, "press_release") + (f" {release.number}" if release.number else "")
-    parts.append(f"<p>{esc(kicker)}<br>{esc(release.dateline)}</p>")
+    kicker = [number_label(release), release.dateline]
+    parts.append("<p>" + "<br>".join(esc(line) for line in kicker if line) + "</p>")
     if release.subtitle:
         parts.append(f"<p><strong>{esc(release.subtitle)}</strong></p>")
     if release.lead:

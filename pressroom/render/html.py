@@ -18,7 +18,7 @@ from urllib.parse import unquote
 from .. import markup
 from ..model import Release
 from . import RenderContext
-from .labels import format_moment, label
+from .labels import format_moment, label, number_label
 
 Medium = Literal["screen", "print"]
 
@@ -102,14 +102,13 @@ def release_context(release: Release, ctx: RenderContext, medium: Medium) -> dic
         ],
         "logo_url": asset_url(settings.organisation.logo, medium),
         "page_counter": page_counter_css(lang),
-        "running_head": css_string(f"{settings.organisation.name} · {number_label(release)}"),
+        "running_head": css_string(running_head(settings.organisation.name, release)),
     }
 
 
-def number_label(release: Release) -> str:
-    """Return "Pressemitteilung 3/2013" (or just the word when there is no number)."""
-    word = label(release.language, "press_release")
-    return f"{word} {release.number}".strip()
+def running_head(organisation: str, release: Release) -> str:
+    """Return the PDF's running head: "Org · Pressemitteilung 3/2013", or "Org" without a number."""
+    return " · ".join(part for part in (organisation, number_label(release)) if part)
 
 
 def page_counter_css(language: str) -> str:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..model import Release
+
 LABELS: dict[str, dict[str, str]] = {
     "de": {
         "press_release": "Pressemitteilung",
@@ -50,6 +55,14 @@ def label(language: str, key: str, **values: object) -> str:
     """Return the label *key* in *language* (falling back to English), filled with *values*."""
     text = LABELS.get(language, LABELS["en"]).get(key) or LABELS["en"][key]
     return text.format(**values) if values else text
+
+
+def number_label(release: Release) -> str:
+    """Return "Pressemitteilung 3/2013", or "" for a release without a number (a draft):
+    every output then leaves the label line out instead of printing the bare word."""
+    if not release.number:
+        return ""
+    return f"{label(release.language, 'press_release')} {release.number}"
 
 
 def format_moment(moment: object, language: str) -> str:

@@ -16,8 +16,8 @@ from markdown_it.tree import SyntaxTreeNode
 from .. import markup
 from ..model import Contact, Release
 from . import RenderContext
-from .html import number_label, safe_href
-from .labels import format_moment, label
+from .html import safe_href
+from .labels import format_moment, label, number_label
 
 WIDTH = 72
 
@@ -31,7 +31,7 @@ def render_text(release: Release, ctx: RenderContext) -> bytes:
     if release.embargo is not None and release.is_embargoed(ctx.now):
         notice = label(lang, "embargo_notice", moment=format_moment(release.embargo, lang))
         blocks.append(boxed(notice))
-    blocks.append(f"{number_label(release)}\n{release.dateline}")
+    blocks.append("\n".join(filter(None, [number_label(release), release.dateline])))
     blocks.append(underlined(release.title, "="))
     if release.subtitle:
         blocks.append(wrap(release.subtitle))
