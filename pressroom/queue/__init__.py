@@ -14,6 +14,7 @@ from .base import (
     Job,
     NewJob,
     Queue,
+    UNSENT_STATES,
     State,
     job_key,
 )
@@ -39,5 +40,5 @@ def open_queue(path: Path) -> Queue:
 
 __all__ = [
     "DEFAULT_QUEUE", "OPEN_STATES", "QUEUE_ENV", "STATES", "CancelResult", "Edition", "File",
-    "Job", "NewJob", "Queue", "SqliteQueue", "State", "job_key", "open_queue", "queue_path",
+    "Job", "NewJob", "Queue", "SqliteQueue", "State", "UNSENT_STATES", "job_key", "open_queue", "queue_path",
 ]
