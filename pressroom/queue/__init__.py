@@ -8,13 +8,13 @@ from pathlib import Path
 from .base import (
     OPEN_STATES,
     STATES,
+    UNSENT_STATES,
     CancelResult,
     Edition,
     File,
     Job,
     NewJob,
     Queue,
-    UNSENT_STATES,
     State,
     job_key,
 )
