@@ -142,6 +142,7 @@ def status_command(root: Path, queue_file: Path | None, now_text: str | None) ->
 
     with closing(_open(root, queue_file)) as queue:
         counts = queue.counts()
+        reasons = _cancel_reasons(queue, sorted({slug for slug, st in counts if st == "cancelled"}))
     slugs = sorted({slug for slug, _ in counts})
     width = max([len("release"), *(len(s) for s in slugs)])
     click.echo(f"{'release':<{width}}  " + "  ".join(f"{s:>9}" for s in STATES))
@@ -150,9 +151,8 @@ def status_command(root: Path, queue_file: Path | None, now_text: str | None) ->
         click.echo(f"{slug:<{width}}  {row}")
     totals = "  ".join(f"{sum(c for (_, s), c in counts.items() if s == st):>9}" for st in STATES)
     click.echo(f"{'total':<{width}}  {totals}")
-    with closing(_open(root, queue_file)) as queue:
-        for line in _cancel_reasons(queue, sorted(s for (s, st) in counts if st == "cancelled")):
-            click.echo(line)
+    for line in reasons:
+        click.echo(line)
 
 
 def _cancel_reasons(queue: Queue, slugs: Sequence[str]) -> list[str]:
