@@ -43,6 +43,7 @@ class PublishReport:
     build_failed: dict[str, str] = field(default_factory=dict)
     withdrawn: list[Withdrawn] = field(default_factory=list)
     updated: dict[str, int] = field(default_factory=dict)  # slug -> jobs now carrying the new text
+    reinstated: list[str] = field(default_factory=list)  # ready again after a withdrawal
 
     def lines(self) -> list[str]:
         """Describe the outcome, one line per release that needs a word."""
@@ -50,6 +51,8 @@ class PublishReport:
         out += [line for w in self.withdrawn for line in w.lines()]
         out += [f"updated before sending: {slug} ({count} job(s) now carry the new text)"
                 for slug, count in self.updated.items()]
+        out += [f"ready again after a withdrawal: {slug} (its cancelled jobs stay cancelled; "
+                f"`pressroom queue retry` them to send it)" for slug in self.reinstated]
         out += [
             f"changed after it was queued: {slug} (not sent again to those who have the old text; "
             f"`pressroom queue resend {slug}` sends the correction)"
@@ -189,10 +192,18 @@ def plan_withdrawals(pressroom: Pressroom, unsent_slugs: set[str]) -> list[Withd
     return withdrawn
 
 
-def unsent_slugs(queue: Queue) -> set[str]:
-    """Return the slugs that have jobs not yet delivered (pending, failed or sending)."""
-    return {slug for (slug, state), count in queue.counts().items()
-            if state in UNSENT_STATES and count}
+def unsent_slugs(counts: Mapping[tuple[str, str], int]) -> set[str]:
+    """Return the slugs that have jobs not yet delivered (pending, failed or sending),
+    from the queue's ``counts()``."""
+    return {slug for (slug, state), count in counts.items() if state in UNSENT_STATES and count}
+
+
+def withdrawn_before(queue: Queue, slug: str, counts: Mapping[tuple[str, str], int]) -> bool:
+    """True when *slug* has nothing left to send and jobs cancelled by a withdrawal:
+    made ready again, it stays unsent until someone retries those jobs on purpose."""
+    if slug in unsent_slugs(counts) or not counts.get((slug, "cancelled")):
+        return False
+    return any(job.last_error.startswith("withdrawn:") for job in queue.jobs(slug, "cancelled"))
 
 
 def withdraw(queue: Queue, planned: list[Withdrawn], now: datetime) -> list[Withdrawn]:
@@ -239,13 +250,16 @@ def queue_releases(pressroom: Pressroom, outputs: Outputs, queue: Queue, now: da
     of withdrawn releases; give a changed release's waiting jobs its new text."""
     report = PublishReport()
     failed = failed or {}
-    report.withdrawn = withdraw(queue, plan_withdrawals(pressroom, unsent_slugs(queue)), now)
+    counts = queue.counts()
+    report.withdrawn = withdraw(queue, plan_withdrawals(pressroom, unsent_slugs(counts)), now)
     for release in sorted(pressroom.releases, key=lambda r: (r.published, r.slug)):
         if release.status != "ready":
             report.drafts.append(release.slug)
             continue
         latest = queue.latest_edition(release.slug)
         if latest is not None:
+            if withdrawn_before(queue, release.slug, counts):
+                report.reinstated.append(release.slug)
             if latest.content_hash == content_hash(release):
                 report.unchanged.append(release.slug)
             elif release.slug in failed:
@@ -254,7 +268,7 @@ def queue_releases(pressroom: Pressroom, outputs: Outputs, queue: Queue, now: da
                 updated = update_changed(release, pressroom.settings, outputs, queue, latest, now)
                 if updated:
                     report.updated[release.slug] = updated
-                if len(queue.jobs(release.slug, "sent")) or not updated:
+                if counts.get((release.slug, "sent")) or not updated:
                     report.changed.append(release.slug)
             continue
         if release.slug in failed:

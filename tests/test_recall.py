@@ -88,3 +88,24 @@ def test_queue_status_says_why_jobs_were_cancelled(room, tmp_path: Path, smtp_se
     result = CliRunner().invoke(queue_group, ["--root", str(room.root), "--queue", str(path), "status"])
     assert result.exit_code == 0, result.output
     assert f"{SLUG}: 3 cancelled (withdrawn: status is draft)" in result.output.splitlines()
+
+
+def test_a_withdrawn_release_made_ready_again_is_not_sent_until_its_jobs_are_retried(
+    room, tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    path = queued(room, tmp_path, smtp_server.port)
+    release = room.releases / f"{SLUG}.md"
+    ready = release.read_text(encoding="utf-8")
+    release.write_text(ready.replace("status: ready", "status: draft"))
+    with SqliteQueue(path) as queue:
+        publish_fake(room.load(NOW), queue, tmp_path)
+    release.write_text(ready)
+    with SqliteQueue(path) as queue:
+        report = publish_fake(room.load(NOW), queue, tmp_path)
+        assert report.reinstated == [SLUG] and report.queued == {}
+        assert any(line.startswith(f"ready again after a withdrawal: {SLUG}") for line in report.lines())
+        settings = room.load(NOW).settings
+        assert Dispatcher(queue, settings, lambda: NOW).run_once().attempted == 0
+        queue.retry(queue.jobs(SLUG)[0].id, NOW)  # on purpose, one recipient
+        assert Dispatcher(queue, settings, lambda: NOW).run_once().sent == 1
+    assert len(smtp_server.handler.received) == 1
