@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -109,3 +113,53 @@ def test_a_withdrawn_release_made_ready_again_is_not_sent_until_its_jobs_are_ret
         queue.retry(queue.jobs(SLUG)[0].id, NOW)  # on purpose, one recipient
         assert Dispatcher(queue, settings, lambda: NOW).run_once().sent == 1
     assert len(smtp_server.handler.received) == 1
+
+
+DISPATCH_SCRIPT = """\
+import sys
+from datetime import datetime
+from pathlib import Path
+from pressroom.dispatch import Dispatcher
+from pressroom.gate import Gate
+from pressroom.queue import SqliteQueue
+from pressroom.settings import load_settings
+root, ledger, at = Path(sys.argv[1]), Path(sys.argv[2]), datetime.fromisoformat(sys.argv[3])
+settings, _ = load_settings(root)
+with SqliteQueue(ledger) as queue:
+    Dispatcher(queue, settings, lambda: at, gate=Gate(root)).run_once()
+"""
+
+
+def test_a_recall_after_sigkill_reaches_the_job_the_dead_dispatcher_held(
+    room, tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    recipients = [f"redaktion{i:02d}@zeitung.example" for i in range(40)]
+    room.add_settings(smtp_distribution(smtp_server.port, recipients))
+    room.ready(SLUG, title="Rückruf")
+    path = tmp_path / "ledger.sqlite3"
+    with SqliteQueue(path) as queue:
+        publish_fake(room.load(NOW), queue, tmp_path)
+    handler = smtp_server.handler
+    handler.delay = 0.05  # a slow server, so the kill lands mid-run
+    process = subprocess.Popen([sys.executable, "-c", DISPATCH_SCRIPT, str(room.root), str(path),
+                                NOW.isoformat()], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while handler.count < 3:
+        assert time.monotonic() < deadline and process.poll() is None, process.stderr
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    time.sleep(0.2)  # let the server finish the message it had in hand
+    delivered = handler.count
+    with SqliteQueue(path) as queue:
+        held = queue.jobs(SLUG, "sending")
+    assert len(held) <= 1 and delivered < len(recipients)
+    output = cancel(room, path, "2030-01-01T10:01")  # the dead dispatcher's lease looks live
+    if held:  # nearly always: the kill lands while the slow server holds a message
+        assert "in flight at the moment of the recall (1), may have gone out:" in output
+    with SqliteQueue(path) as queue:
+        late = NOW + timedelta(minutes=30)  # long after the lease ran out
+        assert Dispatcher(queue, room.load(NOW).settings, lambda: late).run_once().attempted == 0
+        states = Counter(j.state for j in queue.jobs())
+    assert set(states) <= {"sent", "cancelled"} and states["cancelled"] >= len(recipients) - delivered
+    assert handler.count == delivered  # nothing went out after the recall
