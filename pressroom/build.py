@@ -3,7 +3,8 @@
 Layout of the output folder (default ``build/``):
 ``public/``  the website: ``<slug>/<slug>.{html,pdf,docx,txt}`` of public releases,
              ``index.html``, ``feed.xml``, ``atom.xml``;
-``private/`` drafts and releases still under embargo, for preview and trusted lists.
+``private/`` drafts and releases not public yet (under embargo, or dated in the future),
+             for preview and trusted lists.
 A release moves from private/ to public/ at the first build after it becomes public.
 """
 

@@ -91,6 +91,7 @@ def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, 
 
     from .channels import ChannelConfigError
     from .dispatch import Dispatcher, RetryPolicy
+    from .gate import Gate
 
     settings = settings_or_fail(root.resolve())
     fixed = parse_now(now_text, settings.site.zone) if now_text else None
@@ -100,7 +101,7 @@ def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, 
 
     with closing(_open(root, queue_file)) as queue:
         dispatcher = Dispatcher(queue, settings, clock, RetryPolicy(lease=timedelta(seconds=lease)),
-                                echo=click.echo)
+                                echo=click.echo, gate=Gate(root.resolve()))
 
         def stop(signum: int, frame: object) -> None:
             dispatcher.stop()
@@ -112,7 +113,10 @@ def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, 
         except ChannelConfigError as exc:
             fail(f"dispatch stopped: {exc}")
     stopped = " (stopped by signal)" if dispatcher.stopping and once else ""
-    click.echo(f"dispatch: {report.sent} sent, {report.retrying} to retry, {report.dead} dead{stopped}")
+    gated = "".join(f", {n} {what}" for n, what in ((report.held, "held"),
+                                                     (report.cancelled, "cancelled")) if n)
+    click.echo(f"dispatch: {report.sent} sent, {report.retrying} to retry, {report.dead} dead"
+               f"{gated}{stopped}")
 
 
 @click.group("queue", invoke_without_command=True)
@@ -138,6 +142,7 @@ def status_command(root: Path, queue_file: Path | None, now_text: str | None) ->
 
     with closing(_open(root, queue_file)) as queue:
         counts = queue.counts()
+        reasons = _cancel_reasons(queue, sorted({slug for slug, st in counts if st == "cancelled"}))
     slugs = sorted({slug for slug, _ in counts})
     width = max([len("release"), *(len(s) for s in slugs)])
     click.echo(f"{'release':<{width}}  " + "  ".join(f"{s:>9}" for s in STATES))
@@ -146,6 +151,19 @@ def status_command(root: Path, queue_file: Path | None, now_text: str | None) ->
         click.echo(f"{slug:<{width}}  {row}")
     totals = "  ".join(f"{sum(c for (_, s), c in counts.items() if s == st):>9}" for st in STATES)
     click.echo(f"{'total':<{width}}  {totals}")
+    for line in reasons:
+        click.echo(line)
+
+
+def _cancel_reasons(queue: Queue, slugs: Sequence[str]) -> list[str]:
+    """One line per release and reason its jobs were cancelled: why they did not go out."""
+    from collections import Counter
+
+    lines = []
+    for slug in slugs:
+        reasons = Counter(job.last_error or "cancelled" for job in queue.jobs(slug, "cancelled"))
+        lines += [f"{slug}: {n} cancelled ({reason})" for reason, n in sorted(reasons.items())]
+    return lines
 
 
 @queue_group.command("list")
@@ -194,10 +212,10 @@ def cancel_command(root: Path, queue_file: Path | None, now_text: str | None, sl
     """Recall a release before it goes out; say what had already been sent."""
     now = parse_now(now_text, settings_or_fail(root).site.zone)
     with closing(_open(root, queue_file)) as queue:
-        result = queue.cancel(slug, now)
+        result = queue.cancel(slug, now, "recalled: pressroom queue cancel")
     click.echo(f"cancel {slug}: {result.cancelled} job(s) recalled")
     _echo_jobs("already sent ({}), cannot be recalled:", result.sent)
-    _echo_jobs("being sent right now ({}):", result.in_flight)
+    _echo_jobs("in flight at the moment of the recall ({}), may have gone out:", result.in_flight)
 
 
 def _echo_jobs(heading: str, jobs: Sequence[Job]) -> None:

@@ -29,6 +29,7 @@ from .channels import (
     open_channel,
 )
 from .errors import PressroomError
+from .gate import Gate
 from .mail import MessageBuilder
 from .model import Settings
 from .queue import Edition, Job, Queue
@@ -62,6 +63,8 @@ class DispatchReport:
     sent: int = 0
     retrying: int = 0
     dead: int = 0
+    held: int = 0  # the gate gave them back: not public yet, or the text is not verified
+    cancelled: int = 0  # the gate recalled them: withdrawn or superseded
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -101,6 +104,7 @@ class Dispatcher:
         owner: str | None = None,
         echo: Callable[[str], None] | None = None,
         rng: random.Random | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self.queue = queue
         self.settings = settings
@@ -110,6 +114,7 @@ class Dispatcher:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.echo = echo or (lambda line: None)
         self.rng = rng or random.Random()
+        self.gate = gate  # None: deliver what was queued without re-reading the release files
         self._stop = threading.Event()
         self._transports: dict[str, Transport] = {}
         self._editions: dict[tuple[str, int], Edition] = {}
@@ -130,6 +135,8 @@ class Dispatcher:
     def run_once(self) -> DispatchReport:
         """Deliver every job due now, then return (connections are closed)."""
         report = DispatchReport()
+        if self.gate is not None:
+            self.gate.forget()  # each run vets against the release files as they are now
         try:
             while not self._stop.is_set():
                 job = self.queue.claim(self.clock(), self.policy.lease, self.owner)
@@ -148,12 +155,16 @@ class Dispatcher:
             total.sent += report.sent
             total.retrying += report.retrying
             total.dead += report.dead
+            total.held += report.held
+            total.cancelled += report.cancelled
             total.failures += report.failures
             self._stop.wait(poll)  # a real sleep: backoff and embargoes pass in real time
         return total
 
     def handle(self, job: Job, report: DispatchReport) -> None:
         """Deliver one claimed job and record what happened."""
+        if self.gate is not None and not self._admitted(job, report):
+            return
         try:
             self.deliver(job)
         except ChannelConfigError:
@@ -177,6 +188,19 @@ class Dispatcher:
             self.queue.mark_sent(job.id, self.clock())
             report.sent += 1
             log.debug("sent %s", _who(job))
+
+    def _admitted(self, job: Job, report: DispatchReport) -> bool:
+        """Ask the gate whether *job* may go out now; a refusal is recorded and echoed."""
+        assert self.gate is not None
+        verdict = self.gate.admit(job, self.queue, self.owner, self.clock())
+        if verdict.go:
+            return True
+        if verdict.action == "hold":
+            report.held += 1
+        else:
+            report.cancelled += 1
+        self.echo(f"{'held' if verdict.action == 'hold' else 'cancelled'}: {_who(job)}: {verdict.reason}")
+        return False
 
     def _dead(self, job: Job, error: str, report: DispatchReport) -> None:
         self.queue.mark_failed(job.id, self.owner, self.clock(), error, None)

@@ -258,6 +258,9 @@ def _resolve(
             error(f"distribution: unknown list {name!r}", "distribution", index)
     if embargo is not None and embargo <= now:
         warn("embargo: already past", "embargo")
+    if published is not None and published > now and front.status == "ready":
+        warn(f"date: dated in the future: public from {published:%Y-%m-%d %H:%M} "
+             f"({settings.site.timezone})", "date")
     if not front.lead:
         warn("lead: no lead paragraph", "title")
     if len(front.title) > LONG_TITLE:

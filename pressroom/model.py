@@ -162,13 +162,20 @@ class Release:
         """Place and date as they open the release: "Rostock, 26.08.2021"."""
         return f"{self.place}, {format_day(self.date, self.language)}"
 
+    @property
+    def public_from(self) -> datetime:
+        """The moment a ready release becomes public: its date (a floor), or a later embargo."""
+        if self.embargo is None:
+            return self.published
+        return max(self.published, self.embargo)
+
     def is_embargoed(self, at: datetime) -> bool:
         """True while the embargo has not lifted at the aware moment *at*."""
         return self.embargo is not None and at < self.embargo
 
     def is_public(self, at: datetime) -> bool:
-        """True when the release may be shown to anyone: ready and out of embargo."""
-        return self.status == "ready" and not self.is_embargoed(at)
+        """True when the release may be shown to anyone: ready, dated and out of embargo."""
+        return self.status == "ready" and at >= self.public_from
 
 
 def format_day(day: date, language: str) -> str:

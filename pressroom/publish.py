@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from .errors import UserError
 from .model import Pressroom, Release, Settings
-from .queue import Edition, File, NewJob, Queue
+from .queue import OPEN_STATES, UNSENT_STATES, Edition, File, Job, NewJob, Queue
 
 Outputs = Callable[[str], Mapping[str, Path]]
 
@@ -41,24 +41,50 @@ class PublishReport:
     drafts: list[str] = field(default_factory=list)
     not_distributed: list[str] = field(default_factory=list)
     build_failed: dict[str, str] = field(default_factory=dict)
+    withdrawn: list[Withdrawn] = field(default_factory=list)
+    updated: dict[str, int] = field(default_factory=dict)  # slug -> jobs now carrying the new text
+    reinstated: list[str] = field(default_factory=list)  # ready again after a withdrawal
 
     def lines(self) -> list[str]:
         """Describe the outcome, one line per release that needs a word."""
         out = [f"queued {slug}: {count} job(s)" for slug, count in self.queued.items()]
+        out += [line for w in self.withdrawn for line in w.lines()]
+        out += [f"updated before sending: {slug} ({count} job(s) now carry the new text)"
+                for slug, count in self.updated.items()]
+        out += [f"ready again after a withdrawal: {slug} (its cancelled jobs stay cancelled; "
+                f"`pressroom queue retry` them to send it)" for slug in self.reinstated]
         out += [
-            f"changed after it was queued: {slug} (not sent again; "
+            f"changed after it was queued: {slug} (not sent again to those who have the old text; "
             f"`pressroom queue resend {slug}` sends the correction)"
             for slug in self.changed
         ]
         out += [f"not queued: {slug} has no recipients" for slug in self.not_distributed]
         out += [f"not queued: {slug} failed to build: {why}" for slug, why in self.build_failed.items()]
         jobs = sum(self.queued.values())
+        withdrawn = f", {len(self.withdrawn)} withdrawn" if self.withdrawn else ""
         out.append(
             f"publish: {len(self.queued)} release(s) queued ({jobs} job(s)), "
             f"{len(self.unchanged)} already queued, {len(self.changed)} changed, "
-            f"{len(self.drafts)} draft(s) skipped"
+            f"{len(self.drafts)} draft(s) skipped{withdrawn}"
         )
         return out
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    """A release taken back after it was queued: its unsent jobs are cancelled."""
+
+    slug: str
+    reason: str  # "withdrawn: status is draft" | "withdrawn: release file deleted"
+    cancelled: int = 0
+    sent: tuple[str, ...] = ()  # who already had it (address, or channel for a webhook)
+
+    def lines(self) -> list[str]:
+        """One line for the report, and the recipients it can no longer be recalled from."""
+        head = f"{self.reason} {self.slug}: {self.cancelled} unsent job(s) cancelled"
+        if not self.sent:
+            return [head]
+        return [f"{head}; already sent: {len(self.sent)}", *(f"  {who}" for who in self.sent)]
 
 
 def content_hash(release: Release) -> str:
@@ -79,18 +105,19 @@ def content_hash(release: Release) -> str:
 def plan_jobs(release: Release, settings: Settings, now: datetime) -> list[NewJob]:
     """Return one job per (channel, recipient) of the release's lists.
 
-    Lists marked ``embargoed`` get the release at once; the others when its embargo
-    lifts. An address on two lists of one channel gets one message, the earlier one.
+    Lists marked ``embargoed`` get the release at once; the others when it becomes
+    public (its date, or a later embargo). An address on two lists of one channel
+    gets one message, the earlier one.
     """
     dist = settings.distribution
     lists = [dist.lists[name] for name in release.distribution if name in dist.lists]
     lists.sort(key=lambda lst: not lst.embargoed)  # embargoed lists win the de-duplication
-    embargo = release.embargo
+    public_from = max(now, release.public_from)
     jobs: list[NewJob] = []
     seen: set[tuple[str, str]] = set()
     for lst in lists:
         channel = dist.channels[lst.channel]
-        not_before = now if lst.embargoed or embargo is None or embargo <= now else embargo
+        not_before = now if lst.embargoed else public_from
         targets = [("", "")] if channel.type == "webhook" else [(r.email, r.name) for r in lst.recipients]
         for email, name in targets:
             if (channel.name, email.lower()) in seen:
@@ -149,21 +176,100 @@ def render_email_html(release: Release, settings: Settings, urls: Mapping[str, s
     )
 
 
+def plan_withdrawals(pressroom: Pressroom, unsent_slugs: set[str]) -> list[Withdrawn]:
+    """Return the releases with unsent jobs that are no longer ready or no longer exist.
+
+    Pure: the caller passes the slugs that have unsent jobs (see ``unsent_slugs``).
+    """
+    current = {release.slug: release for release in pressroom.releases}
+    withdrawn = []
+    for slug in sorted(unsent_slugs):
+        release = current.get(slug)
+        if release is None:
+            withdrawn.append(Withdrawn(slug, "withdrawn: release file deleted"))
+        elif release.status != "ready":
+            withdrawn.append(Withdrawn(slug, f"withdrawn: status is {release.status}"))
+    return withdrawn
+
+
+def unsent_slugs(counts: Mapping[tuple[str, str], int]) -> set[str]:
+    """Return the slugs that have jobs not yet delivered (pending, failed or sending),
+    from the queue's ``counts()``."""
+    return {slug for (slug, state), count in counts.items() if state in UNSENT_STATES and count}
+
+
+def withdrawn_before(queue: Queue, slug: str, counts: Mapping[tuple[str, str], int]) -> bool:
+    """True when *slug* has nothing left to send and jobs cancelled by a withdrawal:
+    made ready again, it stays unsent until someone retries those jobs on purpose."""
+    if slug in unsent_slugs(counts) or not counts.get((slug, "cancelled")):
+        return False
+    return any(job.last_error.startswith("withdrawn:") for job in queue.jobs(slug, "cancelled"))
+
+
+def withdraw(queue: Queue, planned: list[Withdrawn], now: datetime) -> list[Withdrawn]:
+    """Cancel the unsent jobs of each planned withdrawal; return them with what was done."""
+    done = []
+    for item in planned:
+        result = queue.cancel(item.slug, now, item.reason)
+        sent = tuple(job.email or job.channel for job in result.sent)
+        done.append(Withdrawn(item.slug, item.reason, result.cancelled, sent))
+    return done
+
+
+def plan_update(release: Release, settings: Settings, unsent: list[Job],
+                now: datetime) -> list[NewJob]:
+    """Return the jobs that carry a changed release's new text: one for each recipient
+    whose job of the old text has not gone out yet, due by the release's current
+    date and embargo. Pure; recipients who already have the old text get nothing here
+    (``queue resend`` sends them the correction)."""
+    waiting = {(job.channel, job.email.lower()) for job in unsent}
+    return [job for job in plan_jobs(release, settings, now)
+            if (job.channel, job.email.lower()) in waiting]
+
+
+def update_changed(release: Release, settings: Settings, outputs: Outputs, queue: Queue,
+                   latest: Edition, now: datetime) -> int:
+    """Queue the new text of a changed release for the recipients still waiting for the
+    old one and recall the old jobs; return how many jobs now carry the new text."""
+    unsent = [job for state in OPEN_STATES for job in queue.jobs(release.slug, state)
+              if job.revision == latest.revision]
+    jobs = plan_update(release, settings, unsent, now)
+    if not jobs:
+        return 0
+    revision = latest.revision + 1
+    edition = make_edition(release, settings, outputs(release.slug), revision, now)
+    # The new edition first: from then on the gate refuses the old revision's jobs.
+    added = queue.add_edition(edition, jobs, now)
+    queue.supersede(release.slug, revision, now)
+    return added
+
+
 def queue_releases(pressroom: Pressroom, outputs: Outputs, queue: Queue, now: datetime,
                    failed: Mapping[str, str] | None = None) -> PublishReport:
-    """Queue every ready release that is not in the queue yet; report changed ones."""
+    """Queue every ready release that is not in the queue yet; cancel the unsent jobs
+    of withdrawn releases; give a changed release's waiting jobs its new text."""
     report = PublishReport()
     failed = failed or {}
+    counts = queue.counts()
+    report.withdrawn = withdraw(queue, plan_withdrawals(pressroom, unsent_slugs(counts)), now)
     for release in sorted(pressroom.releases, key=lambda r: (r.published, r.slug)):
         if release.status != "ready":
             report.drafts.append(release.slug)
             continue
         latest = queue.latest_edition(release.slug)
         if latest is not None:
+            if withdrawn_before(queue, release.slug, counts):
+                report.reinstated.append(release.slug)
             if latest.content_hash == content_hash(release):
                 report.unchanged.append(release.slug)
+            elif release.slug in failed:
+                report.build_failed[release.slug] = failed[release.slug]
             else:
-                report.changed.append(release.slug)
+                updated = update_changed(release, pressroom.settings, outputs, queue, latest, now)
+                if updated:
+                    report.updated[release.slug] = updated
+                if counts.get((release.slug, "sent")) or not updated:
+                    report.changed.append(release.slug)
             continue
         if release.slug in failed:
             report.build_failed[release.slug] = failed[release.slug]

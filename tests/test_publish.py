@@ -113,13 +113,16 @@ def test_a_release_changed_after_queueing_is_reported_and_resend_queues_a_correc
         changed = room.load(NOW)
         report = publish_fake(changed, queue, tmp_path)
         assert report.changed == ["2030-01-01-eins"] and report.queued == {}
+        # the two still waiting for the embargo get the new text (revision 2) instead
+        assert report.updated == {"2030-01-01-eins": 2}
         assert any("queue resend 2030-01-01-eins" in line for line in report.lines())
         revision, added, recalled = resend(changed, fake_outputs(tmp_path / "b2"), queue,
                                            "2030-01-01-eins", NOW)
-        assert (revision, added) == (2, 4)
-        assert recalled == 2  # the two first-text jobs still waiting for the embargo
+        assert (revision, added) == (3, 4)
+        assert recalled == 2  # the two revision-2 jobs still waiting for the embargo
         states = sorted((j.revision, j.state) for j in queue.jobs())
-        assert states == [(1, "cancelled")] * 2 + [(1, "sent")] * 2 + [(2, "pending")] * 4
+        assert states == ([(1, "cancelled")] * 2 + [(1, "sent")] * 2 + [(2, "cancelled")] * 2
+                          + [(3, "pending")] * 4)
         latest = queue.latest_edition("2030-01-01-eins")
         assert latest is not None and latest.content_hash == content_hash(changed.releases[0])
         assert publish_fake(changed, queue, tmp_path).unchanged == ["2030-01-01-eins"]

@@ -8,6 +8,7 @@ from pathlib import Path
 from .base import (
     OPEN_STATES,
     STATES,
+    UNSENT_STATES,
     CancelResult,
     Edition,
     File,
@@ -39,5 +40,5 @@ def open_queue(path: Path) -> Queue:
 
 __all__ = [
     "DEFAULT_QUEUE", "OPEN_STATES", "QUEUE_ENV", "STATES", "CancelResult", "Edition", "File",
-    "Job", "NewJob", "Queue", "SqliteQueue", "State", "job_key", "open_queue", "queue_path",
+    "Job", "NewJob", "Queue", "SqliteQueue", "State", "UNSENT_STATES", "job_key", "open_queue", "queue_path",
 ]

@@ -17,8 +17,10 @@ from typing import Any, Literal, Protocol
 
 State = Literal["pending", "sending", "sent", "failed", "dead", "cancelled"]
 STATES: tuple[State, ...] = ("pending", "sending", "sent", "failed", "dead", "cancelled")
-# States a job can still leave on its own: cancel recalls these.
+# States a job can still leave on its own: supersede recalls these.
 OPEN_STATES: tuple[State, ...] = ("pending", "failed")
+# Not yet delivered: cancel recalls these, including a job whose dispatcher died under lease.
+UNSENT_STATES: tuple[State, ...] = ("pending", "failed", "sending")
 
 
 def job_key(slug: str, channel: str, email: str, revision: int) -> str:
@@ -93,7 +95,12 @@ class Job:
 
 @dataclass(frozen=True)
 class CancelResult:
-    """What ``cancel`` did: jobs recalled, and those it could not recall."""
+    """What ``cancel`` did: jobs recalled, those already sent, and those in flight.
+
+    *in_flight* jobs were being sent under a live lease at the moment of the recall:
+    they are cancelled too, but their message may have gone out (the dispatcher then
+    records it as sent).
+    """
 
     cancelled: int
     sent: list[Job]
@@ -135,8 +142,18 @@ class Queue(Protocol):
         """Give a claimed job back untried (the dispatcher is stopping)."""
         ...
 
-    def cancel(self, slug: str, now: datetime) -> CancelResult:
-        """Recall the open jobs of *slug*; report what had already gone out."""
+    def cancel(self, slug: str, now: datetime, reason: str = "recalled") -> CancelResult:
+        """Recall every unsent job of *slug* (pending, failed, sending) with *reason*;
+        report what had already gone out and what was in flight under a live lease."""
+        ...
+
+    def mark_cancelled(self, job_id: int, owner: str, now: datetime, reason: str) -> None:
+        """Cancel a job this *owner* has claimed (it must not go out), with *reason*."""
+        ...
+
+    def reschedule(self, job_id: int, owner: str, not_before: datetime, now: datetime,
+                   reason: str) -> None:
+        """Give a claimed job back untried, due again at *not_before*; *reason* says why."""
         ...
 
     def supersede(self, slug: str, below_revision: int, now: datetime) -> int:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
-from .base import OPEN_STATES, CancelResult, Edition, File, Job, NewJob
+from .base import OPEN_STATES, UNSENT_STATES, CancelResult, Edition, File, Job, NewJob
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS editions (
@@ -263,17 +263,47 @@ class SqliteQueue:
 
     # --- management ---------------------------------------------------------------
 
-    def cancel(self, slug: str, now: datetime) -> CancelResult:
-        """Recall the open jobs of *slug*; report what had already gone out or is in flight."""
+    def cancel(self, slug: str, now: datetime, reason: str = "recalled") -> CancelResult:
+        """Recall every unsent job of *slug*, also one leased by a dispatcher that died.
+
+        A job under a live lease is cancelled too and reported as in flight: if its
+        dispatcher does deliver it, ``mark_sent`` records that, because it went out.
+        """
+        stamp = _ts(now)
+        marks = ", ".join("?" for _ in UNSENT_STATES)
         with self._transaction() as db:
-            marks = ", ".join("?" for _ in OPEN_STATES)
+            in_flight = [_job(row) for row in db.execute(
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE slug = ? AND state = 'sending'"
+                " AND leased_until > ? ORDER BY id",
+                (slug, stamp),
+            )]
             cursor = db.execute(
-                f"UPDATE jobs SET state = 'cancelled', updated_at = ?"
-                f" WHERE slug = ? AND state IN ({marks})",
-                (_ts(now), slug, *OPEN_STATES),
+                f"UPDATE jobs SET state = 'cancelled', leased_until = NULL, last_error = ?,"
+                f" updated_at = ? WHERE slug = ? AND state IN ({marks})",
+                (reason[:2000], stamp, slug, *UNSENT_STATES),
             )
             cancelled = cursor.rowcount
-        return CancelResult(cancelled, self.jobs(slug, "sent"), self.jobs(slug, "sending"))
+        return CancelResult(cancelled, self.jobs(slug, "sent"), in_flight)
+
+    def mark_cancelled(self, job_id: int, owner: str, now: datetime, reason: str) -> None:
+        """Cancel a claimed job with *reason*, unless another dispatcher has taken it since."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE jobs SET state = 'cancelled', last_error = ?, leased_until = NULL,"
+                " updated_at = ? WHERE id = ? AND state = 'sending' AND lease_owner = ?",
+                (reason[:2000], _ts(now), job_id, owner),
+            )
+
+    def reschedule(self, job_id: int, owner: str, not_before: datetime, now: datetime,
+                   reason: str) -> None:
+        """Give a claimed job back untried, due at *not_before*; its attempt does not count."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE jobs SET state = 'pending', leased_until = NULL, attempts = attempts - 1,"
+                " not_before = ?, last_error = ?, updated_at = ?"
+                " WHERE id = ? AND state = 'sending' AND lease_owner = ?",
+                (_ts(not_before), reason[:2000], _ts(now), job_id, owner),
+            )
 
     def supersede(self, slug: str, below_revision: int, now: datetime) -> int:
         """Cancel the open jobs of revisions of *slug* older than *below_revision*."""
