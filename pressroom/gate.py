@@ -82,7 +82,7 @@ class Gate:
         """Return the verdict on *job* at *now* (loads the press room at the first job)."""
         from .publish import content_hash
 
-        pressroom = self._load(now)
+        pressroom = self._load(queue, now)
         if pressroom is None:
             return Verdict("hold", f"press room cannot be checked ({self._problem}); "
                                    "run pressroom check", now + RECHECK)
@@ -107,11 +107,13 @@ class Gate:
             queue.reschedule(job.id, owner, verdict.until, now, f"held: {verdict.reason}")
         return verdict
 
-    def _load(self, now: datetime) -> Pressroom | None:
+    def _load(self, queue: Queue, now: datetime) -> Pressroom | None:
         if not self._loaded:
             from .load import load_pressroom
 
-            result = load_pressroom(self.root, now)
+            # Number against the ledger, as publish did: the content hash includes the
+            # number, so without the frozen ones a queued release could look changed.
+            result = load_pressroom(self.root, now, frozen=queue.numbers())
             self._pressroom, self._loaded = result.pressroom, True
             if result.pressroom is None:
                 first = result.errors[0] if result.errors else None
