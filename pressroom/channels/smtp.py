@@ -8,6 +8,7 @@ a recipient is final for that recipient only; a refused login stops the dispatch
 from __future__ import annotations
 
 import contextlib
+import re
 import smtplib
 import ssl
 import time
@@ -15,13 +16,35 @@ import time
 from . import ChannelConfigError, DeliveryFailure, EmailTransport, PermanentFailure, TemporaryFailure
 
 
+# RFC 3463: X.1.0 other address status, X.1.1 bad destination mailbox, X.1.10 null MX.
+GONE_STATUS = {"5.1.0", "5.1.1", "5.1.10"}
+GONE_CODES = {550, 551, 553}
+_ENHANCED = re.compile(r"^\s*([245]\.\d{1,3}\.\d{1,3})\b")
+# What servers without enhanced status codes say about a mailbox that does not exist.
+_GONE_TEXT = re.compile(r"user unknown|unknown user|no such (user|mailbox|recipient)"
+                        r"|mailbox (is )?unavailable|does not exist", re.IGNORECASE)
+
+
 def classify(code: int, text: bytes | str) -> DeliveryFailure:
-    """Map an SMTP reply code to a retry (4xx, odd codes) or a permanent failure (5xx)."""
+    """Map an SMTP reply code to a retry (4xx, odd codes) or a permanent failure (5xx).
+
+    A 5xx that names the mailbox as non-existent is marked ``mailbox_gone``; a 5xx
+    for policy or content (5.7.x, spam, size) is not: that address may work tomorrow.
+    """
     reply = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
     message = f"SMTP {code} {reply}".strip()
     if 500 <= code < 600:
-        return PermanentFailure(message)
+        return PermanentFailure(message, mailbox_gone=_mailbox_gone(code, reply))
     return TemporaryFailure(message)
+
+
+def _mailbox_gone(code: int, reply: str) -> bool:
+    if code not in GONE_CODES:
+        return False
+    enhanced = _ENHANCED.match(reply)
+    if enhanced:  # the enhanced status is the server's precise word: trust it over the text
+        return enhanced.group(1) in GONE_STATUS
+    return bool(_GONE_TEXT.search(reply))
 
 
 class SmtpChannel(EmailTransport):

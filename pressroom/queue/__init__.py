@@ -15,6 +15,7 @@ from .base import (
     NewJob,
     Queue,
     State,
+    Suppression,
     job_key,
 )
 from .sqlite import SqliteQueue
@@ -39,5 +40,5 @@ def open_queue(path: Path) -> Queue:
 
 __all__ = [
     "DEFAULT_QUEUE", "OPEN_STATES", "QUEUE_ENV", "STATES", "CancelResult", "Edition", "File",
-    "Job", "NewJob", "Queue", "SqliteQueue", "State", "job_key", "open_queue", "queue_path",
+    "Job", "NewJob", "Queue", "SqliteQueue", "State", "Suppression", "job_key", "open_queue", "queue_path",
 ]

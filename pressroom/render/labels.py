@@ -22,6 +22,7 @@ LABELS: dict[str, dict[str, str]] = {
         "email": "E-Mail",
         "draft": "Entwurf – nicht zur Veröffentlichung",
         "oclock": "Uhr",
+        "correction": "Korrektur",
     },
     "en": {
         "press_release": "Press release",
@@ -42,6 +43,7 @@ LABELS: dict[str, dict[str, str]] = {
         "email": "E-mail",
         "draft": "Draft – not for publication",
         "oclock": "",
+        "correction": "Correction",
     },
 }
 
