@@ -197,13 +197,13 @@ def correction_jobs(planned: list[NewJob], earlier: list[Job]) -> list[NewJob]:
             received.setdefault(who, job.key)
         elif job.state in OPEN_STATES:
             waiting.add(who)
-    jobs = []
-    for job in planned:
-        who = (job.channel, normalise(job.email))
+    jobs: list[NewJob] = []
+    for new in planned:
+        who = (new.channel, normalise(new.email))
         if who in received:
-            jobs.append(replace(job, replaces=received[who]))
+            jobs.append(replace(new, replaces=received[who]))
         elif who in waiting:
-            jobs.append(job)
+            jobs.append(new)
     return jobs
 
 

@@ -15,7 +15,6 @@ import time
 
 from . import ChannelConfigError, DeliveryFailure, EmailTransport, PermanentFailure, TemporaryFailure
 
-
 # RFC 3463: X.1.0 other address status, X.1.1 bad destination mailbox, X.1.10 null MX.
 GONE_STATUS = {"5.1.0", "5.1.1", "5.1.10"}
 GONE_CODES = {550, 551, 553}
