@@ -24,6 +24,11 @@ from .render.labels import format_moment, label
 # Every C0 control (CR, LF, VT, FF, the file/group/record separators...), DEL, NEL,
 # and the Unicode line and paragraph separators: str.splitlines() breaks on all of them.
 _UNSAFE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+# A message identifier or a URL is one token: folding only moves it onto a continuation
+# line, which some readers keep as a leading space (a thread would not match). The 998
+# limit of RFC 5322 is far off.
+_ID_HEADERS = {"Message-ID", "In-Reply-To", "References", "List-Unsubscribe"}
+_IDS = SMTP.clone(max_line_length=998)
 
 
 class HeaderInjection(PressroomError):
@@ -130,7 +135,8 @@ class MessageBuilder:
         head["List-Unsubscribe"] = safe(
             unsubscribe_header(meta["from_email"], job.email, self.unsubscribe_key), "List-Unsubscribe")
         head["Content-Language"] = safe(meta["language"], "Content-Language")
-        return b"".join(SMTP.fold_binary(name, value) for name, value in head.items())
+        return b"".join((_IDS if name in _ID_HEADERS else SMTP).fold_binary(name, value)
+                        for name, value in head.items())
 
     def body(self, edition: Edition, attach_docx: bool) -> bytes:
         """Return MIME-Version, Content-Type and the encoded parts of *edition*."""

@@ -84,7 +84,7 @@ def test_every_recipient_gets_exactly_one_message_with_pdf_and_headers(
         assert msg["From"].addresses[0].addr_spec == "presse@beispiel.example"
         assert msg["Reply-To"].addresses[0].addr_spec == "anna@beispiel.example"
         token = unsubscribe_token(key, envelope.rcpt_tos[0])  # each recipient's own
-        assert msg["List-Unsubscribe"].strip() == (
+        assert msg["List-Unsubscribe"] == (
             f"<mailto:presse@beispiel.example?subject=unsubscribe%20{token}>")
         assert msg["Message-ID"].endswith("@presse.beispiel.example>")
         (pdf,) = list(msg.iter_attachments())
