@@ -126,7 +126,7 @@ def test_the_list_unsubscribe_of_a_delivered_message_unsubscribes_its_recipient_
     with SqliteQueue(path) as queue:
         assert Dispatcher(queue, room.load(NOW).settings, lambda: NOW).run_once().sent == 3
     outbox = mailbox.Maildir(room.root / "build" / "outbox", create=False)
-    received = [message_from_bytes(outbox.get_bytes(k), policy=policy.default) for k in outbox.keys()]
+    received = [message_from_bytes(outbox.get_bytes(k), policy=policy.default) for k in outbox.iterkeys()]
     (sued,) = [m for m in received if m["To"].addresses[0].addr_spec == "Sued@Zeitung.example"]
     mailto = urlsplit(str(sued["List-Unsubscribe"]).strip("<>"))
     assert (mailto.scheme, mailto.path) == ("mailto", "presse@beispiel.example")
