@@ -126,7 +126,8 @@ def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, 
 @click.pass_context
 def queue_group(ctx: click.Context, root: Path | None, queue_file: Path | None,
                 now_text: str | None) -> None:
-    """Show and manage the outbox: status (default), list, retry, cancel, resend."""
+    """Show and manage the outbox: status (default), list, retry, cancel, resend,
+    and the suppression list: suppress, unsuppress, suppressed."""
     ctx.obj = {"root": root, "queue_file": queue_file, "now_text": now_text}
     if ctx.invoked_subcommand is None:
         ctx.invoke(status_command)
@@ -221,7 +222,8 @@ def _echo_jobs(heading: str, jobs: Sequence[Job]) -> None:
 @common_options
 @click.argument("slug")
 def resend_command(root: Path, queue_file: Path | None, now_text: str | None, slug: str) -> None:
-    """Queue the current text of a release again (a correction) to all its recipients."""
+    """Send the current text as a correction to those who received the release
+    ("Korrektur:"/"Correction:", in reply to their original); who still waited gets the new text."""
     from .build import build_pressroom
     from .errors import CheckFailed, PressroomError
     from .publish import resend
