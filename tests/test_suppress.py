@@ -120,6 +120,20 @@ def test_a_policy_refusal_kills_the_job_but_does_not_suppress_the_address(
         assert queue.suppressions() == []
 
 
+def test_a_refused_sender_address_suppresses_no_recipient(
+    room, tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    settings_for(room, smtp_server.port)
+    smtp_server.handler.sender_refusal = "553 5.1.0 sender address rejected"
+    room.ready("2030-01-01-eins")
+    path = tmp_path / "q.sqlite3"
+    with SqliteQueue(path) as queue:
+        publish_fake(room.load(NOW), queue, tmp_path)
+    assert dispatch(path, room.load(NOW).settings).dead == 3
+    with SqliteQueue(path) as queue:
+        assert queue.suppressions() == []
+
+
 @pytest.mark.parametrize(("code", "reply", "gone"), [
     (550, "5.1.1 user unknown", True),
     (550, "5.1.1 <weg@zeitung.example>: Recipient address rejected", True),

@@ -24,16 +24,18 @@ _GONE_TEXT = re.compile(r"user unknown|unknown user|no such (user|mailbox|recipi
                         r"|mailbox (is )?unavailable|does not exist", re.IGNORECASE)
 
 
-def classify(code: int, text: bytes | str) -> DeliveryFailure:
+def classify(code: int, text: bytes | str, about_recipient: bool = True) -> DeliveryFailure:
     """Map an SMTP reply code to a retry (4xx, odd codes) or a permanent failure (5xx).
 
-    A 5xx that names the mailbox as non-existent is marked ``mailbox_gone``; a 5xx
-    for policy or content (5.7.x, spam, size) is not: that address may work tomorrow.
+    A 5xx about the recipient that names its mailbox as non-existent is marked
+    ``mailbox_gone``; a 5xx for policy or content (5.7.x, spam, size) is not, nor a
+    refusal of the sender (*about_recipient* False): that address may work tomorrow.
     """
     reply = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
     message = f"SMTP {code} {reply}".strip()
     if 500 <= code < 600:
-        return PermanentFailure(message, mailbox_gone=_mailbox_gone(code, reply))
+        gone = about_recipient and _mailbox_gone(code, reply)
+        return PermanentFailure(message, mailbox_gone=gone)
     return TemporaryFailure(message)
 
 
@@ -116,7 +118,8 @@ class SmtpChannel(EmailTransport):
             raise failure from None
         except smtplib.SMTPResponseException as exc:
             self._drop()
-            raise classify(exc.smtp_code, exc.smtp_error) from None
+            sender = isinstance(exc, smtplib.SMTPSenderRefused)  # "5.1.0" then means our address
+            raise classify(exc.smtp_code, exc.smtp_error, about_recipient=not sender) from None
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
             raise TemporaryFailure(f"SMTP connection: {exc}") from None
