@@ -118,8 +118,8 @@ class SmtpChannel(EmailTransport):
             raise failure from None
         except smtplib.SMTPResponseException as exc:
             self._drop()
-            sender = isinstance(exc, smtplib.SMTPSenderRefused)  # "5.1.0" then means our address
-            raise classify(exc.smtp_code, exc.smtp_error, about_recipient=not sender) from None
+            refused_sender = isinstance(exc, smtplib.SMTPSenderRefused)  # "5.1.0" is about us then
+            raise classify(exc.smtp_code, exc.smtp_error, about_recipient=not refused_sender) from None
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
             raise TemporaryFailure(f"SMTP connection: {exc}") from None
