@@ -145,3 +145,34 @@ distribution:
     assert second.json["correction"] is True
     assert second.json["replaces"] == first.headers["X-Pressroom-Delivery"] == first.json["delivery"]
     assert second.json["revision"] == 2 and second.json["delivery"] != first.json["delivery"]
+
+
+def test_a_ledger_written_before_corrections_and_suppressions_is_migrated_on_open(
+    room, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    room.add_settings("""\
+distribution:
+  channels:
+    outbox: {type: maildir, path: build/outbox}
+  lists:
+    presse: {channel: outbox, recipients: [{name: Nord, email: nord@zeitung.example}]}
+  default_lists: [presse]
+""")
+    room.ready(SLUG)
+    path = tmp_path / "q.sqlite3"
+    with SqliteQueue(path) as queue:
+        publish_fake(room.load(NOW), queue, tmp_path)
+    with sqlite3.connect(path) as db:  # what an older pressroom wrote
+        db.execute("ALTER TABLE jobs DROP COLUMN replaces")
+        db.execute("DROP TABLE suppressions")
+        db.execute("DROP TABLE ledger_meta")
+    db.close()
+    dispatch(path, room.load(NOW).settings)
+    correct(room, path, tmp_path)
+    with SqliteQueue(path) as queue:
+        (original, correction) = queue.jobs(SLUG)
+        assert (original.state, original.replaces) == ("sent", "")
+        assert correction.replaces == original.key
+        assert queue.suppress("nord@zeitung.example", "manual", "", NOW)
