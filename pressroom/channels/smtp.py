@@ -1,7 +1,8 @@
 """The SMTP channel: one connection reused for many messages, at a limited rate.
 
 Error policy: a 4xx reply or a broken connection may pass (retry); a 5xx reply for
-a recipient is final for that recipient only; a refused login stops the dispatcher
+a recipient is final for that recipient only (and, if it says the mailbox does not
+exist, suppresses the address for good); a refused login stops the dispatcher
 (every message would fail the same way).
 """
 
