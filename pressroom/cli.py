@@ -157,9 +157,12 @@ def run_build(
 
 def _register_distribution() -> None:
     from .cli_distribution import dispatch_command, publish_command, queue_group
+    from .cli_suppress import inbox_command, suppress_command, suppressed_command, unsuppress_command
 
-    for command in (publish_command, dispatch_command, queue_group):
+    for command in (publish_command, dispatch_command, queue_group, inbox_command):
         cli.add_command(command)
+    for command in (suppress_command, unsuppress_command, suppressed_command):
+        queue_group.add_command(command)
 
 
 _register_distribution()

@@ -58,6 +58,28 @@ def frozen_numbers(root: Path, given: Path | None = None) -> dict[str, str]:
         return queue.numbers()
     finally:
         queue.close()
+def site_zone(root: Path) -> ZoneInfo:
+    """Return the site's time zone for showing times: only ``site.timezone`` is read, so
+    the queue commands work while a recipient list is broken; UTC without usable settings."""
+    from zoneinfo import ZoneInfoNotFoundError
+
+    from .model import Site
+    from .settings import settings_path
+    from .yamlload import YamlError, load_yaml
+
+    path = settings_path(root)
+    try:
+        data = load_yaml(path.read_text(encoding="utf-8"), path).data
+        site = data.get("site") if isinstance(data, dict) else None
+        name = site.get("timezone", Site.timezone) if isinstance(site, dict) else Site.timezone
+        return ZoneInfo(str(name))
+    except (OSError, UnicodeDecodeError, YamlError, ValueError, ZoneInfoNotFoundError):
+        return ZoneInfo("UTC")
+
+
+def local_time(moment: datetime, zone: ZoneInfo) -> str:
+    """Format *moment* as people read it there: "2026-12-01 10:00 CET"."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def parse_now(text: str | None, zone: ZoneInfo) -> datetime:

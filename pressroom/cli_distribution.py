@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli_common import fail, parse_now, print_problems, settings_or_fail
+from .cli_common import fail, local_time, parse_now, print_problems, settings_or_fail, site_zone
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from .queue import Job, Queue
 
 NOW_HELP = "The moment to act at (ISO 8601; without an offset: the site's time zone). Default: now."
@@ -128,7 +130,8 @@ def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, 
 @click.pass_context
 def queue_group(ctx: click.Context, root: Path | None, queue_file: Path | None,
                 now_text: str | None) -> None:
-    """Show and manage the outbox: status (default), list, retry, cancel, resend."""
+    """Show and manage the outbox: status (default), list, retry, cancel, resend,
+    and the suppression list: suppress, unsuppress, suppressed."""
     ctx.obj = {"root": root, "queue_file": queue_file, "now_text": now_text}
     if ctx.invoked_subcommand is None:
         ctx.invoke(status_command)
@@ -137,18 +140,23 @@ def queue_group(ctx: click.Context, root: Path | None, queue_file: Path | None,
 @queue_group.command("status")
 @common_options
 def status_command(root: Path, queue_file: Path | None, now_text: str | None) -> None:
-    """A table of jobs by release and state."""
+    """A table of jobs by release and state, with the next due and last sent time."""
     from .queue import STATES
 
+    zone = site_zone(root)
     with closing(_open(root, queue_file)) as queue:
         counts = queue.counts()
         reasons = _cancel_reasons(queue, sorted({slug for slug, st in counts if st == "cancelled"}))
+        times = queue.timeline()
     slugs = sorted({slug for slug, _ in counts})
     width = max([len("release"), *(len(s) for s in slugs)])
-    click.echo(f"{'release':<{width}}  " + "  ".join(f"{s:>9}" for s in STATES))
+    click.echo(f"{'release':<{width}}  " + "  ".join(f"{s:>9}" for s in STATES)
+               + f"  {'next due':<20}  last sent")
     for slug in slugs:
         row = "  ".join(f"{counts.get((slug, s), 0):>9}" for s in STATES)
-        click.echo(f"{slug:<{width}}  {row}")
+        due, sent = times.get(slug, (None, None))
+        shown = [local_time(t, zone) if t else "-" for t in (due, sent)]
+        click.echo(f"{slug:<{width}}  {row}  {shown[0]:<20}  {shown[1]}")
     totals = "  ".join(f"{sum(c for (_, s), c in counts.items() if s == st):>9}" for st in STATES)
     click.echo(f"{'total':<{width}}  {totals}")
     for line in reasons:
@@ -175,18 +183,21 @@ def _cancel_reasons(queue: Queue, slugs: Sequence[str]) -> list[str]:
 def list_command(root: Path, queue_file: Path | None, now_text: str | None, state: str | None,
                  slug: str | None, limit: int | None) -> None:
     """List jobs: id, state, release, list, channel, recipient, attempts, due, last error."""
+    zone = site_zone(root)
     with closing(_open(root, queue_file)) as queue:
         jobs = queue.jobs(slug, state, limit)
     for job in jobs:
-        click.echo(_job_line(job))
+        click.echo(_job_line(job, zone))
 
 
-def _job_line(job: Job) -> str:
+def _job_line(job: Job, zone: ZoneInfo) -> str:
+    """One job for people: times in the site's time zone, the reason it failed or was cancelled."""
     target = job.email or "-"
-    due = job.not_before.strftime("%Y-%m-%d %H:%M")
+    sent = f"  sent={local_time(job.sent_at, zone)}" if job.sent_at else ""
     error = f"  {job.last_error}" if job.last_error else ""
     return (f"{job.id:>6}  {job.state:<9}  {job.slug}  r{job.revision}  {job.list_name}"
-            f"  {job.channel}  {target}  attempts={job.attempts}  due={due}Z{error}")
+            f"  {job.channel}  {target}  attempts={job.attempts}"
+            f"  due={local_time(job.not_before, zone)}{sent}{error}")
 
 
 @queue_group.command("retry")
@@ -202,7 +213,7 @@ def retry_command(root: Path, queue_file: Path | None, now_text: str | None, job
             job = queue.retry(job_id, now)
         except PressroomError as exc:
             fail(str(exc))
-    click.echo(f"retry: {_job_line(job)}")
+    click.echo(f"retry: {_job_line(job, site_zone(root))}")
 
 
 @queue_group.command("cancel")
@@ -229,7 +240,8 @@ def _echo_jobs(heading: str, jobs: Sequence[Job]) -> None:
 @common_options
 @click.argument("slug")
 def resend_command(root: Path, queue_file: Path | None, now_text: str | None, slug: str) -> None:
-    """Queue the current text of a release again (a correction) to all its recipients."""
+    """Send the current text as a correction to those who received the release
+    ("Korrektur:"/"Correction:", in reply to their original); who still waited gets the new text."""
     from .build import build_pressroom
     from .errors import CheckFailed, PressroomError
     from .publish import resend

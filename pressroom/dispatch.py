@@ -33,6 +33,7 @@ from .gate import Gate
 from .mail import MessageBuilder
 from .model import Settings
 from .queue import Edition, Job, Queue
+from .suppression import TOKEN_KEY
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,9 @@ def webhook_body(edition: Edition, job: Job) -> bytes:
         "language": meta["language"],
         "urls": meta["urls"],
         "delivery": job.key,
+        # A correction: the delivery it replaces is the one the receiver already has.
+        "correction": bool(job.replaces),
+        "replaces": job.replaces or None,
     }
     return json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
@@ -118,7 +122,7 @@ class Dispatcher:
         self._stop = threading.Event()
         self._transports: dict[str, Transport] = {}
         self._editions: dict[tuple[str, int], Edition] = {}
-        self.messages = MessageBuilder()
+        self.messages = MessageBuilder(unsubscribe_key=queue.secret(TOKEN_KEY))
 
     @property
     def root(self) -> Path:
@@ -184,6 +188,8 @@ class Dispatcher:
                 self.echo(line)
         except (PermanentFailure, PressroomError) as exc:
             self._dead(job, str(exc), report)
+            if isinstance(exc, PermanentFailure) and exc.mailbox_gone and job.email:
+                self.queue.suppress(job.email, "smtp", str(exc), self.clock())
         else:
             self.queue.mark_sent(job.id, self.clock())
             report.sent += 1

@@ -24,6 +24,11 @@ from .render.labels import format_moment, label
 # Every C0 control (CR, LF, VT, FF, the file/group/record separators...), DEL, NEL,
 # and the Unicode line and paragraph separators: str.splitlines() breaks on all of them.
 _UNSAFE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+# A message identifier or a URL is one token: folding only moves it onto a continuation
+# line, which some readers keep as a leading space (a thread would not match). The 998
+# limit of RFC 5322 is far off.
+_ID_HEADERS = {"Message-ID", "In-Reply-To", "References", "List-Unsubscribe"}
+_IDS = SMTP.clone(max_line_length=998)
 
 
 class HeaderInjection(PressroomError):
@@ -56,25 +61,39 @@ def message_id(key: str, host: str) -> str:
 
 
 def subject(edition: Edition, job: Job) -> str:
-    """Return the subject: the title, after the embargo notice if the job goes out before it."""
+    """Return the subject: the title, after the embargo notice if the job goes out before it,
+    and after "Korrektur:"/"Correction:" if the job corrects a message the recipient received."""
     meta = edition.meta
-    title = meta["title"]
+    lang = meta["language"]
+    text = meta["title"]
     embargo = meta.get("embargo")
     if embargo:
         lifts = datetime.fromisoformat(embargo)
         if job.not_before < lifts:
-            lang = meta["language"]
-            return f"{label(lang, 'embargo')} {format_moment(lifts, lang)}: {title}"
-    return title
+            text = f"{label(lang, 'embargo')} {format_moment(lifts, lang)}: {text}"
+    if job.replaces:
+        text = f"{label(lang, 'correction')}: {text}"
+    return text
 
 
-def build_message(edition: Edition, job: Job, attach_docx: bool = False) -> EmailMessage:
+def unsubscribe_header(sender: str, recipient: str, key: bytes | None) -> str:
+    """Return the List-Unsubscribe value: a mailto to the sender whose subject carries the
+    recipient's token (without a ledger *key*, as for a preview, a plain "unsubscribe")."""
+    from .suppression import unsubscribe_token
+
+    words = "unsubscribe" if key is None else f"unsubscribe%20{unsubscribe_token(key, recipient)}"
+    return f"<mailto:{sender}?subject={words}>"
+
+
+def build_message(edition: Edition, job: Job, attach_docx: bool = False,
+                  unsubscribe_key: bytes | None = None) -> EmailMessage:
     """Build the RFC 5322 message of *job*: text + HTML alternatives, the PDF attached.
 
     Everything comes from the stored edition and the job, so every attempt of a job
     builds the same message (same Message-ID and Date): a repeat is recognisable.
     """
-    parsed = message_from_bytes(MessageBuilder().build(edition, job, attach_docx), policy=SMTP)
+    builder = MessageBuilder(unsubscribe_key=unsubscribe_key)
+    parsed = message_from_bytes(builder.build(edition, job, attach_docx), policy=SMTP)
     assert isinstance(parsed, EmailMessage)
     return parsed
 
@@ -87,8 +106,9 @@ class MessageBuilder:
     recipient doubles the rate of a dispatch to thousands of addresses.
     """
 
-    def __init__(self, cache_size: int = 4) -> None:
+    def __init__(self, cache_size: int = 4, unsubscribe_key: bytes | None = None) -> None:
         self.cache_size = cache_size
+        self.unsubscribe_key = unsubscribe_key
         self._bodies: dict[tuple[str, int, bool], bytes] = {}
 
     def build(self, edition: Edition, job: Job, attach_docx: bool = False) -> bytes:
@@ -108,10 +128,15 @@ class MessageBuilder:
         # The job became due at not_before: a fixed date, whatever attempt delivers it.
         head["Date"] = format_datetime(job.not_before)
         head["Message-ID"] = message_id(job.key, meta["host"])
-        head["List-Unsubscribe"] = safe(f"<mailto:{meta['from_email']}?subject=unsubscribe>",
-                                        "List-Unsubscribe")
+        if job.replaces:  # a correction threads under the message the recipient received
+            original = message_id(job.replaces, meta["host"])
+            head["In-Reply-To"] = original
+            head["References"] = original
+        head["List-Unsubscribe"] = safe(
+            unsubscribe_header(meta["from_email"], job.email, self.unsubscribe_key), "List-Unsubscribe")
         head["Content-Language"] = safe(meta["language"], "Content-Language")
-        return b"".join(SMTP.fold_binary(name, value) for name, value in head.items())
+        return b"".join((_IDS if name in _ID_HEADERS else SMTP).fold_binary(name, value)
+                        for name, value in head.items())
 
     def body(self, edition: Edition, attach_docx: bool) -> bytes:
         """Return MIME-Version, Content-Type and the encoded parts of *edition*."""

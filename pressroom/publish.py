@@ -4,7 +4,8 @@
 in the queue is never queued again, and one that changed after it was queued is
 only reported. ``resend`` queues the current text as a new revision (new keys,
 so every recipient gets the correction once) and recalls what the old revision
-had not yet delivered.
+had not yet delivered: who received the old text gets a correction threaded under
+it, who was still waiting gets the new text instead, nobody else gets anything.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 from .errors import UserError
 from .model import Pressroom, Release, Settings
 from .queue import OPEN_STATES, UNSENT_STATES, Edition, File, Job, NewJob, Queue
+from .suppression import normalise
 
 Outputs = Callable[[str], Mapping[str, Path]]
 
@@ -283,9 +285,38 @@ def queue_releases(pressroom: Pressroom, outputs: Outputs, queue: Queue, now: da
     return report
 
 
+def correction_jobs(planned: list[NewJob], earlier: list[Job]) -> list[NewJob]:
+    """Return the jobs of a new revision, given the jobs of the earlier ones.
+
+    A planned recipient who received an earlier revision (or has it in flight) gets a
+    correction that names the first delivery they got; one whose earlier job is still
+    waiting (the correction recalls it) gets the new text as a first message; one whose
+    earlier job died or was cancelled gets nothing. Without earlier jobs, everyone.
+    """
+    if not earlier:
+        return planned
+    received: dict[tuple[str, str], str] = {}
+    waiting: set[tuple[str, str]] = set()
+    for job in sorted(earlier, key=lambda j: (j.revision, j.id)):
+        who = (job.channel, normalise(job.email))
+        if job.state in ("sent", "sending"):
+            received.setdefault(who, job.key)
+        elif job.state in OPEN_STATES:
+            waiting.add(who)
+    jobs: list[NewJob] = []
+    for new in planned:
+        who = (new.channel, normalise(new.email))
+        if who in received:
+            jobs.append(replace(new, replaces=received[who]))
+        elif who in waiting:
+            jobs.append(new)
+    return jobs
+
+
 def resend(pressroom: Pressroom, outputs: Outputs, queue: Queue, slug: str,
            now: datetime) -> tuple[int, int, int]:
-    """Queue the current text of *slug* as a new revision to all its recipients.
+    """Queue the current text of *slug* as a new revision: a correction to those who
+    received it, the new text to those still waiting for it (see ``correction_jobs``).
 
     Returns (revision, jobs queued, older jobs recalled).
     """
@@ -297,9 +328,12 @@ def resend(pressroom: Pressroom, outputs: Outputs, queue: Queue, slug: str,
         raise UserError(f"{slug} is a draft; set status: ready first")
     latest = queue.latest_edition(slug)
     revision = latest.revision + 1 if latest else 1
-    jobs = plan_jobs(release, pressroom.settings, now)
-    if not jobs:
+    planned = plan_jobs(release, pressroom.settings, now)
+    if not planned:
         raise UserError(f"{slug} has no recipients")
+    jobs = correction_jobs(planned, queue.jobs(slug))
+    if not jobs:
+        raise UserError(f"{slug}: nobody on its lists received it or is waiting for it")
     edition = make_edition(release, pressroom.settings, outputs(slug), revision, now)
     added = queue.add_edition(edition, jobs, now)
     recalled = queue.supersede(slug, revision, now)

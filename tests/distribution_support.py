@@ -53,6 +53,8 @@ class SmtpRecorder:
     """An aiosmtpd handler that records envelopes and can refuse on demand."""
 
     refuse: set[str] = field(default_factory=set)  # 550 at RCPT, every time
+    refusal: str = "550 5.1.1 no such mailbox"  # the reply to a refused address
+    sender_refusal: str = ""  # if set, the reply to every MAIL FROM
     busy_once: set[str] = field(default_factory=set)  # 421 at RCPT, the first time only
     delay: float = 0.0  # seconds per message, to stretch a run
     keep: bool = True  # False: count only (the benchmark)
@@ -61,10 +63,18 @@ class SmtpRecorder:
     sessions: set[int] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
+                          mail_options: list[str]) -> str:
+        if self.sender_refusal:
+            return self.sender_refusal
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
         if address in self.refuse:
-            return "550 5.1.1 no such mailbox"
+            return self.refusal
         if address in self.busy_once:
             self.busy_once.discard(address)
             return "421 4.3.2 busy, try again later"

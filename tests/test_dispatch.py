@@ -31,6 +31,7 @@ from distribution_support import (
 from pressroom.channels import ChannelConfigError
 from pressroom.dispatch import Dispatcher, RetryPolicy
 from pressroom.queue import SqliteQueue
+from pressroom.suppression import TOKEN_KEY, unsubscribe_token
 
 __all__ = ["smtp_server", "webhook_server"]  # fixtures used below
 
@@ -73,6 +74,8 @@ def test_every_recipient_gets_exactly_one_message_with_pdf_and_headers(
     received = smtp_server.handler.received
     assert sorted(a for r in received for a in r.rcpt_tos) == sorted(recipients)
     assert len(smtp_server.handler.sessions) == 1  # one connection for all 25
+    with SqliteQueue(path) as queue:
+        key = queue.secret(TOKEN_KEY)
     for envelope in received:
         msg = envelope.message
         assert envelope.mail_from == "presse@beispiel.example"
@@ -80,7 +83,9 @@ def test_every_recipient_gets_exactly_one_message_with_pdf_and_headers(
         assert msg["Subject"] == "Neue Beratungsstelle eröffnet"
         assert msg["From"].addresses[0].addr_spec == "presse@beispiel.example"
         assert msg["Reply-To"].addresses[0].addr_spec == "anna@beispiel.example"
-        assert msg["List-Unsubscribe"] == "<mailto:presse@beispiel.example?subject=unsubscribe>"
+        token = unsubscribe_token(key, envelope.rcpt_tos[0])  # each recipient's own
+        assert msg["List-Unsubscribe"] == (
+            f"<mailto:presse@beispiel.example?subject=unsubscribe%20{token}>")
         assert msg["Message-ID"].endswith("@presse.beispiel.example>")
         (pdf,) = list(msg.iter_attachments())
         assert pdf.get_filename() == f"{SLUG}.pdf" and pdf.get_content() == pdf_bytes(SLUG)

@@ -26,7 +26,15 @@ class TemporaryFailure(DeliveryFailure):
 
 
 class PermanentFailure(DeliveryFailure):
-    """A delivery failed for good: the job is dead."""
+    """A delivery failed for good: the job is dead.
+
+    ``mailbox_gone`` says the server named the address itself as non-existent (not a
+    refusal of this message): the address is then suppressed for every later release.
+    """
+
+    def __init__(self, message: str, mailbox_gone: bool = False) -> None:
+        super().__init__(message)
+        self.mailbox_gone = mailbox_gone
 
 
 class ChannelConfigError(UserError):

@@ -1,27 +1,52 @@
 """The SMTP channel: one connection reused for many messages, at a limited rate.
 
 Error policy: a 4xx reply or a broken connection may pass (retry); a 5xx reply for
-a recipient is final for that recipient only; a refused login stops the dispatcher
+a recipient is final for that recipient only (and, if it says the mailbox does not
+exist, suppresses the address for good); a refused login stops the dispatcher
 (every message would fail the same way).
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import smtplib
 import ssl
 import time
 
 from . import ChannelConfigError, DeliveryFailure, EmailTransport, PermanentFailure, TemporaryFailure
 
+# RFC 3463: X.1.0 other address status, X.1.1 bad destination mailbox, X.1.10 null MX.
+GONE_STATUS = {"5.1.0", "5.1.1", "5.1.10"}
+GONE_CODES = {550, 551, 553}
+_ENHANCED = re.compile(r"^\s*([245]\.\d{1,3}\.\d{1,3})\b")
+# What servers without enhanced status codes say about a mailbox that does not exist.
+_GONE_TEXT = re.compile(r"user unknown|unknown user|no such (user|mailbox|recipient)"
+                        r"|mailbox (is )?unavailable|does not exist", re.IGNORECASE)
 
-def classify(code: int, text: bytes | str) -> DeliveryFailure:
-    """Map an SMTP reply code to a retry (4xx, odd codes) or a permanent failure (5xx)."""
+
+def classify(code: int, text: bytes | str, about_recipient: bool = True) -> DeliveryFailure:
+    """Map an SMTP reply code to a retry (4xx, odd codes) or a permanent failure (5xx).
+
+    A 5xx about the recipient that names its mailbox as non-existent is marked
+    ``mailbox_gone``; a 5xx for policy or content (5.7.x, spam, size) is not, nor a
+    refusal of the sender (*about_recipient* False): that address may work tomorrow.
+    """
     reply = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
     message = f"SMTP {code} {reply}".strip()
     if 500 <= code < 600:
-        return PermanentFailure(message)
+        gone = about_recipient and _mailbox_gone(code, reply)
+        return PermanentFailure(message, mailbox_gone=gone)
     return TemporaryFailure(message)
+
+
+def _mailbox_gone(code: int, reply: str) -> bool:
+    if code not in GONE_CODES:
+        return False
+    enhanced = _ENHANCED.match(reply)
+    if enhanced:  # the enhanced status is the server's precise word: trust it over the text
+        return enhanced.group(1) in GONE_STATUS
+    return bool(_GONE_TEXT.search(reply))
 
 
 class SmtpChannel(EmailTransport):
@@ -94,7 +119,8 @@ class SmtpChannel(EmailTransport):
             raise failure from None
         except smtplib.SMTPResponseException as exc:
             self._drop()
-            raise classify(exc.smtp_code, exc.smtp_error) from None
+            refused_sender = isinstance(exc, smtplib.SMTPSenderRefused)  # "5.1.0" is about us then
+            raise classify(exc.smtp_code, exc.smtp_error, about_recipient=not refused_sender) from None
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
             raise TemporaryFailure(f"SMTP connection: {exc}") from None

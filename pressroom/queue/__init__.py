@@ -16,6 +16,7 @@ from .base import (
     NewJob,
     Queue,
     State,
+    Suppression,
     job_key,
 )
 from .sqlite import SqliteQueue
@@ -40,5 +41,6 @@ def open_queue(path: Path) -> Queue:
 
 __all__ = [
     "DEFAULT_QUEUE", "OPEN_STATES", "QUEUE_ENV", "STATES", "CancelResult", "Edition", "File",
-    "Job", "NewJob", "Queue", "SqliteQueue", "State", "UNSENT_STATES", "job_key", "open_queue", "queue_path",
+    "Job", "NewJob", "Queue", "SqliteQueue", "State", "Suppression", "UNSENT_STATES", "job_key", "open_queue",
+    "queue_path",
 ]

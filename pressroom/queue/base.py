@@ -65,6 +65,7 @@ class NewJob:
     email: str  # "" for a webhook
     name: str
     not_before: datetime
+    replaces: str = ""  # a correction: the key of the delivery it corrects
 
     def key(self, slug: str, revision: int) -> str:
         return job_key(slug, self.channel, self.email, revision)
@@ -91,6 +92,25 @@ class Job:
     created_at: datetime
     updated_at: datetime
     sent_at: datetime | None
+    replaces: str = ""  # a correction: the key of the delivery this recipient received first
+
+
+SuppressionSource = Literal["manual", "bounce", "unsubscribe", "smtp"]
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """An address that gets nothing from any list: who asked, or which server said it is gone."""
+
+    address: str  # normalised
+    source: SuppressionSource
+    reason: str
+    created_at: datetime
+
+    def why(self) -> str:
+        """Return the reason a job to this address is cancelled, in plain words."""
+        said = f": {self.reason}" if self.reason else ""
+        return f"suppressed: {self.source} {self.created_at:%Y-%m-%d}{said}"
 
 
 @dataclass(frozen=True)
@@ -188,6 +208,31 @@ class Queue(Protocol):
 
         A number recorded before keeps its first owner: numbers never move.
         """
+        ...
+
+    def suppress(self, address: str, source: SuppressionSource, reason: str,
+                 now: datetime) -> bool:
+        """Add *address* to the suppression list; False if it was on it already (kept as it was)."""
+        ...
+
+    def unsuppress(self, address: str) -> bool:
+        """Take *address* off the suppression list; False if it was not on it."""
+        ...
+
+    def suppressions(self) -> list[Suppression]:
+        """List the suppressed addresses, oldest first."""
+        ...
+
+    def secret(self, name: str) -> bytes:
+        """Return the ledger's random key *name*, created on first use and never changed."""
+        ...
+
+    def addresses(self) -> list[str]:
+        """Return every address the ledger has a job for, normalised, once each."""
+        ...
+
+    def timeline(self) -> dict[str, tuple[datetime | None, datetime | None]]:
+        """Per release: when its next open job is due, and when its last delivery went out."""
         ...
 
     def close(self) -> None:

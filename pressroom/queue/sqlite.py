@@ -18,7 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
-from .base import OPEN_STATES, UNSENT_STATES, CancelResult, Edition, File, Job, NewJob
+from ..suppression import normalise
+from .base import (
+    OPEN_STATES,
+    UNSENT_STATES,
+    CancelResult,
+    Edition,
+    File,
+    Job,
+    NewJob,
+    Suppression,
+    SuppressionSource,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS editions (
@@ -69,15 +80,27 @@ CREATE TABLE IF NOT EXISTS numbers (
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, not_before);
 CREATE INDEX IF NOT EXISTS jobs_lease ON jobs (state, leased_until);
 CREATE INDEX IF NOT EXISTS jobs_slug ON jobs (slug, state);
+CREATE TABLE IF NOT EXISTS suppressions (
+    address TEXT PRIMARY KEY,  -- normalised
+    reason TEXT NOT NULL,
+    source TEXT NOT NULL,  -- manual | bounce | unsubscribe | smtp
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ledger_meta (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
 """
 
 # Columns added after a table first shipped: (table, column, declaration). A ledger
 # written by an older pressroom gets them on open, so it is migrated, never misread.
-ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = ()
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("jobs", "replaces", "TEXT NOT NULL DEFAULT ''"),
+)
 
 JOB_COLUMNS = (
     "id, key, slug, revision, list_name, channel, email, name, state, not_before, attempts, "
-    "last_error, leased_until, lease_owner, created_at, updated_at, sent_at"
+    "last_error, leased_until, lease_owner, created_at, updated_at, sent_at, replaces"
 )
 
 
@@ -93,13 +116,14 @@ def _dt(value: float | None) -> datetime | None:
 
 def _job(row: tuple[Any, ...]) -> Job:
     (id_, key, slug, revision, list_name, channel, email, name, state, not_before, attempts,
-     last_error, leased_until, lease_owner, created_at, updated_at, sent_at) = row
+     last_error, leased_until, lease_owner, created_at, updated_at, sent_at, replaces) = row
     return Job(
         id=id_, key=key, slug=slug, revision=revision, list_name=list_name, channel=channel,
         email=email, name=name, state=state, not_before=datetime.fromtimestamp(not_before, UTC),
         attempts=attempts, last_error=last_error, leased_until=_dt(leased_until),
         lease_owner=lease_owner, created_at=datetime.fromtimestamp(created_at, UTC),
         updated_at=datetime.fromtimestamp(updated_at, UTC), sent_at=_dt(sent_at),
+        replaces=replaces,
     )
 
 
@@ -159,13 +183,21 @@ class SqliteQueue:
                  for f in edition.files.values()],
             )
             before = db.total_changes
+            # A job to a suppressed address is stored cancelled, saying why: the ledger
+            # shows who did not get the release, and nothing can send it by mistake.
+            suppressed = _suppressions(db)
+            rows = []
+            for j in jobs:
+                gone = suppressed.get(normalise(j.email)) if j.email else None
+                rows.append((j.key(edition.slug, edition.revision), edition.slug, edition.revision,
+                             j.list_name, j.channel, j.email, j.name,
+                             "cancelled" if gone else "pending", gone.why() if gone else "",
+                             _ts(j.not_before), stamp, stamp, j.replaces))
             db.executemany(
                 "INSERT OR IGNORE INTO jobs (key, slug, revision, list_name, channel, email, name,"
-                " state, not_before, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
-                [(j.key(edition.slug, edition.revision), edition.slug, edition.revision,
-                  j.list_name, j.channel, j.email, j.name, _ts(j.not_before), stamp, stamp)
-                 for j in jobs],
+                " state, last_error, not_before, created_at, updated_at, replaces)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
             )
             added = db.total_changes - before
             # Queued means on its way out: from now on the number is this release's.
@@ -208,6 +240,8 @@ class SqliteQueue:
         stamp = _ts(now)
         with self._transaction() as db:
             row = _next_due(db, stamp)
+            while row is not None and _cancel_if_suppressed(db, row, stamp):
+                row = _next_due(db, stamp)  # that address asked to be left alone: take the next
             if row is None:
                 return None
             until = _ts(now + lease)
@@ -357,6 +391,53 @@ class SqliteQueue:
         rows = self.db.execute("SELECT slug, state, COUNT(*) FROM jobs GROUP BY slug, state")
         return {(slug, state): count for slug, state, count in rows}
 
+    def timeline(self) -> dict[str, tuple[datetime | None, datetime | None]]:
+        """Per release: when its next open job is due, and when its last delivery went out."""
+        marks = ", ".join("?" for _ in OPEN_STATES)
+        rows = self.db.execute(
+            f"SELECT slug, MIN(CASE WHEN state IN ({marks}) THEN not_before END), MAX(sent_at)"
+            f" FROM jobs GROUP BY slug",
+            OPEN_STATES,
+        )
+        return {slug: (_dt(due), _dt(sent)) for slug, due, sent in rows}
+
+    # --- suppression list ---------------------------------------------------------
+
+    def suppress(self, address: str, source: SuppressionSource, reason: str,
+                 now: datetime) -> bool:
+        """Add *address* to the suppression list; False if it was on it already (kept as it was)."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO suppressions (address, reason, source, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (normalise(address), reason[:2000], source, _ts(now)),
+            )
+            return cursor.rowcount == 1
+
+    def unsuppress(self, address: str) -> bool:
+        """Take *address* off the suppression list; False if it was not on it."""
+        with self._transaction() as db:
+            cursor = db.execute("DELETE FROM suppressions WHERE address = ?", (normalise(address),))
+            return cursor.rowcount == 1
+
+    def suppressions(self) -> list[Suppression]:
+        """List the suppressed addresses, oldest first."""
+        return sorted(_suppressions(self.db).values(), key=lambda s: (s.created_at, s.address))
+
+    def secret(self, name: str) -> bytes:
+        """Return the ledger's random key *name*, created on first use and never changed."""
+        import secrets
+
+        with self._transaction() as db:
+            db.execute("INSERT OR IGNORE INTO ledger_meta (name, value) VALUES (?, ?)",
+                       (name, secrets.token_bytes(32)))
+            (value,) = db.execute("SELECT value FROM ledger_meta WHERE name = ?", (name,)).fetchone()
+        return bytes(value)
+
+    def addresses(self) -> list[str]:
+        """Return every address the ledger has a job for, normalised, once each."""
+        rows = self.db.execute("SELECT DISTINCT email FROM jobs WHERE email != ''")
+        return sorted({normalise(email) for (email,) in rows})
     # --- numbers ------------------------------------------------------------------
 
     def numbers(self) -> dict[str, str]:
@@ -401,6 +482,34 @@ def _add_columns(db: sqlite3.Connection) -> None:
         present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
         if column not in present:
             db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
+
+SUPPRESSION_COLUMNS = "address, source, reason, created_at"
+
+
+def _suppression(row: tuple[Any, ...]) -> Suppression:
+    address, source, reason, created_at = row
+    return Suppression(address, source, reason, datetime.fromtimestamp(created_at, UTC))
+
+
+def _suppressions(db: sqlite3.Connection) -> dict[str, Suppression]:
+    rows = db.execute(f"SELECT {SUPPRESSION_COLUMNS} FROM suppressions")
+    return {row[0]: _suppression(row) for row in rows}
+
+
+def _cancel_if_suppressed(db: sqlite3.Connection, row: tuple[Any, ...], stamp: float) -> bool:
+    """Cancel the due job *row* if its address is suppressed (saying why); return whether it was."""
+    email = row[6]
+    if not email:
+        return False
+    found = db.execute(f"SELECT {SUPPRESSION_COLUMNS} FROM suppressions WHERE address = ?",
+                       (normalise(email),)).fetchone()
+    if found is None:
+        return False
+    gone = _suppression(found)
+    db.execute("UPDATE jobs SET state = 'cancelled', last_error = ?, leased_until = NULL,"
+               " updated_at = ? WHERE id = ?", (gone.why(), stamp, row[0]))
+    return True
 
 
 def _next_due(db: sqlite3.Connection, stamp: float) -> tuple[Any, ...] | None:

@@ -27,6 +27,7 @@ LABELS: dict[str, dict[str, str]] = {
         "email": "E-Mail",
         "draft": "Entwurf – nicht zur Veröffentlichung",
         "oclock": "Uhr",
+        "correction": "Korrektur",
     },
     "en": {
         "press_release": "Press release",
@@ -47,6 +48,7 @@ LABELS: dict[str, dict[str, str]] = {
         "email": "E-mail",
         "draft": "Draft – not for publication",
         "oclock": "",
+        "correction": "Correction",
     },
 }
 
