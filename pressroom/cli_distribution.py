@@ -7,6 +7,7 @@ commands; every time decision takes ``--now`` so runs can be replayed in tests.
 from __future__ import annotations
 
 import functools
+import os
 import signal
 from collections.abc import Callable, Sequence
 from contextlib import closing
@@ -19,6 +20,7 @@ import click
 from .cli_common import fail, parse_now, print_problems, settings_or_fail
 
 if TYPE_CHECKING:
+    from .model import Settings
     from .queue import Job, Queue
 
 NOW_HELP = "The moment to act at (ISO 8601; without an offset: the site's time zone). Default: now."
@@ -58,13 +60,25 @@ def _open(root: Path, given: Path | None) -> Queue:
 
 @click.command("publish")
 @common_options
-def publish_command(root: Path, queue_file: Path | None, now_text: str | None) -> None:
+@click.option("--dry-run", is_flag=True,
+              help="Check, then print what would be queued, to whom, through which channel and "
+                   "when; build nothing, queue nothing.")
+def publish_command(root: Path, queue_file: Path | None, now_text: str | None,
+                    dry_run: bool) -> None:
     """Check, build, then queue every ready release not queued before."""
     from .errors import CheckFailed, PressroomError
     from .publish import publish
+    from .queue import queue_path
+    from .safeguards import ledger_refusal
 
     settings = settings_or_fail(root)
     now = parse_now(now_text, settings.site.zone)
+    if dry_run:
+        _publish_dry_run(root, queue_path(root, queue_file), now)
+        return
+    refusal = ledger_refusal(root, queue_path(root, queue_file), settings, os.environ)
+    if refusal is not None:
+        fail(refusal)
     with closing(_open(root, queue_file)) as queue:
         try:
             report = publish(root, queue, now)
@@ -77,6 +91,21 @@ def publish_command(root: Path, queue_file: Path | None, now_text: str | None) -
         click.echo(line)
 
 
+def _publish_dry_run(root: Path, ledger: Path, now: datetime) -> None:
+    from .dryrun import publish_plan
+    from .errors import CheckFailed, PressroomError
+
+    try:
+        lines = publish_plan(root, ledger, now)
+    except CheckFailed as exc:
+        print_problems(exc.problems, root)
+        fail(f"publish --dry-run failed: {exc}")
+    except PressroomError as exc:
+        fail(f"publish --dry-run failed: {exc}")
+    for line in lines:
+        click.echo(line)
+
+
 @click.command("dispatch")
 @common_options
 @click.option("--once", is_flag=True, help="Deliver what is due, then exit (for cron and CI).")
@@ -84,13 +113,20 @@ def publish_command(root: Path, queue_file: Path | None, now_text: str | None) -
               help="Seconds between looks at the queue when not --once.")
 @click.option("--lease", type=int, default=300, show_default=True,
               help="Seconds a claimed job stays with this dispatcher before others may take it.")
+@click.option("--dry-run", is_flag=True,
+              help="Print the jobs due at --now (or now), channel by channel; send nothing.")
 def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, once: bool,
-                     poll: float, lease: int) -> None:
-    """Deliver due jobs; SIGTERM stops after the job in hand."""
+                     poll: float, lease: int, dry_run: bool) -> None:
+    """Deliver due jobs; SIGTERM stops after the job in hand.
+
+    A --now more than a minute ahead of the real clock is a simulation: only
+    Maildir channels deliver, smtp and webhook jobs stay in the queue.
+    """
     from datetime import UTC, timedelta
 
     from .channels import ChannelConfigError
     from .dispatch import Dispatcher, RetryPolicy
+    from .safeguards import usable_channels
 
     settings = settings_or_fail(root.resolve())
     fixed = parse_now(now_text, settings.site.zone) if now_text else None
@@ -98,9 +134,15 @@ def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, 
     def clock() -> datetime:
         return fixed if fixed is not None else datetime.now(UTC)
 
+    channels, notes = usable_channels(settings, clock(), datetime.now(UTC))
+    if dry_run:
+        _dispatch_dry_run(root, queue_file, settings, clock(), channels)
+        return
+    for note in notes:
+        click.echo(note)
     with closing(_open(root, queue_file)) as queue:
         dispatcher = Dispatcher(queue, settings, clock, RetryPolicy(lease=timedelta(seconds=lease)),
-                                echo=click.echo)
+                                echo=click.echo, channels=channels)
 
         def stop(signum: int, frame: object) -> None:
             dispatcher.stop()
@@ -115,6 +157,20 @@ def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, 
     click.echo(f"dispatch: {report.sent} sent, {report.retrying} to retry, {report.dead} dead{stopped}")
 
 
+def _dispatch_dry_run(root: Path, queue_file: Path | None, settings: Settings, now: datetime,
+                      channels: frozenset[str] | None) -> None:
+    from .dryrun import dispatch_plan
+    from .errors import PressroomError
+    from .queue import queue_path
+
+    try:
+        lines = dispatch_plan(queue_path(root, queue_file), settings, now, channels)
+    except PressroomError as exc:
+        fail(f"dispatch --dry-run failed: {exc}")
+    for line in lines:
+        click.echo(line)
+
+
 @click.group("queue", invoke_without_command=True)
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="The press room (default: .).")
@@ -124,7 +180,7 @@ def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, 
 @click.pass_context
 def queue_group(ctx: click.Context, root: Path | None, queue_file: Path | None,
                 now_text: str | None) -> None:
-    """Show and manage the outbox: status (default), list, retry, cancel, resend."""
+    """Show and manage the outbox: status (default), list, retry, cancel, resend, send, baseline."""
     ctx.obj = {"root": root, "queue_file": queue_file, "now_text": now_text}
     if ctx.invoked_subcommand is None:
         ctx.invoke(status_command)
@@ -138,6 +194,7 @@ def status_command(root: Path, queue_file: Path | None, now_text: str | None) ->
 
     with closing(_open(root, queue_file)) as queue:
         counts = queue.counts()
+        baselines = queue.baselines()
     slugs = sorted({slug for slug, _ in counts})
     width = max([len("release"), *(len(s) for s in slugs)])
     click.echo(f"{'release':<{width}}  " + "  ".join(f"{s:>9}" for s in STATES))
@@ -146,6 +203,9 @@ def status_command(root: Path, queue_file: Path | None, now_text: str | None) ->
         click.echo(f"{slug:<{width}}  {row}")
     totals = "  ".join(f"{sum(c for (_, s), c in counts.items() if s == st):>9}" for st in STATES)
     click.echo(f"{'total':<{width}}  {totals}")
+    if baselines:
+        click.echo(f"baseline: {len(baselines)} release(s) recorded as distributed without sending"
+                   " (`pressroom queue baseline`)")
 
 
 @queue_group.command("list")
@@ -228,3 +288,51 @@ def resend_command(root: Path, queue_file: Path | None, now_text: str | None, sl
             fail(f"resend failed: {exc}")
     click.echo(f"resend {slug}: revision {revision} queued ({added} job(s))"
                + (f"; {recalled} unsent job(s) of the old revision recalled" if recalled else ""))
+
+
+@queue_group.command("send")
+@common_options
+@click.argument("slug")
+def send_command(root: Path, queue_file: Path | None, now_text: str | None, slug: str) -> None:
+    """Queue a release on purpose to all its recipients, however old (see distribution.max_age)."""
+    from .build import build_pressroom
+    from .errors import CheckFailed, PressroomError
+    from .publish import send_release
+
+    now = parse_now(now_text, settings_or_fail(root).site.zone)
+    with closing(_open(root, queue_file)) as queue:
+        try:
+            result = build_pressroom(root, now=now, only=slug)
+            revision, added = send_release(result.pressroom, result.outputs, queue, slug, now)
+        except CheckFailed as exc:
+            print_problems(exc.problems, root)
+            fail(f"send failed: {exc}")
+        except PressroomError as exc:
+            fail(f"send failed: {exc}")
+    click.echo(f"send {slug}: {added} job(s) queued (revision {revision})"
+               + ("" if added else "; every recipient was queued already"))
+
+
+@queue_group.command("baseline")
+@common_options
+def baseline_command(root: Path, queue_file: Path | None, now_text: str | None) -> None:
+    """Record every public ready release as already distributed, sending nothing.
+
+    For importing an archive: `publish` then queues only releases that come later.
+    """
+    from .build import build_pressroom
+    from .errors import CheckFailed, PressroomError
+    from .publish import record_baseline
+
+    now = parse_now(now_text, settings_or_fail(root).site.zone)
+    with closing(_open(root, queue_file)) as queue:
+        try:
+            result = build_pressroom(root, now=now)
+            report = record_baseline(result.pressroom, result.outputs, queue, now, result.failures)
+        except CheckFailed as exc:
+            print_problems(exc.problems, root)
+            fail(f"baseline failed: {exc}")
+        except PressroomError as exc:
+            fail(f"baseline failed: {exc}")
+    for line in report.lines():
+        click.echo(line)
