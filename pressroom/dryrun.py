@@ -74,7 +74,7 @@ def publish_plan(root: Path, ledger: Path, now: datetime) -> list[str]:
     lines = [f"publish --dry-run at {local(now, settings)}: nothing is built, queued or sent"]
     lines += [f"would queue {job.slug} -> {target(job, settings)} via {job.channel} "
               f"({job.list_name}), due {local(job.not_before, settings)}" for job in planned]
-    return lines + report.lines()
+    return [*lines, "publish would report:", *(f"  {line}" for line in report.lines())]
 
 
 def dispatch_plan(ledger: Path, settings: Settings, now: datetime,
