@@ -65,7 +65,12 @@ def _open(root: Path, given: Path | None) -> Queue:
                    "when; build nothing, queue nothing.")
 def publish_command(root: Path, queue_file: Path | None, now_text: str | None,
                     dry_run: bool) -> None:
-    """Check, build, then queue every ready release not queued before."""
+    """Check, build, then queue every ready release not queued before.
+
+    Releases older than distribution.max_age are not queued for smtp or webhook
+    channels. In CI (CI set) with such channels, a ledger inside the press room is
+    refused: CI throws it away, and the next run would send everything again.
+    """
     from .errors import CheckFailed, PressroomError
     from .publish import publish
     from .queue import queue_path
@@ -73,10 +78,11 @@ def publish_command(root: Path, queue_file: Path | None, now_text: str | None,
 
     settings = settings_or_fail(root)
     now = parse_now(now_text, settings.site.zone)
+    ledger = queue_path(root, queue_file)
     if dry_run:
-        _publish_dry_run(root, queue_path(root, queue_file), now)
+        _publish_dry_run(root, ledger, now)
         return
-    refusal = ledger_refusal(root, queue_path(root, queue_file), settings, os.environ)
+    refusal = ledger_refusal(root, ledger, settings, os.environ)
     if refusal is not None:
         fail(refusal)
     with closing(_open(root, queue_file)) as queue:
