@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install check build publish test lint bench golden clean
+.PHONY: install check build publish test lint bench golden clean clean-ledger
 
 install: $(STAMP)
 
@@ -21,7 +21,11 @@ check: install
 build: install
 	$(BIN)/pressroom build
 
-# CI runs this on every push: publishing is idempotent, nothing is sent twice.
+# Queues each ready release once, then delivers what is due. Nothing is sent twice
+# only while the ledger (var/queue.sqlite3, or the file in $PRESSROOM_QUEUE) survives:
+# CI throws its checkout away, so there point PRESSROOM_QUEUE at a durable path outside
+# it (publish refuses a ledger inside the checkout in CI when smtp or webhook channels
+# are configured). Releases older than distribution.max_age are not mailed by it.
 publish: install
 	$(BIN)/pressroom publish
 	$(BIN)/pressroom dispatch --once
@@ -41,5 +45,11 @@ bench: install
 	$(PY) bench/bench_build.py
 	$(PY) bench/bench_dispatch.py
 
+# Removes what can be made again. Never the ledger in var/: it is the record of what was sent.
 clean:
-	rm -rf build var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache
+
+# Deletes the ledger, the record of what was sent: every ready release goes out AGAIN
+# at the next `make publish` (within distribution.max_age). Only on purpose.
+clean-ledger:
+	rm -f var/queue.sqlite3 var/queue.sqlite3-wal var/queue.sqlite3-shm

@@ -7,6 +7,7 @@ commands; every time decision takes ``--now`` so runs can be replayed in tests.
 from __future__ import annotations
 
 import functools
+import os
 import signal
 from collections.abc import Callable, Sequence
 from contextlib import closing
@@ -21,6 +22,7 @@ from .cli_common import fail, local_time, parse_now, print_problems, settings_or
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
+    from .model import Settings
     from .queue import Job, Queue
 
 NOW_HELP = "The moment to act at (ISO 8601; without an offset: the site's time zone). Default: now."
@@ -60,13 +62,31 @@ def _open(root: Path, given: Path | None) -> Queue:
 
 @click.command("publish")
 @common_options
-def publish_command(root: Path, queue_file: Path | None, now_text: str | None) -> None:
-    """Check, build, then queue every ready release not queued before."""
+@click.option("--dry-run", is_flag=True,
+              help="Check, then print what would be queued, to whom, through which channel and "
+                   "when; build nothing, queue nothing.")
+def publish_command(root: Path, queue_file: Path | None, now_text: str | None,
+                    dry_run: bool) -> None:
+    """Check, build, then queue every ready release not queued before.
+
+    Releases older than distribution.max_age are not queued for smtp or webhook
+    channels. In CI (CI set) with such channels, a ledger inside the press room is
+    refused: CI throws it away, and the next run would send everything again.
+    """
     from .errors import CheckFailed, PressroomError
     from .publish import publish
+    from .queue import queue_path
+    from .safeguards import ledger_refusal
 
     settings = settings_or_fail(root)
     now = parse_now(now_text, settings.site.zone)
+    ledger = queue_path(root, queue_file)
+    if dry_run:
+        _publish_dry_run(root, ledger, now)
+        return
+    refusal = ledger_refusal(root, ledger, settings, os.environ)
+    if refusal is not None:
+        fail(refusal)
     with closing(_open(root, queue_file)) as queue:
         try:
             report = publish(root, queue, now)
@@ -79,6 +99,21 @@ def publish_command(root: Path, queue_file: Path | None, now_text: str | None) -
         click.echo(line)
 
 
+def _publish_dry_run(root: Path, ledger: Path, now: datetime) -> None:
+    from .dryrun import publish_plan
+    from .errors import CheckFailed, PressroomError
+
+    try:
+        lines = publish_plan(root, ledger, now)
+    except CheckFailed as exc:
+        print_problems(exc.problems, root)
+        fail(f"publish --dry-run failed: {exc}")
+    except PressroomError as exc:
+        fail(f"publish --dry-run failed: {exc}")
+    for line in lines:
+        click.echo(line)
+
+
 @click.command("dispatch")
 @common_options
 @click.option("--once", is_flag=True, help="Deliver what is due, then exit (for cron and CI).")
@@ -86,14 +121,21 @@ def publish_command(root: Path, queue_file: Path | None, now_text: str | None) -
               help="Seconds between looks at the queue when not --once.")
 @click.option("--lease", type=int, default=300, show_default=True,
               help="Seconds a claimed job stays with this dispatcher before others may take it.")
+@click.option("--dry-run", is_flag=True,
+              help="Print the jobs due at --now (or now), channel by channel; send nothing.")
 def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, once: bool,
-                     poll: float, lease: int) -> None:
-    """Deliver due jobs; SIGTERM stops after the job in hand."""
+                     poll: float, lease: int, dry_run: bool) -> None:
+    """Deliver due jobs; SIGTERM stops after the job in hand.
+
+    A --now more than a minute ahead of the real clock is a simulation: only
+    Maildir channels deliver, smtp and webhook jobs stay in the queue.
+    """
     from datetime import UTC, timedelta
 
     from .channels import ChannelConfigError
     from .dispatch import Dispatcher, RetryPolicy
     from .gate import Gate
+    from .safeguards import usable_channels
 
     settings = settings_or_fail(root.resolve())
     fixed = parse_now(now_text, settings.site.zone) if now_text else None
@@ -101,9 +143,15 @@ def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, 
     def clock() -> datetime:
         return fixed if fixed is not None else datetime.now(UTC)
 
+    channels, notes = usable_channels(settings, clock(), datetime.now(UTC))
+    if dry_run:
+        _dispatch_dry_run(root, queue_file, settings, clock(), channels)
+        return
+    for note in notes:
+        click.echo(note)
     with closing(_open(root, queue_file)) as queue:
         dispatcher = Dispatcher(queue, settings, clock, RetryPolicy(lease=timedelta(seconds=lease)),
-                                echo=click.echo, gate=Gate(root.resolve()))
+                                echo=click.echo, gate=Gate(root.resolve()), channels=channels)
 
         def stop(signum: int, frame: object) -> None:
             dispatcher.stop()
@@ -121,6 +169,22 @@ def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, 
                f"{gated}{stopped}")
 
 
+def _dispatch_dry_run(root: Path, queue_file: Path | None, settings: Settings, now: datetime,
+                      channels: frozenset[str] | None) -> None:
+    from .dryrun import dispatch_plan
+    from .errors import PressroomError
+    from .gate import Gate
+    from .queue import queue_path
+
+    try:
+        lines = dispatch_plan(queue_path(root, queue_file), settings, now, channels,
+                              Gate(root.resolve()))
+    except PressroomError as exc:
+        fail(f"dispatch --dry-run failed: {exc}")
+    for line in lines:
+        click.echo(line)
+
+
 @click.group("queue", invoke_without_command=True)
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="The press room (default: .).")
@@ -130,7 +194,7 @@ def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, 
 @click.pass_context
 def queue_group(ctx: click.Context, root: Path | None, queue_file: Path | None,
                 now_text: str | None) -> None:
-    """Show and manage the outbox: status (default), list, retry, cancel, resend,
+    """Show and manage the outbox: status (default), list, retry, cancel, resend, send, baseline,
     and the suppression list: suppress, unsuppress, suppressed."""
     ctx.obj = {"root": root, "queue_file": queue_file, "now_text": now_text}
     if ctx.invoked_subcommand is None:
@@ -148,6 +212,7 @@ def status_command(root: Path, queue_file: Path | None, now_text: str | None) ->
         counts = queue.counts()
         reasons = _cancel_reasons(queue, sorted({slug for slug, st in counts if st == "cancelled"}))
         times = queue.timeline()
+        baselines = queue.baselines()
     slugs = sorted({slug for slug, _ in counts})
     width = max([len("release"), *(len(s) for s in slugs)])
     click.echo(f"{'release':<{width}}  " + "  ".join(f"{s:>9}" for s in STATES)
@@ -161,6 +226,9 @@ def status_command(root: Path, queue_file: Path | None, now_text: str | None) ->
     click.echo(f"{'total':<{width}}  {totals}")
     for line in reasons:
         click.echo(line)
+    if baselines:
+        click.echo(f"baseline: {len(baselines)} release(s) recorded as distributed without sending"
+                   " (`pressroom queue baseline`)")
 
 
 def _cancel_reasons(queue: Queue, slugs: Sequence[str]) -> list[str]:
@@ -258,3 +326,51 @@ def resend_command(root: Path, queue_file: Path | None, now_text: str | None, sl
             fail(f"resend failed: {exc}")
     click.echo(f"resend {slug}: revision {revision} queued ({added} job(s))"
                + (f"; {recalled} unsent job(s) of the old revision recalled" if recalled else ""))
+
+
+@queue_group.command("send")
+@common_options
+@click.argument("slug")
+def send_command(root: Path, queue_file: Path | None, now_text: str | None, slug: str) -> None:
+    """Queue a release on purpose to all its recipients, however old (see distribution.max_age)."""
+    from .build import build_pressroom
+    from .errors import CheckFailed, PressroomError
+    from .publish import send_release
+
+    now = parse_now(now_text, settings_or_fail(root).site.zone)
+    with closing(_open(root, queue_file)) as queue:
+        try:
+            result = build_pressroom(root, now=now, only=slug, frozen=queue.numbers())
+            revision, added = send_release(result.pressroom, result.outputs, queue, slug, now)
+        except CheckFailed as exc:
+            print_problems(exc.problems, root)
+            fail(f"send failed: {exc}")
+        except PressroomError as exc:
+            fail(f"send failed: {exc}")
+    click.echo(f"send {slug}: {added} job(s) queued (revision {revision})"
+               + ("" if added else "; every recipient was queued already"))
+
+
+@queue_group.command("baseline")
+@common_options
+def baseline_command(root: Path, queue_file: Path | None, now_text: str | None) -> None:
+    """Record every public ready release as already distributed, sending nothing.
+
+    For importing an archive: `publish` then queues only releases that come later.
+    """
+    from .build import build_pressroom
+    from .errors import CheckFailed, PressroomError
+    from .publish import record_baseline
+
+    now = parse_now(now_text, settings_or_fail(root).site.zone)
+    with closing(_open(root, queue_file)) as queue:
+        try:
+            result = build_pressroom(root, now=now, frozen=queue.numbers())
+            report = record_baseline(result.pressroom, result.outputs, queue, now, result.failures)
+        except CheckFailed as exc:
+            print_problems(exc.problems, root)
+            fail(f"baseline failed: {exc}")
+        except PressroomError as exc:
+            fail(f"baseline failed: {exc}")
+    for line in report.lines():
+        click.echo(line)

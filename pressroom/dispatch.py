@@ -109,8 +109,11 @@ class Dispatcher:
         echo: Callable[[str], None] | None = None,
         rng: random.Random | None = None,
         gate: Gate | None = None,
+        channels: frozenset[str] | None = None,
     ) -> None:
         self.queue = queue
+        # The channels this run may use (None: all); see safeguards.usable_channels.
+        self.channels = channels
         self.settings = settings
         self.clock = clock
         self.policy = policy or RetryPolicy()
@@ -143,7 +146,8 @@ class Dispatcher:
             self.gate.forget()  # each run vets against the release files as they are now
         try:
             while not self._stop.is_set():
-                job = self.queue.claim(self.clock(), self.policy.lease, self.owner)
+                job = self.queue.claim(self.clock(), self.policy.lease, self.owner,
+                                       channels=self.channels)
                 if job is None:
                     break
                 self.handle(job, report)

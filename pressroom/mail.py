@@ -10,7 +10,8 @@ queue entry) can never add a header or a body of its own.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from email import message_from_bytes
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -55,6 +56,16 @@ def address(name: str, email: str, header: str) -> Address:
         raise HeaderInjection(f"{header}: not a valid address {email!r}: {exc}") from None
 
 
+def message_date(not_before: datetime, real_now: datetime) -> datetime:
+    """Return the Date of a message due at *not_before*, built at *real_now* (the real clock).
+
+    A job became due at not_before: a fixed date, whatever attempt delivers it. A
+    message built before that moment (a simulated --now writing into a Maildir)
+    carries the moment it was built instead: a Date is never in the future.
+    """
+    return min(not_before, real_now)
+
+
 def message_id(key: str, host: str) -> str:
     """Return the Message-ID a job's idempotency key gives: the same for every attempt."""
     return f"<{key[:40]}@{safe(host, 'Message-ID')}>"
@@ -86,13 +97,15 @@ def unsubscribe_header(sender: str, recipient: str, key: bytes | None) -> str:
 
 
 def build_message(edition: Edition, job: Job, attach_docx: bool = False,
-                  unsubscribe_key: bytes | None = None) -> EmailMessage:
+                  unsubscribe_key: bytes | None = None,
+                  clock: Callable[[], datetime] | None = None) -> EmailMessage:
     """Build the RFC 5322 message of *job*: text + HTML alternatives, the PDF attached.
 
     Everything comes from the stored edition and the job, so every attempt of a job
-    builds the same message (same Message-ID and Date): a repeat is recognisable.
+    builds the same message (same Message-ID, and the same Date once the job is
+    due): a repeat is recognisable. *clock* is the real clock (see ``message_date``).
     """
-    builder = MessageBuilder(unsubscribe_key=unsubscribe_key)
+    builder = MessageBuilder(unsubscribe_key=unsubscribe_key, clock=clock)
     parsed = message_from_bytes(builder.build(edition, job, attach_docx), policy=SMTP)
     assert isinstance(parsed, EmailMessage)
     return parsed
@@ -106,9 +119,12 @@ class MessageBuilder:
     recipient doubles the rate of a dispatch to thousands of addresses.
     """
 
-    def __init__(self, cache_size: int = 4, unsubscribe_key: bytes | None = None) -> None:
+    def __init__(self, cache_size: int = 4, unsubscribe_key: bytes | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.cache_size = cache_size
         self.unsubscribe_key = unsubscribe_key
+        # The real clock, never a simulated --now: it caps the Date header.
+        self.clock = clock or (lambda: datetime.now(UTC))
         self._bodies: dict[tuple[str, int, bool], bytes] = {}
 
     def build(self, edition: Edition, job: Job, attach_docx: bool = False) -> bytes:
@@ -125,8 +141,7 @@ class MessageBuilder:
         if meta.get("reply_to_email"):
             head["Reply-To"] = address(meta.get("reply_to_name") or "", meta["reply_to_email"],
                                        "Reply-To")
-        # The job became due at not_before: a fixed date, whatever attempt delivers it.
-        head["Date"] = format_datetime(job.not_before)
+        head["Date"] = format_datetime(message_date(job.not_before, self.clock()))
         head["Message-ID"] = message_id(job.key, meta["host"])
         if job.replaces:  # a correction threads under the message the recipient received
             original = message_id(job.replaces, meta["host"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -103,6 +103,8 @@ class Distribution:
     channels: dict[str, Channel] = field(default_factory=dict)
     lists: dict[str, RecipientList] = field(default_factory=dict)
     default_lists: tuple[str, ...] = ()
+    # publish leaves a release older than this to `queue send` on smtp and webhook channels
+    max_age: timedelta = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -164,10 +166,8 @@ class Release:
 
     @property
     def public_from(self) -> datetime:
-        """The moment a ready release becomes public: its date (a floor), or a later embargo."""
-        if self.embargo is None:
-            return self.published
-        return max(self.published, self.embargo)
+        """The moment a ready release becomes public: its date, or its embargo if later."""
+        return max(self.published, self.embargo or self.published)
 
     def is_embargoed(self, at: datetime) -> bool:
         """True while the embargo has not lifted at the aware moment *at*."""

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from .errors import UserError
 from .model import Pressroom, Release, Settings
 from .queue import OPEN_STATES, UNSENT_STATES, Edition, File, Job, NewJob, Queue
+from .safeguards import reaches_outside
 from .suppression import normalise
 
 Outputs = Callable[[str], Mapping[str, Path]]
@@ -46,6 +47,7 @@ class PublishReport:
     withdrawn: list[Withdrawn] = field(default_factory=list)
     updated: dict[str, int] = field(default_factory=dict)  # slug -> jobs now carrying the new text
     reinstated: list[str] = field(default_factory=list)  # ready again after a withdrawal
+    too_old: dict[str, datetime] = field(default_factory=dict)  # slug -> public since
 
     def lines(self) -> list[str]:
         """Describe the outcome, one line per release that needs a word."""
@@ -62,6 +64,12 @@ class PublishReport:
         ]
         out += [f"not queued: {slug} has no recipients" for slug in self.not_distributed]
         out += [f"not queued: {slug} failed to build: {why}" for slug, why in self.build_failed.items()]
+        out += [
+            f"not queued: {slug} is older than max_age (public since {since.date().isoformat()}); "
+            f"`pressroom queue send {slug}` sends it on purpose, "
+            "`pressroom queue baseline` records it as distributed"
+            for slug, since in self.too_old.items()
+        ]
         jobs = sum(self.queued.values())
         withdrawn = f", {len(self.withdrawn)} withdrawn" if self.withdrawn else ""
         out.append(
@@ -280,6 +288,9 @@ def queue_releases(pressroom: Pressroom, outputs: Outputs, queue: Queue, now: da
         if not jobs:
             report.not_distributed.append(release.slug)
             continue
+        jobs = hold_old(release, jobs, pressroom.settings, now, report)
+        if not jobs:
+            continue
         edition = make_edition(release, pressroom.settings, outputs(release.slug), 1, now)
         report.queued[release.slug] = queue.add_edition(edition, jobs, now)
     return report
@@ -311,6 +322,97 @@ def correction_jobs(planned: list[NewJob], earlier: list[Job]) -> list[NewJob]:
         elif who in waiting:
             jobs.append(new)
     return jobs
+def hold_old(release: Release, jobs: list[NewJob], settings: Settings, now: datetime,
+             report: PublishReport) -> list[NewJob]:
+    """Drop the smtp and webhook jobs of a release public for longer than max_age.
+
+    An imported archive must not reach journalists on its first publish: what is
+    older goes out only through ``queue send`` (Maildir jobs stay: they reach nobody).
+    """
+    if now - release.public_from <= settings.distribution.max_age:
+        return jobs
+    channels = settings.distribution.channels
+    kept = [job for job in jobs if not reaches_outside(channels[job.channel])]
+    if len(kept) < len(jobs):
+        report.too_old[release.slug] = release.public_from
+    return kept
+
+
+def send_release(pressroom: Pressroom, outputs: Outputs, queue: Queue, slug: str,
+                 now: datetime) -> tuple[int, int]:
+    """Queue *slug* to all its recipients whatever its age (``queue send``), idempotently.
+
+    Jobs already in the ledger are kept, so sending twice queues nothing new. A
+    release changed since it was queued needs ``resend`` (a new revision) instead.
+    Returns (revision, jobs queued).
+    """
+    release = _ready_release(pressroom, slug)
+    latest = queue.latest_edition(slug)
+    if latest is not None and latest.content_hash != content_hash(release):
+        raise UserError(f"{slug} changed after it was queued; "
+                        f"`pressroom queue resend {slug}` sends the current text")
+    revision = latest.revision if latest is not None else 1
+    jobs = plan_jobs(release, pressroom.settings, now)
+    if not jobs:
+        raise UserError(f"{slug} has no recipients")
+    edition = make_edition(release, pressroom.settings, outputs(slug), revision, now)
+    return revision, queue.add_edition(edition, jobs, now)
+
+
+@dataclass
+class BaselineReport:
+    """What ``queue baseline`` recorded, and what it left alone."""
+
+    recorded: list[str] = field(default_factory=list)
+    known: list[str] = field(default_factory=list)  # already in the ledger
+    not_public: list[str] = field(default_factory=list)  # left for publish
+    build_failed: dict[str, str] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        """Describe the outcome."""
+        out = [f"not recorded: {slug} is not public yet (publish queues it)"
+               for slug in self.not_public]
+        out += [f"not recorded: {slug} failed to build: {why}" for slug, why in self.build_failed.items()]
+        out.append(f"baseline: {len(self.recorded)} release(s) recorded as distributed without "
+                   f"sending, {len(self.known)} already in the ledger")
+        return out
+
+
+def record_baseline(pressroom: Pressroom, outputs: Outputs, queue: Queue, now: datetime,
+                    failed: Mapping[str, str] | None = None) -> BaselineReport:
+    """Record every public ready release the ledger lacks as distributed, sending nothing.
+
+    For importing an archive: each release is stored as an edition without jobs, so
+    ``publish`` finds it queued and ``queue status`` names it. A release not yet
+    public (embargo or date ahead) is left for ``publish``.
+    """
+    report = BaselineReport()
+    failed = failed or {}
+    for release in sorted(pressroom.releases, key=lambda r: (r.published, r.slug)):
+        if release.status != "ready":
+            continue
+        if queue.latest_edition(release.slug) is not None:
+            report.known.append(release.slug)
+        elif release.public_from > now:
+            report.not_public.append(release.slug)
+        elif release.slug in failed:
+            report.build_failed[release.slug] = failed[release.slug]
+        else:
+            edition = make_edition(release, pressroom.settings, outputs(release.slug), 1, now)
+            queue.record_baseline(edition, now)
+            report.recorded.append(release.slug)
+    return report
+
+
+def _ready_release(pressroom: Pressroom, slug: str) -> Release:
+    """Return the release *slug*, refusing an unknown slug or a draft."""
+    try:
+        release = pressroom.release(slug)
+    except KeyError:
+        raise UserError(f"no release with the slug {slug!r}") from None
+    if release.status != "ready":
+        raise UserError(f"{slug} is a draft; set status: ready first")
+    return release
 
 
 def resend(pressroom: Pressroom, outputs: Outputs, queue: Queue, slug: str,
@@ -320,12 +422,7 @@ def resend(pressroom: Pressroom, outputs: Outputs, queue: Queue, slug: str,
 
     Returns (revision, jobs queued, older jobs recalled).
     """
-    try:
-        release = pressroom.release(slug)
-    except KeyError:
-        raise UserError(f"no release with the slug {slug!r}") from None
-    if release.status != "ready":
-        raise UserError(f"{slug} is a draft; set status: ready first")
+    release = _ready_release(pressroom, slug)
     latest = queue.latest_edition(slug)
     revision = latest.revision + 1 if latest else 1
     planned = plan_jobs(release, pressroom.settings, now)

@@ -7,7 +7,7 @@ anything that needs more than one file happens in ``load``.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -71,12 +71,29 @@ def _parse_day(value: Any) -> date:
     return when
 
 
+_AGE = re.compile(r"(\d+)\s*([dh])")
+
+
+def _parse_age(value: Any) -> timedelta:
+    """Read a maximum age: a whole number of days, or text such as "14d" or "36h"."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return timedelta(days=value)
+    match = _AGE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None or int(match.group(1)) == 0:
+        raise ValueError(f"expected an age such as 14d (days) or 36h (hours), got {value!r}")
+    number, unit = int(match.group(1)), match.group(2)
+    return timedelta(days=number) if unit == "d" else timedelta(hours=number)
+
+
 Text = Annotated[str, Field(strict=True), AfterValidator(check_xml_text)]
 Line = Annotated[Text, AfterValidator(_single_line), Field(min_length=1)]
 OptionalLine = Annotated[Text, AfterValidator(_single_line)]
 When = Annotated[date | datetime, PlainValidator(_parse_when)]
 Moment = Annotated[datetime, PlainValidator(_parse_datetime)]
 Day = Annotated[date, PlainValidator(_parse_day)]
+Age = Annotated[timedelta, PlainValidator(_parse_age)]
 Email = Annotated[Line, Field(pattern=r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")]
 Language = Literal["de", "en"]
 
@@ -172,6 +189,8 @@ class DistributionIn(Strict):
     channels: dict[str, ChannelIn] = {}
     lists: dict[str, ListIn] = {}
     default_lists: list[Line] = []
+    # Older releases are not mailed or posted by publish (an imported archive).
+    max_age: Age = timedelta(days=14)
 
 
 class SettingsIn(Strict):

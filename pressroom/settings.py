@@ -171,7 +171,7 @@ def _resolve_distribution(
     for index, name in enumerate(raw.default_lists):
         if name not in raw.lists:
             problems.append(Problem(path, at("default_lists", index), f"unknown list {name!r}"))
-    return Distribution(channels, lists, tuple(raw.default_lists))
+    return Distribution(channels, lists, tuple(raw.default_lists), raw.max_age)
 
 
 def _read_csv(csv_path: Path, settings: Path, line: int, problems: list[Problem]) -> list[Recipient]:

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -36,6 +36,10 @@ from pressroom.suppression import TOKEN_KEY, unsubscribe_token
 __all__ = ["smtp_server", "webhook_server"]  # fixtures used below
 
 SLUG = "2030-01-01-meldung"
+# A dispatcher process runs on the real clock, so its --now must not lie ahead of it
+# (that would be a simulation, which leaves smtp jobs alone): these runs are in the past.
+PAST = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+PAST_SLUG = "2026-01-05-meldung"
 
 
 def addresses(count: int) -> list[str]:
@@ -43,14 +47,14 @@ def addresses(count: int) -> list[str]:
 
 
 def prepare(room, tmp_path: Path, port: int, recipients: list[str],  # type: ignore[no-untyped-def]
-            extra: str = "") -> tuple[Path, object]:
+            extra: str = "", slug: str = SLUG, now=NOW) -> tuple[Path, object]:
     """Write settings with an smtp channel, one ready release, and queue it."""
     room.add_settings(smtp_distribution(port, recipients, extra))
-    room.ready(SLUG, title="Neue Beratungsstelle eröffnet")
-    pressroom = room.load(NOW)
+    room.ready(slug, title="Neue Beratungsstelle eröffnet")
+    pressroom = room.load(now)
     path = tmp_path / "queue.sqlite3"
     with SqliteQueue(path) as queue:
-        publish_fake(pressroom, queue, tmp_path)
+        publish_fake(pressroom, queue, tmp_path, now)
     return path, pressroom.settings
 
 
@@ -243,10 +247,10 @@ def test_sigkill_mid_run_loses_no_recipient_and_repeats_at_most_the_message_in_f
     room, tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
     recipients = addresses(300)
-    path, _ = prepare(room, tmp_path, smtp_server.port, recipients)
+    path, _ = prepare(room, tmp_path, smtp_server.port, recipients, slug=PAST_SLUG, now=PAST)
     handler = smtp_server.handler
     handler.delay = 0.004  # a slow server, so the kill lands mid-run
-    process = dispatcher_process(room.root, path, "2030-01-01T10:00")
+    process = dispatcher_process(room.root, path, "2026-01-05T10:00")
     wait_for(lambda: handler.count >= 60)
     process.send_signal(signal.SIGKILL)
     process.communicate()
@@ -257,7 +261,7 @@ def test_sigkill_mid_run_loses_no_recipient_and_repeats_at_most_the_message_in_f
     assert 0 < delivered_at_kill < len(recipients)
     assert recorded["sending"] <= 1 and 0 <= in_flight <= 1
     # Restarted after the lease (5 minutes) ran out, the dispatcher takes the job back.
-    restart = dispatcher_process(room.root, path, "2030-01-01T10:06")
+    restart = dispatcher_process(room.root, path, "2026-01-05T10:06")
     out, err = restart.communicate(timeout=120)
     assert restart.returncode == 0, err.decode()
     per_recipient = Counter(a for r in handler.received for a in r.rcpt_tos)
@@ -274,10 +278,10 @@ def test_sigterm_stops_after_the_job_in_hand_and_leaves_nothing_sending(
     room, tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
     recipients = addresses(200)
-    path, _ = prepare(room, tmp_path, smtp_server.port, recipients)
+    path, _ = prepare(room, tmp_path, smtp_server.port, recipients, slug=PAST_SLUG, now=PAST)
     handler = smtp_server.handler
     handler.delay = 0.01
-    process = dispatcher_process(room.root, path, "2030-01-01T10:00")
+    process = dispatcher_process(room.root, path, "2026-01-05T10:00")
     wait_for(lambda: handler.count >= 20)
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=30)
@@ -286,7 +290,7 @@ def test_sigterm_stops_after_the_job_in_hand_and_leaves_nothing_sending(
     recorded = states(path)
     assert recorded["sending"] == 0
     assert recorded["sent"] == handler.count < len(recipients)  # every delivery recorded
-    finish = dispatcher_process(room.root, path, "2030-01-01T10:00")
+    finish = dispatcher_process(room.root, path, "2026-01-05T10:00")
     finish.communicate(timeout=120)
     per_recipient = Counter(a for r in handler.received for a in r.rcpt_tos)
     assert per_recipient == Counter(recipients)  # everyone exactly once

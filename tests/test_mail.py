@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
@@ -68,7 +68,7 @@ def test_headers_name_sender_reply_contact_unsubscribe_and_a_key_derived_message
     room, tmp_path: Path
 ) -> None:
     edition, job = queued(room, tmp_path)
-    msg = parse(build_message(edition, job))
+    msg = parse(build_message(edition, job, clock=lambda: NOW + timedelta(days=1)))  # sent when due
     assert msg["Subject"] == "Neue Beratungsstelle eröffnet"
     assert msg["From"].addresses[0].addr_spec == "presse@beispiel.example"
     assert msg["From"].addresses[0].display_name == "Beispiel e.V."
@@ -81,7 +81,11 @@ def test_headers_name_sender_reply_contact_unsubscribe_and_a_key_derived_message
 
 def test_every_attempt_builds_the_same_identity(room, tmp_path: Path) -> None:
     edition, job = queued(room, tmp_path)
-    first, second = build_message(edition, job), build_message(edition, replace(job, attempts=3))
+    def later() -> datetime:
+        return NOW + timedelta(days=1)
+
+    first = build_message(edition, job, clock=later)
+    second = build_message(edition, replace(job, attempts=3), clock=later)
     for header in ("Message-ID", "Date", "Subject", "To"):
         assert first[header] == second[header]
 

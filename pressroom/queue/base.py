@@ -10,7 +10,7 @@ machines implements the same methods (``SELECT ... FOR UPDATE SKIP LOCKED`` for
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -137,6 +137,18 @@ class Queue(Protocol):
         """
         ...
 
+    def record_baseline(self, edition: Edition, now: datetime) -> bool:
+        """Store *edition* without jobs, marked as already distributed (``queue baseline``).
+
+        ``publish`` then finds the release queued and sends nothing. Returns False,
+        changing nothing, when the release already has an edition.
+        """
+        ...
+
+    def baselines(self) -> dict[str, datetime]:
+        """Return the releases recorded as distributed without sending, with when."""
+        ...
+
     def latest_edition(self, slug: str) -> Edition | None:
         """Return the highest revision of *slug* without its files, or None."""
         ...
@@ -145,8 +157,13 @@ class Queue(Protocol):
         """Return one edition with its files."""
         ...
 
-    def claim(self, now: datetime, lease: timedelta, owner: str) -> Job | None:
-        """Lease the next due job (pending, failed and due, or sending with an expired lease)."""
+    def claim(self, now: datetime, lease: timedelta, owner: str,
+              channels: Collection[str] | None = None) -> Job | None:
+        """Lease the next due job (pending, failed and due, or sending with an expired lease).
+
+        With *channels*, only a job of one of those channels (a simulated run uses
+        its Maildir channels only); None means every channel.
+        """
         ...
 
     def mark_sent(self, job_id: int, now: datetime) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -96,6 +96,8 @@ CREATE TABLE IF NOT EXISTS ledger_meta (
 # written by an older pressroom gets them on open, so it is migrated, never misread.
 ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("jobs", "replaces", "TEXT NOT NULL DEFAULT ''"),
+    # When `queue baseline` recorded the edition as distributed without sending it.
+    ("editions", "baseline_at", "REAL"),
 )
 
 JOB_COLUMNS = (
@@ -170,18 +172,7 @@ class SqliteQueue:
         """Store *edition*, its files and jobs in one transaction; return how many jobs were new."""
         stamp = _ts(now)
         with self._transaction() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO editions (slug, revision, content_hash, meta, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (edition.slug, edition.revision, edition.content_hash,
-                 json.dumps(edition.meta, sort_keys=True), stamp),
-            )
-            db.executemany(
-                "INSERT OR IGNORE INTO files (slug, revision, kind, filename, content_type, data)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [(edition.slug, edition.revision, f.kind, f.filename, f.content_type, f.data)
-                 for f in edition.files.values()],
-            )
+            _insert_edition(db, edition, stamp)
             before = db.total_changes
             # A job to a suppressed address is stored cancelled, saying why: the ledger
             # shows who did not get the release, and nothing can send it by mistake.
@@ -203,6 +194,29 @@ class SqliteQueue:
             # Queued means on its way out: from now on the number is this release's.
             _insert_numbers(db, {str(edition.meta.get("number") or ""): edition.slug}, stamp, "queued")
             return added
+
+    def record_baseline(self, edition: Edition, now: datetime) -> bool:
+        """Store *edition* without jobs, marked as distributed outside pressroom.
+
+        Returns False (and changes nothing) when *slug* already has an edition.
+        """
+        stamp = _ts(now)
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM editions WHERE slug = ?", (edition.slug,)).fetchone():
+                return False
+            _insert_edition(db, edition, stamp)
+            db.execute("UPDATE editions SET baseline_at = ? WHERE slug = ? AND revision = ?",
+                       (stamp, edition.slug, edition.revision))
+            # Distributed outside pressroom is distributed: the number is this release's.
+            _insert_numbers(db, {str(edition.meta.get("number") or ""): edition.slug}, stamp, "public")
+            return True
+
+    def baselines(self) -> dict[str, datetime]:
+        """Return the releases recorded by ``record_baseline``, with when."""
+        rows = self.db.execute(
+            "SELECT slug, MIN(baseline_at) FROM editions WHERE baseline_at IS NOT NULL"
+            " GROUP BY slug ORDER BY slug")
+        return {slug: datetime.fromtimestamp(stamp, UTC) for slug, stamp in rows}
 
     def latest_edition(self, slug: str) -> Edition | None:
         """Return the highest revision of *slug* without its files, or None."""
@@ -235,13 +249,15 @@ class SqliteQueue:
 
     # --- dispatch -----------------------------------------------------------------
 
-    def claim(self, now: datetime, lease: timedelta, owner: str) -> Job | None:
-        """Lease the next due job; expired leases of a dead dispatcher count as due."""
+    def claim(self, now: datetime, lease: timedelta, owner: str,
+              channels: Collection[str] | None = None) -> Job | None:
+        """Lease the next due job (of *channels* only, if given); expired leases of a
+        dead dispatcher count as due."""
         stamp = _ts(now)
         with self._transaction() as db:
-            row = _next_due(db, stamp)
+            row = _next_due(db, stamp, channels)
             while row is not None and _cancel_if_suppressed(db, row, stamp):
-                row = _next_due(db, stamp)  # that address asked to be left alone: take the next
+                row = _next_due(db, stamp, channels)  # that address asked to be left alone: take the next
             if row is None:
                 return None
             until = _ts(now + lease)
@@ -476,6 +492,22 @@ def _backfill_numbers(db: sqlite3.Connection) -> None:
     )
 
 
+def _insert_edition(db: sqlite3.Connection, edition: Edition, stamp: float) -> None:
+    """Store *edition* and its files unless that revision is stored already."""
+    db.execute(
+        "INSERT OR IGNORE INTO editions (slug, revision, content_hash, meta, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (edition.slug, edition.revision, edition.content_hash,
+         json.dumps(edition.meta, sort_keys=True), stamp),
+    )
+    db.executemany(
+        "INSERT OR IGNORE INTO files (slug, revision, kind, filename, content_type, data)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [(edition.slug, edition.revision, f.kind, f.filename, f.content_type, f.data)
+         for f in edition.files.values()],
+    )
+
+
 def _add_columns(db: sqlite3.Connection) -> None:
     """Add the columns of ADDED_COLUMNS that an older ledger lacks."""
     for table, column, declaration in ADDED_COLUMNS:
@@ -512,25 +544,28 @@ def _cancel_if_suppressed(db: sqlite3.Connection, row: tuple[Any, ...], stamp: f
     return True
 
 
-def _next_due(db: sqlite3.Connection, stamp: float) -> tuple[Any, ...] | None:
+def _next_due(db: sqlite3.Connection, stamp: float,
+              channels: Collection[str] | None = None) -> tuple[Any, ...] | None:
     """Return the next claimable job: an expired lease first, else the earliest due.
 
     One indexed lookup per state, each read in index order with LIMIT 1, so a claim
     costs the same with ten jobs or a hundred thousand (one OR query would sort
-    every due job on every claim).
+    every due job on every claim). *channels* limits the claim to those channels.
     """
+    names: tuple[str, ...] = () if channels is None else tuple(sorted(channels))
+    only = "" if channels is None else f" AND channel IN ({', '.join('?' for _ in names)})"
     row = db.execute(
-        f"SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'sending' AND leased_until <= ?"
+        f"SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'sending' AND leased_until <= ?{only}"
         " ORDER BY leased_until LIMIT 1",
-        (stamp,),
+        (stamp, *names),
     ).fetchone()
     if row is not None:
         return tuple(row)
     candidates = [
         db.execute(
-            f"SELECT {JOB_COLUMNS} FROM jobs WHERE state = ? AND not_before <= ?"
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE state = ? AND not_before <= ?{only}"
             " ORDER BY not_before, id LIMIT 1",
-            (state, stamp),
+            (state, stamp, *names),
         ).fetchone()
         for state in ("pending", "failed")
     ]

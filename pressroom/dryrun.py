@@ -1,0 +1,130 @@
+"""Dry runs of ``publish`` and ``dispatch``: the real decisions, on a throwaway ledger.
+
+A dry run copies the ledger through a read-only connection (SQLite's backup API
+gives a consistent snapshot even while a dispatcher writes) into a temporary file
+and runs the same code as the real command against the copy, so the plan it
+prints is the one the command would carry out. The ledger itself, and build/,
+are never written; without a ledger no file is created.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from .errors import CheckFailed, UserError
+from .model import Settings
+from .queue import Job, SqliteQueue
+
+if TYPE_CHECKING:
+    from .gate import Gate
+    from .publish import Outputs
+
+DRY_RUN_OWNER = "dry-run"
+
+
+@contextmanager
+def scratch_ledger(path: Path) -> Iterator[SqliteQueue]:
+    """Yield a queue on a temporary copy of the ledger at *path* (empty if none exists)."""
+    with tempfile.TemporaryDirectory(prefix="pressroom-dry-run-") as folder:
+        copy = Path(folder) / "ledger.sqlite3"
+        if path.exists():
+            _snapshot(path, copy)
+        with SqliteQueue(copy) as queue:
+            yield queue
+
+
+def _snapshot(path: Path, copy: Path) -> None:
+    try:
+        source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise UserError(f"cannot read the queue: {exc}", path) from None
+    target = sqlite3.connect(copy)
+    try:
+        source.backup(target)
+    except sqlite3.Error as exc:
+        raise UserError(f"cannot read the queue: {exc}", path) from None
+    finally:
+        source.close()
+        target.close()
+
+
+def publish_plan(root: Path, ledger: Path, now: datetime) -> list[str]:
+    """Return what ``publish`` at *now* would queue, to whom, through which channel, when.
+
+    Checks the press room (raises CheckFailed on errors) and plans from the loaded
+    model: nothing is rendered, so build/ stays as it is.
+    """
+    from .load import load_pressroom
+    from .publish import queue_releases
+
+    with scratch_ledger(ledger) as queue, tempfile.TemporaryDirectory() as stand_ins:
+        result = load_pressroom(root, now, frozen=queue.numbers())
+        if result.failed(False) or result.pressroom is None:
+            raise CheckFailed(result.problems)
+        settings = result.pressroom.settings
+        known = {job.id for job in queue.jobs()}
+        report = queue_releases(result.pressroom, _stand_ins(Path(stand_ins)), queue, now)
+        planned = [job for job in queue.jobs() if job.id not in known]
+    lines = [f"publish --dry-run at {local(now, settings)}: nothing is built, queued or sent"]
+    lines += [f"would queue {job.slug} -> {target(job, settings)} via {job.channel} "
+              f"({job.list_name}), due {local(job.not_before, settings)}" for job in planned]
+    return [*lines, "publish would report:", *(f"  {line}" for line in report.lines())]
+
+
+def dispatch_plan(ledger: Path, settings: Settings, now: datetime,
+                  channels: frozenset[str] | None, gate: Gate | None = None) -> list[str]:
+    """Return the jobs due at *now*, channel by channel, as ``dispatch`` would take them.
+
+    Channels outside *channels* (a simulated --now) are listed as not used; with a
+    *gate*, a job it would hold or cancel says so instead of "would send".
+    """
+    due: dict[str, list[Job]] = {}
+    refused: dict[int, str] = {}
+    with scratch_ledger(ledger) as queue:
+        while (job := queue.claim(now, timedelta(days=1), DRY_RUN_OWNER)) is not None:
+            due.setdefault(job.channel, []).append(job)
+            verdict = gate.check(job, queue, now) if gate is not None else None
+            if verdict is not None and verdict.action != "go":
+                refused[job.id] = f"would {verdict.action} ({verdict.reason})"
+    lines = [f"dispatch --dry-run at {local(now, settings)}: nothing is sent"]
+    for channel, jobs in sorted(due.items()):
+        unused = channels is not None and channel not in channels
+        note = " (not used: --now is in the future)" if unused else ""
+        lines.append(f"channel {channel!r}: {len(jobs)} due{note}")
+        lines += [f"  {refused.get(job.id, 'would send')} {job.slug} -> {target(job, settings)}"
+                  f" ({job.list_name}), due {local(job.not_before, settings)}" for job in jobs]
+    total = sum(len(jobs) for jobs in due.values())
+    lines.append(f"dispatch --dry-run: {total} job(s) due")
+    return lines
+
+
+def target(job: Job, settings: Settings) -> str:
+    """Return whom a job reaches: the address, or the URL of a webhook."""
+    if job.email:
+        return job.email
+    channel = settings.distribution.channels.get(job.channel)
+    return str(channel.option("url")) if channel is not None else job.channel
+
+
+def local(moment: datetime, settings: Settings) -> str:
+    """Write *moment* in the site's time zone, as the press office reads it."""
+    return moment.astimezone(ZoneInfo(settings.site.timezone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _stand_ins(folder: Path) -> Outputs:
+    """Return an ``outputs(slug)`` of empty stand-ins: a plan needs no rendering."""
+
+    def outputs(slug: str) -> dict[str, Path]:
+        files = {fmt: folder / slug / f"{slug}.{fmt}" for fmt in ("html", "pdf", "docx", "txt")}
+        files["txt"].parent.mkdir(parents=True, exist_ok=True)
+        files["txt"].write_bytes(b"")
+        return files
+
+    return outputs
