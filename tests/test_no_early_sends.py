@@ -252,6 +252,19 @@ def test_dispatch_dry_run_at_a_future_now_marks_the_channels_a_simulation_skips(
     assert not (room.root / "build" / "outbox").exists()
 
 
+def test_dispatch_dry_run_says_which_jobs_the_gate_would_cancel(
+    room, tmp_path: Path, smtp_server: SmtpServer, webhook_server: WebhookServer  # type: ignore[no-untyped-def]
+) -> None:
+    ledger, slug, _ = three_channel_room(room, tmp_path, smtp_server, webhook_server)
+    (room.releases / f"{slug}.md").unlink()  # withdrawn after publish, before dispatch
+    done = CliRunner().invoke(dispatch_command, ["--root", str(room.root), "--queue", str(ledger),
+                                                 "--dry-run"])
+    assert done.exit_code == 0, done.output
+    assert "would send" not in done.output
+    assert done.output.count("would cancel (withdrawn: release file deleted)") == 4
+    assert states(ledger)[("mail", "pending", 0)] == 2  # the dry run changed nothing
+
+
 def test_dispatch_dry_run_without_a_ledger_creates_none(room, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ledger = tmp_path / "nowhere" / "q.sqlite3"
     done = CliRunner().invoke(dispatch_command, ["--root", str(room.root), "--queue", str(ledger),
