@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -52,14 +52,17 @@ def release_files(root: Path) -> list[Path]:
     return sorted(p for p in (root / "releases").rglob("*.md") if p.is_file())
 
 
-def load_pressroom(root: Path, now: datetime | None = None) -> LoadResult:
+def load_pressroom(
+    root: Path, now: datetime | None = None, environ: Mapping[str, str] | None = None
+) -> LoadResult:
     """Load settings and every release of the press room at *root*, checking everything.
 
-    *now* (aware) is the moment warnings such as "embargo already past" refer to.
+    *now* (aware) is the moment warnings such as "embargo already past" refer to;
+    with *environ*, a secret the settings name but it lacks is a warning (see load_settings).
     """
     root = root.resolve()
     now = now or datetime.now(UTC)
-    settings, problems = load_settings(root)
+    settings, problems = load_settings(root, environ)
     if settings is None:
         return LoadResult(None, sorted(problems))
     releases: list[Release] = []

@@ -23,6 +23,8 @@ from pydantic import (
     Tag,
 )
 
+from .addresses import check_address
+
 # Characters XML 1.0 cannot carry; feeds, HTML and DOCX would all break on them.
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # Line breaks of any kind: a header injection vector in titles, names and addresses.
@@ -40,6 +42,16 @@ def _single_line(value: str) -> str:
     if _LINE_BREAKS.search(value):
         raise ValueError("line breaks are not allowed here")
     return value.strip()
+
+
+def _valid_address(value: str) -> str:
+    """Accept *value* if it is an address pressroom can send to; keep it as written.
+
+    The settings keep the form people read (an international domain in Unicode);
+    what is sent is derived where it is sent (``Recipient``, the e-mail builder).
+    """
+    check_address(value)
+    return value
 
 
 def _parse_when(value: Any) -> date | datetime:
@@ -77,7 +89,7 @@ OptionalLine = Annotated[Text, AfterValidator(_single_line)]
 When = Annotated[date | datetime, PlainValidator(_parse_when)]
 Moment = Annotated[datetime, PlainValidator(_parse_datetime)]
 Day = Annotated[date, PlainValidator(_parse_day)]
-Email = Annotated[Line, Field(pattern=r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")]
+Email = Annotated[Line, AfterValidator(_valid_address)]
 Language = Literal["de", "en"]
 
 
