@@ -181,10 +181,11 @@ def _resolve_distribution(
             Listed(Recipient(check_address(r.email), r.name), path, at("lists", name, "recipients", index))
             for index, r in enumerate(lst.recipients)
         ]
+        unread: list[Problem] = []  # what the CSV file could not give
         if lst.csv is not None:
-            found, csv_problems = read_csv(path.parent / lst.csv, path, at("lists", name, "csv"))
+            found, unread = read_csv(path.parent / lst.csv, path, at("lists", name, "csv"))
             listed += found
-            problems += csv_problems
+            problems += unread
         problems += duplicates(listed, name)
         recipients = tuple(entry.recipient for entry in listed)
         if channel.type == "webhook" and recipients:
@@ -196,7 +197,7 @@ def _resolve_distribution(
                 path, at("lists", name, "embargoed"),
                 f"list {name!r}: a webhook publishes: it cannot receive releases before their embargo",
             ))
-        if channel.type != "webhook" and not recipients:
+        if channel.type != "webhook" and not recipients and not unread:
             problems.append(Problem(path, at("lists", name), "list has no recipients", Severity.WARNING))
         lists[name] = RecipientList(name, lst.channel, recipients, lst.embargoed)
     for index, name in enumerate(raw.default_lists):
