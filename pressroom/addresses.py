@@ -11,6 +11,7 @@ pressroom does not use, so such an address is refused with that reason.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 NON_ASCII_LOCAL = (
     "the part before @ has non-ASCII letters; the mail server would need SMTPUTF8, "
@@ -30,6 +31,9 @@ def quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+# The builder asks about the same sender and reply address for every message of a run:
+# answering those from memory keeps the validator's cost to one address per message.
+@lru_cache(maxsize=1024)
 def check_address(text: str) -> str:
     """Return *text* as the address to send to (ASCII, the domain as IDNA), or raise AddressError.
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .addresses import check_address, normalise, quoted
+from .addresses import quoted
 from .errors import Problem, Severity
 from .model import Recipient
 from .schema import RecipientIn
@@ -151,7 +151,7 @@ def _recipient(
                                 f"{str(error['msg']).removeprefix('Value error, ')}")
             for error in exc.errors()
         ]
-    return Recipient(check_address(valid.email), valid.name), []
+    return Recipient(valid.email, valid.name), []
 
 
 def duplicates(listed: Sequence[Listed], list_name: str) -> list[Problem]:
@@ -163,7 +163,9 @@ def duplicates(listed: Sequence[Listed], list_name: str) -> list[Problem]:
     first: dict[str, Listed] = {}
     problems = []
     for entry in listed:
-        key = normalise(entry.recipient.email)
+        # A Recipient's address is already checked and in wire form: lower case is all
+        # normalise() would add, without validating each address a second time.
+        key = entry.recipient.email.lower()
         earlier = first.setdefault(key, entry)
         if earlier is not entry:
             problems.append(Problem(

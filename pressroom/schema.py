@@ -90,6 +90,8 @@ When = Annotated[date | datetime, PlainValidator(_parse_when)]
 Moment = Annotated[datetime, PlainValidator(_parse_datetime)]
 Day = Annotated[date, PlainValidator(_parse_day)]
 Email = Annotated[Line, AfterValidator(_valid_address)]
+# The address a recipient is sent to: checked once and kept in its wire form (IDNA).
+SendTo = Annotated[Line, AfterValidator(check_address)]
 Language = Literal["de", "en"]
 
 
@@ -170,7 +172,7 @@ ChannelIn = Annotated[MaildirChannelIn | SmtpChannelIn | WebhookChannelIn, Field
 
 class RecipientIn(Strict):
     name: OptionalLine = ""
-    email: Email
+    email: SendTo
 
 
 class ListIn(Strict):

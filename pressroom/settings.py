@@ -178,7 +178,7 @@ def _resolve_distribution(
             problems.append(Problem(path, at("lists", name, "channel"), f"unknown channel {lst.channel!r}"))
             continue
         listed = [
-            Listed(Recipient(check_address(r.email), r.name), path, at("lists", name, "recipients", index))
+            Listed(Recipient(r.email, r.name), path, at("lists", name, "recipients", index))
             for index, r in enumerate(lst.recipients)
         ]
         unread: list[Problem] = []  # what the CSV file could not give
