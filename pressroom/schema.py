@@ -47,8 +47,8 @@ def _single_line(value: str) -> str:
 def _valid_address(value: str) -> str:
     """Accept *value* if it is an address pressroom can send to; keep it as written.
 
-    The settings keep the form people read (an international domain in Unicode);
-    what is sent is derived where it is sent (``Recipient``, the e-mail builder).
+    Contacts and the organisation keep the form people read (an international
+    domain in Unicode); the e-mail builder derives the form it sends.
     """
     check_address(value)
     return value

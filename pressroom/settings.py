@@ -206,7 +206,6 @@ def _resolve_distribution(
     return Distribution(channels, lists, tuple(raw.default_lists))
 
 
-
 def missing_secrets(
     distribution: Distribution, environ: Mapping[str, str], doc: YamlDocument, path: Path
 ) -> list[Problem]:
