@@ -32,6 +32,13 @@ NAME_COLUMNS = ("name",)
 SNIFF_CHARS = 16 * 1024
 NOT_UTF8 = "not UTF-8 text (saved as Windows-1252/Latin-1?) -- save it as UTF-8"
 UTF16 = "UTF-16 text (Excel's \"Unicode text\"?) -- save it as CSV UTF-8"
+# What a spreadsheet saves instead of CSV UTF-8, known by the first bytes.
+NOT_CSV = {
+    codecs.BOM_UTF16_LE: UTF16,
+    codecs.BOM_UTF16_BE: UTF16,
+    b"PK\x03\x04": "a spreadsheet workbook (.xlsx or .ods), not CSV -- save it as CSV UTF-8",
+    b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls), not CSV -- save it as CSV UTF-8",
+}
 
 
 @dataclass(frozen=True)
@@ -61,8 +68,9 @@ def read_csv(csv_path: Path, settings: Path, line: int) -> tuple[list[Listed], l
 
 def _decode(data: bytes, path: Path) -> str | Problem:
     """Return the text of *data* (UTF-8, with or without a byte order mark) or the problem."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return Problem(path, 1, UTF16)
+    for magic, message in NOT_CSV.items():
+        if data.startswith(magic):
+            return Problem(path, 1, message)
     data = data.removeprefix(codecs.BOM_UTF8)
     try:
         return data.decode("utf-8")

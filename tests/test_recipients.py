@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zipfile
+from pathlib import Path
 
 import pytest
 from conftest import Room
@@ -44,6 +46,17 @@ def test_utf16_file_from_excel_unicode_text_is_named_as_such(room: Room) -> None
     data = "name\temail\nAnna\tanna@zeitung.example\n".encode("utf-16")
     _, problems = read(room, data)
     assert problems == ['releases/liste.csv:1: UTF-16 text (Excel\'s "Unicode text"?) -- save it as CSV UTF-8']
+
+
+def test_a_workbook_saved_instead_of_csv_is_named_as_such(room: Room, tmp_path: Path) -> None:
+    workbook = tmp_path / "liste.xlsx"
+    with zipfile.ZipFile(workbook, "w") as archive:  # an .xlsx is a zip of XML parts
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", "<worksheet/>")
+    _, problems = read(room, workbook.read_bytes())
+    assert problems == [
+        "releases/liste.csv:1: a spreadsheet workbook (.xlsx or .ods), not CSV -- save it as CSV UTF-8"
+    ]
 
 
 def test_semicolon_file_from_german_excel_with_bom_and_e_mail_header(room: Room) -> None:
