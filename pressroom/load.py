@@ -53,17 +53,21 @@ def release_files(root: Path) -> list[Path]:
 
 
 def load_pressroom(
-    root: Path, now: datetime | None = None, frozen: Mapping[str, str] | None = None
+    root: Path,
+    now: datetime | None = None,
+    frozen: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> LoadResult:
     """Load settings and every release of the press room at *root*, checking everything.
 
     *now* (aware) is the moment warnings such as "embargo already past" refer to.
     *frozen* maps each number the ledger recorded as published or sent to the slug
     that owns it (``Queue.numbers()``): those numbers never move (see assign_numbers).
+    With *environ*, a secret the settings name but it lacks is a warning (see load_settings).
     """
     root = root.resolve()
     now = now or datetime.now(UTC)
-    settings, problems = load_settings(root)
+    settings, problems = load_settings(root, environ)
     if settings is None:
         return LoadResult(None, sorted(problems))
     releases: list[Release] = []

@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
+from .addresses import AddressError, check_address
 from .errors import PressroomError
 from .queue.base import Edition, Job
 from .render.labels import format_moment, label
@@ -33,7 +34,8 @@ _IDS = SMTP.clone(max_line_length=998)
 
 
 class HeaderInjection(PressroomError):
-    """A header value holds a line break or another control character."""
+    """A header value cannot stand in a header: a line break or another control
+    character, or an address that is not one (it could smuggle in header syntax)."""
 
 
 def safe(value: str, header: str) -> str:
@@ -47,13 +49,22 @@ def safe(value: str, header: str) -> str:
 
 
 def address(name: str, email: str, header: str) -> Address:
-    """Return a checked mailbox address for *header*."""
+    """Return a checked mailbox address for *header*, its domain in IDNA.
+
+    The address is judged by the same validator as in ``check``, so an address
+    that slipped past (an old queue entry) is refused here in plain words, never
+    by the header parser's exceptions.
+    """
     safe(name, header)
     safe(email, header)
     try:
-        return Address(display_name=name, addr_spec=email)
-    except (ValueError, IndexError) as exc:  # the header parser's verdict on addr_spec
-        raise HeaderInjection(f"{header}: not a valid address {email!r}: {exc}") from None
+        wire = check_address(email)
+    except AddressError as exc:
+        raise HeaderInjection(f"{header}: {exc}") from None
+    # Handing over the parts, not an addr_spec, leaves nothing for the header parser to
+    # misread: the validator has already accepted exactly this local part and domain.
+    username, domain = wire.rsplit("@", 1)
+    return Address(display_name=name, username=username, domain=domain)
 
 
 def message_date(not_before: datetime, real_now: datetime) -> datetime:

@@ -72,6 +72,8 @@ class Site:
 
 @dataclass(frozen=True)
 class Recipient:
+    """Someone a list sends to: *email* is the checked address as sent (ASCII, domain in IDNA)."""
+
     email: str
     name: str = ""
 

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .addresses import check_address
 from .errors import UserError
 from .model import Pressroom, Release, Settings
 from .queue import OPEN_STATES, UNSENT_STATES, Edition, File, Job, NewJob, Queue
@@ -157,7 +158,8 @@ def make_edition(
         "number": release.number, "lead": release.lead, "language": release.language,
         "published": release.published.isoformat(),
         "embargo": release.embargo.isoformat() if release.embargo else None,
-        "from_name": org.name, "from_email": org.email,
+        # The sender as the SMTP envelope carries it: ASCII, an international domain in IDNA.
+        "from_name": org.name, "from_email": check_address(org.email),
         "reply_to_name": reply.name if reply else None,
         "reply_to_email": reply.email if reply else None,
         "host": urlsplit(site.base_url).hostname or "localhost",

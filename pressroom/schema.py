@@ -23,6 +23,8 @@ from pydantic import (
     Tag,
 )
 
+from .addresses import check_address
+
 # Characters XML 1.0 cannot carry; feeds, HTML and DOCX would all break on them.
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # Line breaks of any kind: a header injection vector in titles, names and addresses.
@@ -40,6 +42,16 @@ def _single_line(value: str) -> str:
     if _LINE_BREAKS.search(value):
         raise ValueError("line breaks are not allowed here")
     return value.strip()
+
+
+def _valid_address(value: str) -> str:
+    """Accept *value* if it is an address pressroom can send to; keep it as written.
+
+    Contacts and the organisation keep the form people read (an international
+    domain in Unicode); the e-mail builder derives the form it sends.
+    """
+    check_address(value)
+    return value
 
 
 def _parse_when(value: Any) -> date | datetime:
@@ -94,7 +106,9 @@ When = Annotated[date | datetime, PlainValidator(_parse_when)]
 Moment = Annotated[datetime, PlainValidator(_parse_datetime)]
 Day = Annotated[date, PlainValidator(_parse_day)]
 Age = Annotated[timedelta, PlainValidator(_parse_age)]
-Email = Annotated[Line, Field(pattern=r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")]
+Email = Annotated[Line, AfterValidator(_valid_address)]
+# The address a recipient is sent to: checked once and kept in its wire form (IDNA).
+SendTo = Annotated[Line, AfterValidator(check_address)]
 Language = Literal["de", "en"]
 
 
@@ -175,7 +189,7 @@ ChannelIn = Annotated[MaildirChannelIn | SmtpChannelIn | WebhookChannelIn, Field
 
 class RecipientIn(Strict):
     name: OptionalLine = ""
-    email: Email
+    email: SendTo
 
 
 class ListIn(Strict):

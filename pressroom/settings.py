@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Mapping
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .addresses import check_address
 from .errors import Problem, Severity
 from .model import (
     Boilerplate,
@@ -19,7 +20,8 @@ from .model import (
     Settings,
     Site,
 )
-from .schema import ContactIn, DistributionIn, RecipientIn, SettingsIn
+from .recipients import Listed, duplicates, read_csv
+from .schema import ContactIn, DistributionIn, SettingsIn
 from .validation import validate
 from .yamlload import YamlDocument, YamlError, load_yaml
 
@@ -36,8 +38,16 @@ def settings_path(root: Path) -> Path:
     return root / SETTINGS_FILE
 
 
-def load_settings(root: Path) -> tuple[Settings | None, list[Problem]]:
-    """Load and resolve the settings of the press room at *root*."""
+def load_settings(
+    root: Path, environ: Mapping[str, str] | None = None
+) -> tuple[Settings | None, list[Problem]]:
+    """Load and resolve the settings of the press room at *root*.
+
+    With *environ*, each environment variable the settings name (``password_env``,
+    ``secret_env``) must be set in it, or a warning says so. ``check`` passes the
+    environment under --strict or in CI, where the secrets belong; a press officer's
+    laptop lacks them by design, and commands that need none (build) pass nothing.
+    """
     path = settings_path(root)
     try:
         text = path.read_text(encoding="utf-8")
@@ -52,7 +62,7 @@ def load_settings(root: Path) -> tuple[Settings | None, list[Problem]]:
     parsed, problems = validate(SettingsIn, doc, path, 1)
     if parsed is None:
         return None, problems
-    settings, found = _resolve(parsed, doc, root, path)
+    settings, found = _resolve(parsed, doc, root, path, environ)
     if problems:
         # Resolved without the keys the schema rejected: its warnings would be about
         # defaults standing in for those keys, so only its errors count.
@@ -61,7 +71,7 @@ def load_settings(root: Path) -> tuple[Settings | None, list[Problem]]:
 
 
 def _resolve(
-    raw: SettingsIn, doc: YamlDocument, root: Path, path: Path
+    raw: SettingsIn, doc: YamlDocument, root: Path, path: Path, environ: Mapping[str, str] | None
 ) -> tuple[Settings | None, list[Problem]]:
     problems: list[Problem] = []
 
@@ -120,6 +130,8 @@ def _resolve(
         tuple(s.default_contacts),
     )
     distribution = _resolve_distribution(raw.distribution, organisation, doc, path, problems)
+    if environ is not None:
+        problems += missing_secrets(distribution, environ, doc, path)
     if any(p.is_error for p in problems):
         return None, problems
     settings = Settings(root, path, organisation, site, contacts, boilerplates, distribution)
@@ -141,7 +153,7 @@ def _resolve_distribution(
     if raw is None:
         # Without a distribution section, releases go to the press office's own
         # address in a local Maildir: somewhere real, and nobody outside is reached.
-        own = (Recipient(organisation.email, organisation.name),) if organisation.email else ()
+        own = (Recipient(check_address(organisation.email), organisation.name),) if organisation.email else ()
         outbox = RecipientList("outbox", DEFAULT_CHANNEL.name, own)
         return Distribution({DEFAULT_CHANNEL.name: DEFAULT_CHANNEL}, {"outbox": outbox}, ("outbox",))
 
@@ -152,42 +164,60 @@ def _resolve_distribution(
         name: Channel(name, c.type, tuple((k, v) for k, v in c.model_dump().items() if k != "type"))
         for name, c in raw.channels.items()
     }
+    for name, defined in channels.items():
+        if defined.type == "webhook" and not defined.option("secret_env"):
+            problems.append(Problem(
+                path, at("channels", name),
+                f"channel {name!r}: a webhook needs secret_env; an unsigned webhook lets anyone "
+                "forge releases to the website",
+            ))
     lists = {}
     for name, lst in raw.lists.items():
         channel = channels.get(lst.channel)
         if channel is None:
             problems.append(Problem(path, at("lists", name, "channel"), f"unknown channel {lst.channel!r}"))
             continue
-        recipients = [Recipient(r.email, r.name) for r in lst.recipients]
+        listed = [
+            Listed(Recipient(r.email, r.name), path, at("lists", name, "recipients", index))
+            for index, r in enumerate(lst.recipients)
+        ]
+        unread: list[Problem] = []  # what the CSV file could not give
         if lst.csv is not None:
-            recipients += _read_csv(path.parent / lst.csv, path, at("lists", name, "csv"), problems)
+            found, unread = read_csv(path.parent / lst.csv, path, at("lists", name, "csv"))
+            listed += found
+            problems += unread
+        problems += duplicates(listed, name)
+        recipients = tuple(entry.recipient for entry in listed)
         if channel.type == "webhook" and recipients:
             problems.append(
                 Problem(path, at("lists", name), "a list on a webhook channel holds no recipients")
             )
-        if channel.type != "webhook" and not recipients:
+        if channel.type == "webhook" and lst.embargoed:
+            problems.append(Problem(
+                path, at("lists", name, "embargoed"),
+                f"list {name!r}: a webhook publishes: it cannot receive releases before their embargo",
+            ))
+        if channel.type != "webhook" and not recipients and not unread:
             problems.append(Problem(path, at("lists", name), "list has no recipients", Severity.WARNING))
-        lists[name] = RecipientList(name, lst.channel, tuple(recipients), lst.embargoed)
+        lists[name] = RecipientList(name, lst.channel, recipients, lst.embargoed)
     for index, name in enumerate(raw.default_lists):
         if name not in raw.lists:
             problems.append(Problem(path, at("default_lists", index), f"unknown list {name!r}"))
     return Distribution(channels, lists, tuple(raw.default_lists), raw.max_age)
 
 
-def _read_csv(csv_path: Path, settings: Path, line: int, problems: list[Problem]) -> list[Recipient]:
-    """Read recipients (columns name, email) from a CSV file beside the settings."""
-    try:
-        with csv_path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as exc:
-        problems.append(Problem(settings, line, f"cannot read {csv_path.name}: {exc.strerror}"))
-        return []
-    recipients = []
-    for number, row in enumerate(rows, start=2):
-        try:
-            r = RecipientIn.model_validate({"name": row.get("name") or "", "email": row.get("email")})
-        except ValueError:
-            problems.append(Problem(csv_path, number, f"not a valid e-mail address: {row.get('email')!r}"))
-            continue
-        recipients.append(Recipient(r.email, r.name))
-    return recipients
+def missing_secrets(
+    distribution: Distribution, environ: Mapping[str, str], doc: YamlDocument, path: Path
+) -> list[Problem]:
+    """Warn about each environment variable a channel names that *environ* does not set."""
+    problems = []
+    for name, channel in distribution.channels.items():
+        for key, variable in channel.options:
+            if key.endswith("_env") and variable and not environ.get(str(variable)):
+                problems.append(Problem(
+                    path, doc.line_of(("distribution", "channels", name, key), 1),
+                    f"channel {name!r}: environment variable {variable} is not set; "
+                    "its jobs will wait until it is",
+                    Severity.WARNING,
+                ))
+    return problems

@@ -7,6 +7,7 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import pytest
 from distribution_support import (
     NOW,
     SmtpServer,
@@ -123,12 +124,13 @@ distribution:
 
 
 def test_a_webhook_that_received_the_original_gets_the_correction_marked_as_one(
-    room, tmp_path: Path, webhook_server: WebhookServer
+    room, tmp_path: Path, webhook_server: WebhookServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("PRESSROOM_TEST_HOOK_SECRET", "geheim")
     room.add_settings(f"""\
 distribution:
   channels:
-    website: {{type: webhook, url: "{webhook_server.url}"}}
+    website: {{type: webhook, url: "{webhook_server.url}", secret_env: PRESSROOM_TEST_HOOK_SECRET}}
   lists:
     web: {{channel: website}}
   default_lists: [web]

@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from click.testing import CliRunner
 from distribution_support import (
     SmtpServer,
@@ -39,13 +40,19 @@ distribution:
   channels:
     outbox: {{type: maildir, path: build/outbox}}
     mail: {{type: smtp, host: 127.0.0.1, port: {port}, security: none}}
-    website: {{type: webhook, url: "{url}"}}
+    website: {{type: webhook, url: "{url}", secret_env: PRESSROOM_TEST_HOOK_SECRET}}
   lists:
     intern: {{channel: outbox, recipients: [{{email: archiv@beispiel.example}}]}}
     presse: {{channel: mail, recipients: [{{email: nord@zeitung.example}}, {{email: sued@zeitung.example}}]}}
     web: {{channel: website}}
   default_lists: [intern, presse, web]
 """
+
+
+@pytest.fixture(autouse=True)
+def hook_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The webhook channel signs with a secret from the environment, as check demands."""
+    monkeypatch.setenv("PRESSROOM_TEST_HOOK_SECRET", "geheim")
 
 
 def real_now() -> datetime:

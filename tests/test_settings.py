@@ -87,7 +87,9 @@ def test_csv_recipients_are_read_and_checked(room: Room) -> None:
             presse: {channel: outbox, csv: liste.csv}
         """
     )
-    assert messages(room) == ["releases/liste.csv:3: not a valid e-mail address: 'kaputt'"]
+    assert messages(room) == [
+        'releases/liste.csv:3: email: "kaputt" is not a valid address: An email address must have an @-sign.'
+    ]
 
 
 def test_minimal_settings_need_only_the_organisation_and_a_boilerplate(room: Room) -> None:
