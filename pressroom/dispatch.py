@@ -28,7 +28,7 @@ from .channels import (
     WebhookTransport,
     open_channel,
 )
-from .errors import PressroomError
+from .errors import PressroomError, QueueError
 from .mail import MessageBuilder
 from .model import Settings
 from .queue import Edition, Job, Queue
@@ -156,6 +156,8 @@ class Dispatcher:
         """Deliver one claimed job and record what happened."""
         try:
             self.deliver(job)
+        except QueueError:
+            raise  # the ledger itself failed: stop; the job's lease returns it later
         except ChannelConfigError:
             self.queue.release(job.id, self.owner, self.clock())
             raise
@@ -174,9 +176,17 @@ class Dispatcher:
         except (PermanentFailure, PressroomError) as exc:
             self._dead(job, str(exc), report)
         else:
-            self.queue.mark_sent(job.id, self.clock())
+            self._mark_sent(job)
             report.sent += 1
             log.debug("sent %s", _who(job))
+
+    def _mark_sent(self, job: Job) -> None:
+        """Record a delivery; if the queue fails now, say which message will be repeated."""
+        try:
+            self.queue.mark_sent(job.id, self.clock())
+        except QueueError as exc:
+            raise QueueError(f"{exc} ({_who(job)} was delivered but could not be marked sent,"
+                             " so it may go out once more)") from exc
 
     def _dead(self, job: Job, error: str, report: DispatchReport) -> None:
         self.queue.mark_failed(job.id, self.owner, self.clock(), error, None)
