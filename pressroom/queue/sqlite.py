@@ -120,6 +120,12 @@ class SqliteQueue:
         if not create and not path.is_file():
             raise QueueError(f"no queue at {path}: nothing was published yet (run `pressroom publish`)"
                              " or the ledger was moved")
+        leftover = path.with_name(f"{path.name}-wal")
+        if not path.exists() and leftover.exists():
+            # SQLite would replay another file's log into the new queue.
+            raise QueueError(f"the queue {path} is gone but its log {leftover} is still there"
+                             " (the queue was deleted while in use); move both -wal and -shm away"
+                             " before a new queue is made")
         if create:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
