@@ -124,8 +124,8 @@ class SqliteQueue:
         if not path.exists() and leftover.exists():
             # SQLite would replay another file's log into the new queue.
             raise QueueError(f"the queue {path} is gone but its log {leftover} is still there"
-                             " (the queue was deleted while in use); move both -wal and -shm away"
-                             " before a new queue is made")
+                             f" (the queue was deleted while in use); move {leftover.name} and"
+                             f" {path.name}-shm away before a new queue is made there")
         if create:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -174,7 +174,7 @@ class SqliteQueue:
 
         SQLite keeps writing to a deleted file's inode without a word; the next run
         would then find no ledger (or another one) and send everything again. One
-        stat() per transaction, about a microsecond.
+        stat() per transaction: about 3 microseconds, next to 300 for a claim.
         """
         try:
             current = _identity(self.path)
@@ -432,7 +432,7 @@ def _describe(path: Path, wait: float, exc: sqlite3.DatabaseError) -> str:
                 " free some space and run again")
     if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
         return (f"the queue {path} is damaged ({exc}); restore it from a backup"
-                " (`sqlite3 FILE .recover` may save what it holds)")
+                f" (`sqlite3 {path} .recover` may save what it holds)")
     if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
         if not _writable(path):
             return (f"the queue {path} is read-only (the file or its folder cannot be written);"
