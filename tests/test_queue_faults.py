@@ -298,6 +298,25 @@ def test_dispatch_and_queue_status_on_a_damaged_queue_fail_in_one_line_and_send_
     assert smtp.handler.count == 0
 
 
+def test_a_damaged_edition_stops_the_dispatcher_and_kills_no_job(room, tmp_path: Path,
+                                                                   smtp: SmtpServer) -> None:
+    queue = tmp_path / "queue.sqlite3"
+    recipients = addresses(5)
+    settings = prepare(room, queue, smtp.port, recipients)
+    with sqlite3.connect(queue) as db:
+        ((page,),) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'files'")
+    with queue.open("r+b") as f:  # only the stored files are hit: the jobs read fine
+        f.seek((page - 1) * 4096)
+        f.write(os.urandom(4096))
+    with SqliteQueue(queue, create=False) as opened:
+        with pytest.raises(QueueError, match="is damaged"):
+            Dispatcher(opened, settings, lambda: NOW).run_once()
+        jobs = opened.jobs()
+    # The queue's fault is not the recipients': nobody is marked dead, the claimed job comes back.
+    assert Counter(j.state for j in jobs) == Counter(pending=4, sending=1)
+    assert smtp.handler.count == 0
+
+
 # --- deleted or replaced underneath -------------------------------------------------------
 
 def test_a_queue_deleted_while_dispatch_runs_stops_it_and_is_not_recreated(
