@@ -28,10 +28,20 @@ def print_problems(problems: list[Problem], root: Path) -> None:
         click.echo(problem.format(root))
 
 
+def pressroom_or_fail(root: Path) -> None:
+    """Exit 1 with one line unless *root* is a press room (it has the settings file)."""
+    from .settings import SETTINGS_FILE
+
+    if not (root / SETTINGS_FILE).is_file():
+        fail(f"no press room in {root.resolve()} ({SETTINGS_FILE} not found);"
+             " pass --root DIR, or create one with `pressroom init DIR`")
+
+
 def settings_or_fail(root: Path) -> Settings:
-    """Load the settings, or print their problems and exit 1."""
+    """Load the settings, or print their problems and exit 1 (one line outside a press room)."""
     from .settings import load_settings
 
+    pressroom_or_fail(root)
     settings, problems = load_settings(root)
     if settings is None:
         print_problems(problems, root)

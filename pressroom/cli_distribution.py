@@ -13,49 +13,80 @@ from collections.abc import Callable, Sequence
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from .cli_common import fail, local_time, parse_now, print_problems, settings_or_fail, site_zone
+from .cli_common import (
+    fail,
+    local_time,
+    parse_now,
+    pressroom_or_fail,
+    print_problems,
+    settings_or_fail,
+    site_zone,
+)
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from .model import Settings
-    from .queue import Job, Queue
+    from .queue import Job, Queue, State
 
 NOW_HELP = "The moment to act at (ISO 8601; without an offset: the site's time zone). Default: now."
+WAIT_HELP = "Seconds to wait for another process that holds the queue (default: 10)."
+WAIT_KEY = "pressroom.queue_wait"  # where the wrapper leaves --wait for _open
 
 
 def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Add --root, --queue and --now to a command (also accepted before a `queue` subcommand)."""
+    """Add --root, --queue, --now and --wait to a command (also accepted before a `queue` subcommand).
+
+    A storage fault of the queue (locked, full, damaged, deleted) ends the command
+    with its one-line message and exit status 1.
+    """
 
     @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
                   help="The press room: the folder holding releases/ (default: .).")
     @click.option("--queue", "queue_file", type=click.Path(dir_okay=False, path_type=Path),
                   default=None, help="The queue file (default: $PRESSROOM_QUEUE or var/queue.sqlite3).")
     @click.option("--now", "now_text", default=None, metavar="ISO", help=NOW_HELP)
+    @click.option("--wait", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+                  help=WAIT_HELP)
     @functools.wraps(func)
     def wrapper(root: Path | None, queue_file: Path | None, now_text: str | None,
-                **kwargs: Any) -> Any:
-        parent = click.get_current_context().find_object(dict) or {}
-        return func(
-            root=root or parent.get("root") or Path("."),
-            queue_file=queue_file or parent.get("queue_file"),
-            now_text=now_text or parent.get("now_text"),
-            **kwargs,
-        )
+                wait: float | None, **kwargs: Any) -> Any:
+        from .errors import QueueError
+
+        context = click.get_current_context()
+        parent = context.find_object(dict) or {}
+        context.meta[WAIT_KEY] = wait if wait is not None else parent.get("wait")
+        try:
+            return func(
+                root=root or parent.get("root") or Path("."),
+                queue_file=queue_file or parent.get("queue_file"),
+                now_text=now_text or parent.get("now_text"),
+                **kwargs,
+            )
+        except QueueError as exc:
+            fail(str(exc))
 
     return wrapper
 
 
-def _open(root: Path, given: Path | None) -> Queue:
-    from .errors import PressroomError
-    from .queue import open_queue, queue_path
+def _open(root: Path, given: Path | None, create: bool = False) -> Queue:
+    """Open the queue of the press room at *root*; only ``publish`` may *create* it.
 
+    Outside a press room this exits with one line and creates nothing; a missing
+    ledger is an error, never silently a new empty one.
+    """
+    from .errors import PressroomError
+    from .queue import DEFAULT_WAIT, open_queue, queue_path
+
+    pressroom_or_fail(root)
+    wait = click.get_current_context().meta.get(WAIT_KEY)
     try:
-        return open_queue(queue_path(root, given))
+        return open_queue(queue_path(root, given), create=create,
+                          wait=DEFAULT_WAIT if wait is None else wait)
     except PressroomError as exc:
         fail(str(exc))
 
@@ -87,7 +118,7 @@ def publish_command(root: Path, queue_file: Path | None, now_text: str | None,
     refusal = ledger_refusal(root, ledger, settings, os.environ)
     if refusal is not None:
         fail(refusal)
-    with closing(_open(root, queue_file)) as queue:
+    with closing(_open(root, queue_file, create=True)) as queue:
         try:
             report = publish(root, queue, now)
         except CheckFailed as exc:
@@ -191,12 +222,14 @@ def _dispatch_dry_run(root: Path, queue_file: Path | None, settings: Settings, n
 @click.option("--queue", "queue_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="The queue file (default: $PRESSROOM_QUEUE or var/queue.sqlite3).")
 @click.option("--now", "now_text", default=None, metavar="ISO", help=NOW_HELP)
+@click.option("--wait", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help=WAIT_HELP)
 @click.pass_context
 def queue_group(ctx: click.Context, root: Path | None, queue_file: Path | None,
-                now_text: str | None) -> None:
+                now_text: str | None, wait: float | None) -> None:
     """Show and manage the outbox: status (default), list, retry, cancel, resend, send, baseline,
     and the suppression list: suppress, unsuppress, suppressed."""
-    ctx.obj = {"root": root, "queue_file": queue_file, "now_text": now_text}
+    ctx.obj = {"root": root, "queue_file": queue_file, "now_text": now_text, "wait": wait}
     if ctx.invoked_subcommand is None:
         ctx.invoke(status_command)
 
@@ -268,20 +301,56 @@ def _job_line(job: Job, zone: ZoneInfo) -> str:
             f"  due={local_time(job.not_before, zone)}{sent}{error}")
 
 
+RETRY_USAGE = ("usage: pressroom queue retry ID | --state failed|dead|cancelled [--slug SLUG]"
+               " [--channel NAME] | --all-dead")
+
+
 @queue_group.command("retry")
 @common_options
-@click.argument("job_id", metavar="ID", type=int)
-def retry_command(root: Path, queue_file: Path | None, now_text: str | None, job_id: int) -> None:
-    """Make a failed, dead or cancelled job due again."""
+@click.argument("job_id", metavar="[ID]", type=int, required=False)
+@click.option("--state", type=click.Choice(["failed", "dead", "cancelled"]), default=None,
+              help="Retry every job in this state (of the current revision of its release).")
+@click.option("--slug", default=None, help="With --state: only the jobs of this release.")
+@click.option("--channel", default=None, help="With --state: only the jobs of this channel.")
+@click.option("--all-dead", is_flag=True, help="Retry every dead job (the same as --state dead).")
+def retry_command(root: Path, queue_file: Path | None, now_text: str | None, job_id: int | None,
+                  state: str | None, slug: str | None, channel: str | None, all_dead: bool) -> None:
+    """Make a failed, dead or cancelled job due again: one by ID, or a selection at once."""
     from .errors import PressroomError
 
+    if all_dead and state not in (None, "dead"):
+        fail(f"queue retry: --all-dead means --state dead, not --state {state}")
+    state = "dead" if all_dead else state
+    if job_id is not None and (state or slug or channel):
+        fail("queue retry: give a job ID or a selection (--state, --all-dead), not both")
+    if job_id is None and state is None:
+        fail(RETRY_USAGE if not (slug or channel) else
+             "queue retry: --slug and --channel narrow a selection; add --state STATE or --all-dead")
     now = parse_now(now_text, settings_or_fail(root).site.zone)
     with closing(_open(root, queue_file)) as queue:
         try:
-            job = queue.retry(job_id, now)
+            if job_id is not None:
+                job = queue.retry(job_id, now)
+            else:
+                jobs = queue.retry_where(now, cast("State", state), slug, channel)
         except PressroomError as exc:
             fail(str(exc))
-    click.echo(f"retry: {_job_line(job, site_zone(root))}")
+    if job_id is not None:
+        click.echo(f"retry: {_job_line(job, site_zone(root))}")
+    else:
+        _echo_retried(jobs, str(state))
+
+
+def _echo_retried(jobs: Sequence[Job], state: str, shown: int = 20) -> None:
+    """Say how many *state* jobs are due again and name the first *shown* of them."""
+    if not jobs:
+        click.echo(f"retry: no {state} job matched; nothing changed")
+        return
+    click.echo(f"retry: {len(jobs)} {state} job(s) due again")
+    for job in jobs[:shown]:
+        click.echo(f"  {job.id:>6}  {job.slug}  {job.email or '-'}  ({job.list_name}, {job.channel})")
+    if len(jobs) > shown:
+        click.echo(f"  ... and {len(jobs) - shown} more (pressroom queue list --state pending)")
 
 
 @queue_group.command("cancel")
@@ -338,7 +407,7 @@ def send_command(root: Path, queue_file: Path | None, now_text: str | None, slug
     from .publish import send_release
 
     now = parse_now(now_text, settings_or_fail(root).site.zone)
-    with closing(_open(root, queue_file)) as queue:
+    with closing(_open(root, queue_file, create=True)) as queue:
         try:
             result = build_pressroom(root, now=now, only=slug, frozen=queue.numbers())
             revision, added = send_release(result.pressroom, result.outputs, queue, slug, now)
@@ -363,7 +432,7 @@ def baseline_command(root: Path, queue_file: Path | None, now_text: str | None) 
     from .publish import record_baseline
 
     now = parse_now(now_text, settings_or_fail(root).site.zone)
-    with closing(_open(root, queue_file)) as queue:
+    with closing(_open(root, queue_file, create=True)) as queue:
         try:
             result = build_pressroom(root, now=now, frozen=queue.numbers())
             report = record_baseline(result.pressroom, result.outputs, queue, now, result.failures)

@@ -28,7 +28,7 @@ def suppress_command(root: Path, queue_file: Path | None, now_text: str | None, 
     if "@" not in address:
         fail(f"suppress: {address!r} is not an e-mail address")
     now = parse_now(now_text, site_zone(root))
-    with closing(_open(root, queue_file)) as queue:
+    with closing(_open(root, queue_file, create=True)) as queue:
         added = queue.suppress(address, "manual", reason, now)
     verb = "suppressed" if added else "already suppressed"
     click.echo(f"{verb}: {normalise(address)}")
@@ -83,7 +83,7 @@ def inbox_command(root: Path, queue_file: Path | None, now_text: str | None, mai
     from .inbox import read_inbox
 
     now = parse_now(now_text, site_zone(root))
-    with closing(_open(root, queue_file)) as queue:
+    with closing(_open(root, queue_file, create=True)) as queue:
         try:
             report = read_inbox(maildir, queue, now)
         except PressroomError as exc:

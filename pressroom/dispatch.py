@@ -28,7 +28,7 @@ from .channels import (
     WebhookTransport,
     open_channel,
 )
-from .errors import PressroomError
+from .errors import PressroomError, QueueError
 from .gate import Gate
 from .mail import MessageBuilder
 from .model import Settings
@@ -175,6 +175,8 @@ class Dispatcher:
             return
         try:
             self.deliver(job)
+        except QueueError:
+            raise  # the ledger itself failed: stop; the job's lease returns it later
         except ChannelConfigError:
             self.queue.release(job.id, self.owner, self.clock())
             raise
@@ -195,7 +197,7 @@ class Dispatcher:
             if isinstance(exc, PermanentFailure) and exc.mailbox_gone and job.email:
                 self.queue.suppress(job.email, "smtp", str(exc), self.clock())
         else:
-            self.queue.mark_sent(job.id, self.clock())
+            self._mark_sent(job)
             report.sent += 1
             log.debug("sent %s", _who(job))
 
@@ -211,6 +213,13 @@ class Dispatcher:
             report.cancelled += 1
         self.echo(f"{'held' if verdict.action == 'hold' else 'cancelled'}: {_who(job)}: {verdict.reason}")
         return False
+    def _mark_sent(self, job: Job) -> None:
+        """Record a delivery; if the queue fails now, say which message will be repeated."""
+        try:
+            self.queue.mark_sent(job.id, self.clock())
+        except QueueError as exc:
+            raise QueueError(f"{exc} ({_who(job)} was delivered but could not be marked sent,"
+                             " so it may go out once more)") from exc
 
     def _dead(self, job: Job, error: str, report: DispatchReport) -> None:
         self.queue.mark_failed(job.id, self.owner, self.clock(), error, None)

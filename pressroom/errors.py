@@ -63,3 +63,11 @@ class UserError(PressroomError):
         self.line = line
         where = f"{path}:{line or 1}: " if path is not None else ""
         super().__init__(f"{where}{message}")
+
+
+class QueueError(PressroomError):
+    """The queue's storage failed (locked, full, damaged, read-only, deleted): one plain sentence.
+
+    Raised for every storage fault so a command can stop with one line; nothing
+    that failed with it was recorded (see ``SqliteQueue._transaction``).
+    """

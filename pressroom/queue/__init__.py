@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .base import (
     OPEN_STATES,
+    RETRYABLE_STATES,
     STATES,
     UNSENT_STATES,
     CancelResult,
@@ -19,7 +20,7 @@ from .base import (
     Suppression,
     job_key,
 )
-from .sqlite import SqliteQueue
+from .sqlite import DEFAULT_WAIT, SqliteQueue
 
 DEFAULT_QUEUE = Path("var") / "queue.sqlite3"
 QUEUE_ENV = "PRESSROOM_QUEUE"
@@ -34,13 +35,17 @@ def queue_path(root: Path, given: Path | None = None) -> Path:
     return root / DEFAULT_QUEUE
 
 
-def open_queue(path: Path) -> Queue:
-    """Open the queue at *path* (SQLite; created on first use)."""
-    return SqliteQueue(path)
+def open_queue(path: Path, create: bool = True, wait: float = DEFAULT_WAIT) -> Queue:
+    """Open the queue at *path* (SQLite), waiting up to *wait* seconds for another writer.
+
+    Without *create*, a missing file is a QueueError, not a new empty ledger: a
+    ledger that vanished must not look like one where nothing was ever sent.
+    """
+    return SqliteQueue(path, create=create, wait=wait)
 
 
 __all__ = [
-    "DEFAULT_QUEUE", "OPEN_STATES", "QUEUE_ENV", "STATES", "CancelResult", "Edition", "File",
-    "Job", "NewJob", "Queue", "SqliteQueue", "State", "Suppression", "UNSENT_STATES", "job_key", "open_queue",
-    "queue_path",
+    "DEFAULT_QUEUE", "DEFAULT_WAIT", "OPEN_STATES", "QUEUE_ENV", "RETRYABLE_STATES", "STATES",
+    "UNSENT_STATES", "CancelResult", "Edition", "File", "Job", "NewJob", "Queue", "SqliteQueue",
+    "State", "Suppression", "job_key", "open_queue", "queue_path",
 ]

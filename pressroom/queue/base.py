@@ -21,6 +21,8 @@ STATES: tuple[State, ...] = ("pending", "sending", "sent", "failed", "dead", "ca
 OPEN_STATES: tuple[State, ...] = ("pending", "failed")
 # Not yet delivered: cancel recalls these, including a job whose dispatcher died under lease.
 UNSENT_STATES: tuple[State, ...] = ("pending", "failed", "sending")
+# States a person may make due again with `queue retry`.
+RETRYABLE_STATES: tuple[State, ...] = ("failed", "dead", "cancelled")
 
 
 def job_key(slug: str, channel: str, email: str, revision: int) -> str:
@@ -199,6 +201,16 @@ class Queue(Protocol):
 
     def retry(self, job_id: int, now: datetime) -> Job:
         """Make a failed, dead or cancelled job due again at *now*."""
+        ...
+
+    def retry_where(self, now: datetime, state: State, slug: str | None = None,
+                    channel: str | None = None) -> list[Job]:
+        """Make every job in *state* (failed, dead or cancelled) due again at *now*, in one transaction.
+
+        *slug* and *channel* narrow the selection. Jobs of a revision that a
+        correction replaced stay as they are (their recipients get the new one).
+        Return the jobs made due, by id.
+        """
         ...
 
     def jobs(self, slug: str | None = None, state: str | None = None,

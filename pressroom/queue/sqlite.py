@@ -5,31 +5,44 @@ reading, so two dispatchers on one machine never lease the same job.
 ``synchronous=NORMAL`` keeps every commit across a crash of the process; after a
 power loss the last commits may roll back, which can only repeat a delivery
 (its "sent" mark is lost) or a queueing (publish queues it again), never lose one.
+
+Storage faults become one ``QueueError`` with a plain sentence, in one place: every
+public method runs its statements inside ``_transaction`` (writes) or ``_read``
+(reads), which first checks that the file at ``path`` is still the one opened
+(deleted or replaced underneath: stop, or a new ledger would send everything
+again) and maps SQLite's errors (locked, full, damaged, read-only) to QueueError.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..errors import UserError
+from ..errors import QueueError, UserError
 from ..suppression import normalise
 from .base import (
     OPEN_STATES,
+    RETRYABLE_STATES,
     UNSENT_STATES,
     CancelResult,
     Edition,
     File,
     Job,
     NewJob,
+    State,
     Suppression,
     SuppressionSource,
 )
+
+# Seconds a command waits for another writer (a dispatcher, a publish) to finish
+# its transaction before it gives up with a message; transactions take milliseconds.
+DEFAULT_WAIT = 10.0
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS editions (
@@ -132,20 +145,43 @@ def _job(row: tuple[Any, ...]) -> Job:
 class SqliteQueue:
     """The Queue interface on one SQLite file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, create: bool = True, wait: float = DEFAULT_WAIT) -> None:
+        """Open the queue at *path*; with *create*, make it (and its folder) if missing.
+
+        *wait* is how many seconds a statement waits for another writer's lock.
+        """
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
+        self.wait = wait
+        if not create and not path.is_file():
+            raise QueueError(f"no queue at {path}: nothing was published yet (run `pressroom publish`)"
+                             " or the ledger was moved")
+        leftover = path.with_name(f"{path.name}-wal")
+        if not path.exists() and leftover.exists():
+            # SQLite would replay another file's log into the new queue.
+            raise QueueError(f"the queue {path} is gone but its log {leftover} is still there"
+                             f" (the queue was deleted while in use); move {leftover.name} and"
+                             f" {path.name}-shm away before a new queue is made there")
+        if create:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise QueueError(f"cannot make the folder of the queue {path}: {exc.strerror}") from exc
+        # mode=rw never creates a file, so a ledger deleted after the check above stays gone.
+        uri = f"{path.resolve().as_uri()}?mode={'rwc' if create else 'rw'}"
+        with self._mapped():
             # Autocommit mode: every transaction below is opened explicitly.
-            self.db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.executescript(SCHEMA)
-            _add_columns(self.db)
-            _backfill_numbers(self.db)
-        except sqlite3.DatabaseError as exc:
-            raise UserError(f"cannot open the queue: {exc}", path) from None
+            self.db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=wait)
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.execute("PRAGMA foreign_keys=ON")
+                self.db.executescript(SCHEMA)
+                _add_columns(self.db)
+                _backfill_numbers(self.db)
+                self._identity = _identity(path)
+            except BaseException:
+                self.db.close()
+                raise
 
     def __enter__(self) -> SqliteQueue:
         return self
@@ -154,17 +190,63 @@ class SqliteQueue:
         self.close()
 
     def close(self) -> None:
-        self.db.close()
+        with self._mapped():
+            self.db.close()
+
+    @contextmanager
+    def _mapped(self) -> Iterator[None]:
+        """Turn SQLite's and the file system's errors into one QueueError sentence."""
+        try:
+            yield
+        except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
+            raise  # a misuse of the connection is a bug, not a storage fault
+        except sqlite3.DatabaseError as exc:
+            raise QueueError(_describe(self.path, self.wait, exc)) from exc
+        except OSError as exc:
+            raise QueueError(f"cannot use the queue {self.path}: {exc.strerror or exc}") from exc
+
+    def _check_unmoved(self) -> None:
+        """Refuse to go on when the file at ``path`` is no longer the one this connection holds.
+
+        SQLite keeps writing to a deleted file's inode without a word; the next run
+        would then find no ledger (or another one) and send everything again. One
+        stat() per transaction: about 3 microseconds, next to 300 for a claim.
+        """
+        try:
+            current = _identity(self.path)
+        except FileNotFoundError:
+            current = None
+        if current != self._identity:
+            raise QueueError(f"the queue file {self.path} was deleted or replaced while pressroom"
+                             " used it; stopped so that nothing is sent twice")
 
     @contextmanager
     def _transaction(self, immediate: bool = True) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        """Run the body as one transaction (a write lock first when *immediate*).
+
+        Every statement of the body is covered: a fault rolls everything back and
+        surfaces as QueueError. A new method gets this by running its statements on
+        the connection this yields (writes) or on ``_read()`` (reads), never on
+        ``self.db`` directly.
+        """
+        with self._mapped():
+            self._check_unmoved()
+            self.db.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            try:
+                yield self.db
+                self.db.execute("COMMIT")
+            except BaseException:
+                # SQLite rolls back by itself after some errors (a full disk, say).
+                if self.db.in_transaction:
+                    with suppress(sqlite3.Error):
+                        self.db.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot for reading, with the checks and error mapping of a write."""
+        with self._transaction(immediate=False) as db:
+            yield db
 
     # --- editions -----------------------------------------------------------------
 
@@ -213,38 +295,41 @@ class SqliteQueue:
 
     def baselines(self) -> dict[str, datetime]:
         """Return the releases recorded by ``record_baseline``, with when."""
-        rows = self.db.execute(
-            "SELECT slug, MIN(baseline_at) FROM editions WHERE baseline_at IS NOT NULL"
-            " GROUP BY slug ORDER BY slug")
-        return {slug: datetime.fromtimestamp(stamp, UTC) for slug, stamp in rows}
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT slug, MIN(baseline_at) FROM editions WHERE baseline_at IS NOT NULL"
+                " GROUP BY slug ORDER BY slug")
+            return {slug: datetime.fromtimestamp(stamp, UTC) for slug, stamp in rows}
 
     def latest_edition(self, slug: str) -> Edition | None:
         """Return the highest revision of *slug* without its files, or None."""
-        row = self.db.execute(
-            "SELECT slug, revision, content_hash, meta, created_at FROM editions"
-            " WHERE slug = ? ORDER BY revision DESC LIMIT 1",
-            (slug,),
-        ).fetchone()
+        with self._read() as db:
+            row = db.execute(
+                "SELECT slug, revision, content_hash, meta, created_at FROM editions"
+                " WHERE slug = ? ORDER BY revision DESC LIMIT 1",
+                (slug,),
+            ).fetchone()
         if row is None:
             return None
         return Edition(row[0], row[1], row[2], json.loads(row[3]), {}, _dt(row[4]))
 
     def edition(self, slug: str, revision: int) -> Edition:
         """Return one edition with its files."""
-        row = self.db.execute(
-            "SELECT content_hash, meta, created_at FROM editions WHERE slug = ? AND revision = ?",
-            (slug, revision),
-        ).fetchone()
-        if row is None:
-            raise KeyError((slug, revision))
-        files = {
-            kind: File(kind, filename, content_type, bytes(data))
-            for kind, filename, content_type, data in self.db.execute(
-                "SELECT kind, filename, content_type, data FROM files"
-                " WHERE slug = ? AND revision = ?",
+        with self._read() as db:
+            row = db.execute(
+                "SELECT content_hash, meta, created_at FROM editions WHERE slug = ? AND revision = ?",
                 (slug, revision),
-            )
-        }
+            ).fetchone()
+            if row is None:
+                raise KeyError((slug, revision))
+            files = {
+                kind: File(kind, filename, content_type, bytes(data))
+                for kind, filename, content_type, data in db.execute(
+                    "SELECT kind, filename, content_type, data FROM files"
+                    " WHERE slug = ? AND revision = ?",
+                    (slug, revision),
+                )
+            }
         return Edition(slug, revision, row[0], json.loads(row[1]), files, _dt(row[2]))
 
     # --- dispatch -----------------------------------------------------------------
@@ -373,7 +458,7 @@ class SqliteQueue:
             if row is None:
                 raise UserError(f"no job {job_id} in the queue")
             job = _job(row)
-            if job.state not in ("failed", "dead", "cancelled"):
+            if job.state not in RETRYABLE_STATES:
                 raise UserError(f"job {job_id} is {job.state}; only failed, dead or cancelled"
                                 " jobs can be retried (a sent release: `pressroom queue resend`)")
             db.execute(
@@ -383,6 +468,28 @@ class SqliteQueue:
             )
             row = db.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return _job(row)
+
+    def retry_where(self, now: datetime, state: State, slug: str | None = None,
+                    channel: str | None = None) -> list[Job]:
+        """Make every *state* job (of *slug*, on *channel*) of a current revision due at *now*."""
+        if state not in RETRYABLE_STATES:
+            raise UserError(f"only failed, dead or cancelled jobs can be retried, not {state}")
+        # A job of an older revision was replaced by a correction: retrying it
+        # would send the old text to people who get the new one.
+        where = ["state = ?",
+                 "revision = (SELECT MAX(revision) FROM editions e WHERE e.slug = jobs.slug)"]
+        args: list[Any] = [_ts(now), _ts(now), state]
+        for column, value in (("slug", slug), ("channel", channel)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        with self._transaction() as db:
+            rows = db.execute(
+                "UPDATE jobs SET state = 'pending', not_before = ?, attempts = 0, updated_at = ?"
+                f" WHERE {' AND '.join(where)} RETURNING {JOB_COLUMNS}",
+                args,
+            ).fetchall()
+        return sorted((_job(row) for row in rows), key=lambda job: job.id)
 
     def jobs(self, slug: str | None = None, state: str | None = None,
              limit: int | None = None) -> list[Job]:
@@ -400,22 +507,26 @@ class SqliteQueue:
         sql += " ORDER BY id"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        return [_job(row) for row in self.db.execute(sql, args)]
+        with self._read() as db:
+            return [_job(row) for row in db.execute(sql, args)]
 
     def counts(self) -> dict[tuple[str, str], int]:
         """Count jobs by (slug, state)."""
-        rows = self.db.execute("SELECT slug, state, COUNT(*) FROM jobs GROUP BY slug, state")
-        return {(slug, state): count for slug, state, count in rows}
+        with self._read() as db:
+            rows = db.execute("SELECT slug, state, COUNT(*) FROM jobs GROUP BY slug, state")
+            return {(slug, state): count for slug, state, count in rows}
+
 
     def timeline(self) -> dict[str, tuple[datetime | None, datetime | None]]:
         """Per release: when its next open job is due, and when its last delivery went out."""
         marks = ", ".join("?" for _ in OPEN_STATES)
-        rows = self.db.execute(
-            f"SELECT slug, MIN(CASE WHEN state IN ({marks}) THEN not_before END), MAX(sent_at)"
-            f" FROM jobs GROUP BY slug",
-            OPEN_STATES,
-        )
-        return {slug: (_dt(due), _dt(sent)) for slug, due, sent in rows}
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT slug, MIN(CASE WHEN state IN ({marks}) THEN not_before END), MAX(sent_at)"
+                f" FROM jobs GROUP BY slug",
+                OPEN_STATES,
+            )
+            return {slug: (_dt(due), _dt(sent)) for slug, due, sent in rows}
 
     # --- suppression list ---------------------------------------------------------
 
@@ -438,7 +549,9 @@ class SqliteQueue:
 
     def suppressions(self) -> list[Suppression]:
         """List the suppressed addresses, oldest first."""
-        return sorted(_suppressions(self.db).values(), key=lambda s: (s.created_at, s.address))
+        with self._read() as db:
+            found = _suppressions(db)
+        return sorted(found.values(), key=lambda s: (s.created_at, s.address))
 
     def secret(self, name: str) -> bytes:
         """Return the ledger's random key *name*, created on first use and never changed."""
@@ -452,19 +565,55 @@ class SqliteQueue:
 
     def addresses(self) -> list[str]:
         """Return every address the ledger has a job for, normalised, once each."""
-        rows = self.db.execute("SELECT DISTINCT email FROM jobs WHERE email != ''")
+        with self._read() as db:
+            rows = db.execute("SELECT DISTINCT email FROM jobs WHERE email != ''").fetchall()
         return sorted({normalise(email) for (email,) in rows})
+
     # --- numbers ------------------------------------------------------------------
 
     def numbers(self) -> dict[str, str]:
         """Return every recorded release number and the slug owning it, oldest record first."""
-        rows = self.db.execute("SELECT number, slug FROM numbers ORDER BY recorded_at, rowid")
-        return {number: slug for number, slug in rows}
+        with self._read() as db:
+            rows = db.execute("SELECT number, slug FROM numbers ORDER BY recorded_at, rowid")
+            return {number: slug for number, slug in rows}
 
     def record_numbers(self, assignments: Mapping[str, str], now: datetime, source: str) -> None:
         """Record each number -> slug of *assignments*; a number already recorded keeps its owner."""
         with self._transaction() as db:
             _insert_numbers(db, assignments, _ts(now), source)
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    """Return what tells one file from another at the same path: device and inode."""
+    info = os.stat(path)
+    return info.st_dev, info.st_ino
+
+
+def _describe(path: Path, wait: float, exc: sqlite3.DatabaseError) -> str:
+    """Say in one sentence what an SQLite error means for the queue at *path*."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return (f"the queue {path} is locked by another process (a dispatcher or publish still"
+                f" running?); gave up after {wait:g} s")
+    if name.startswith("SQLITE_FULL"):
+        return (f"the disk holding the queue {path} is full, so the last step was not recorded;"
+                " free some space and run again")
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return (f"the queue {path} is damaged ({exc}); restore it from a backup"
+                f" (`sqlite3 {path} .recover` may save what it holds)")
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        if not _writable(path):
+            return (f"the queue {path} is read-only (the file or its folder cannot be written);"
+                    " pressroom must write it")
+        return f"cannot open the queue {path} ({exc})"
+    if name.startswith("SQLITE_IOERR"):
+        return f"the queue {path} could not be read or written ({exc}); check the disk"
+    return f"the queue {path} failed: {exc}"
+
+
+def _writable(path: Path) -> bool:
+    """Tell whether the queue file and its folder (for the -wal and -shm files) can be written."""
+    return all(os.access(p, os.W_OK) for p in (path, path.parent) if p.exists())
 
 
 def _insert_numbers(db: sqlite3.Connection, assignments: Mapping[str, str], stamp: float,
