@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import functools
 import signal
+import sys
 from collections.abc import Callable, Sequence
 from contextlib import closing
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ import click
 from .cli_common import fail, parse_now, print_problems, settings_or_fail
 
 if TYPE_CHECKING:
-    from .queue import Job, Queue
+    from .queue import ChannelState, Job, Queue
 
 NOW_HELP = "The moment to act at (ISO 8601; without an offset: the site's time zone). Default: now."
 
@@ -77,6 +78,9 @@ def publish_command(root: Path, queue_file: Path | None, now_text: str | None) -
         click.echo(line)
 
 
+CHANNEL_DOWN_EXIT = 3
+
+
 @click.command("dispatch")
 @common_options
 @click.option("--once", is_flag=True, help="Deliver what is due, then exit (for cron and CI).")
@@ -86,10 +90,22 @@ def publish_command(root: Path, queue_file: Path | None, now_text: str | None) -
               help="Seconds a claimed job stays with this dispatcher before others may take it.")
 def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, once: bool,
                      poll: float, lease: int) -> None:
-    """Deliver due jobs; SIGTERM stops after the job in hand."""
-    from datetime import UTC, timedelta
+    """Deliver due jobs; SIGTERM stops after the job in hand.
 
-    from .channels import ChannelConfigError
+    A job that cannot be delivered is retried with growing waits, or is dead
+    (`pressroom queue list --state dead` says why); either way the others go on.
+    A channel that fails as a whole (server unreachable, login or sender refused,
+    TLS failing, a missing secret) is paused with growing waits while the other
+    channels deliver; its jobs lose no attempt.
+
+    \b
+    Exit status: 0 when the run ended with every channel working (dead jobs
+    included: they are reported, not fatal); 3 when a channel is paused with
+    jobs waiting (one line per channel says why and until when); 1 on other
+    errors (settings, queue).
+    """
+    from datetime import timedelta
+
     from .dispatch import Dispatcher, RetryPolicy
 
     settings = settings_or_fail(root.resolve())
@@ -107,12 +123,21 @@ def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, 
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        try:
-            report = dispatcher.run_once() if once else dispatcher.run_forever(poll)
-        except ChannelConfigError as exc:
-            fail(f"dispatch stopped: {exc}")
+        report = dispatcher.run_once() if once else dispatcher.run_forever(poll)
+        now = clock()
+        down = [state for state in queue.channel_states() if state.paused(now) and state.waiting]
     stopped = " (stopped by signal)" if dispatcher.stopping and once else ""
     click.echo(f"dispatch: {report.sent} sent, {report.retrying} to retry, {report.dead} dead{stopped}")
+    for state in down:
+        click.echo(f"dispatch: {_channel_line(state)}", err=True)
+    if down:
+        sys.exit(CHANNEL_DOWN_EXIT)
+
+
+def _channel_line(state: ChannelState) -> str:
+    return (f"channel {state.channel} is paused until {state.paused_until:%Y-%m-%d %H:%M:%S}Z"
+            f" ({state.waiting} job(s) waiting, failure {state.failures} in a row):"
+            f" {state.last_error}")
 
 
 @click.group("queue", invoke_without_command=True)
@@ -138,6 +163,7 @@ def status_command(root: Path, queue_file: Path | None, now_text: str | None) ->
 
     with closing(_open(root, queue_file)) as queue:
         counts = queue.counts()
+        channels = queue.channel_states()
     slugs = sorted({slug for slug, _ in counts})
     width = max([len("release"), *(len(s) for s in slugs)])
     click.echo(f"{'release':<{width}}  " + "  ".join(f"{s:>9}" for s in STATES))
@@ -146,6 +172,10 @@ def status_command(root: Path, queue_file: Path | None, now_text: str | None) ->
         click.echo(f"{slug:<{width}}  {row}")
     totals = "  ".join(f"{sum(c for (_, s), c in counts.items() if s == st):>9}" for st in STATES)
     click.echo(f"{'total':<{width}}  {totals}")
+    now = parse_now(now_text, settings_or_fail(root).site.zone) if now_text else datetime.now(UTC)
+    for state in channels:
+        if state.paused(now):
+            click.echo(_channel_line(state))
 
 
 @queue_group.command("list")

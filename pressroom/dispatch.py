@@ -4,6 +4,13 @@ Delivery is at least once: a job is marked sent only after its channel accepted
 it, so a dispatcher killed between the two leaves that one job to be sent again
 once its lease runs out (the repeat has the same Message-ID). One job is in hand
 at a time, so at most one message per killed dispatcher is repeated.
+
+Nothing one job does stops the others: whatever goes wrong while delivering it
+ends that job as failed (retried with backoff) or dead, with the error recorded.
+A fault of the whole channel (``ChannelDown``) gives the job back untried and
+pauses the channel in the queue, so no dispatcher tries it again before the pause
+ends, while other channels go on. Faults of the queue itself are not caught here:
+they stop the dispatcher.
 """
 
 from __future__ import annotations
@@ -14,13 +21,14 @@ import os
 import random
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from .channels import (
-    ChannelConfigError,
+    ChannelDown,
     EmailTransport,
     PermanentFailure,
     TemporaryFailure,
@@ -63,6 +71,7 @@ class DispatchReport:
     retrying: int = 0
     dead: int = 0
     failures: list[str] = field(default_factory=list)
+    paused: list[str] = field(default_factory=list)  # one line per channel paused by this run
 
     @property
     def attempted(self) -> int:
@@ -112,6 +121,7 @@ class Dispatcher:
         self.rng = rng or random.Random()
         self._stop = threading.Event()
         self._transports: dict[str, Transport] = {}
+        self._working: set[str] = set()  # channels that delivered in this run
         self._editions: dict[tuple[str, int], Edition] = {}
         self.messages = MessageBuilder()
 
@@ -131,8 +141,11 @@ class Dispatcher:
         """Deliver every job due now, then return (connections are closed)."""
         report = DispatchReport()
         try:
+            for spent in self.queue.give_up(self.clock(), self.policy.max_attempts):
+                self._report_dead(spent, spent.last_error, report)
             while not self._stop.is_set():
-                job = self.queue.claim(self.clock(), self.policy.lease, self.owner)
+                job = self.queue.claim(self.clock(), self.policy.lease, self.owner,
+                                       self.policy.max_attempts)
                 if job is None:
                     break
                 self.handle(job, report)
@@ -149,56 +162,109 @@ class Dispatcher:
             total.retrying += report.retrying
             total.dead += report.dead
             total.failures += report.failures
+            total.paused += report.paused
             self._stop.wait(poll)  # a real sleep: backoff and embargoes pass in real time
         return total
 
     def handle(self, job: Job, report: DispatchReport) -> None:
-        """Deliver one claimed job and record what happened."""
+        """Deliver one claimed job and record the outcome; no fault of the job escapes."""
+        edition = self._edition(job)  # a fault of the queue itself stops the dispatcher
         try:
-            self.deliver(job)
-        except ChannelConfigError:
-            self.queue.release(job.id, self.owner, self.clock())
-            raise
+            self.deliver(job, edition)
+        except ChannelDown as exc:
+            self._pause(job, str(exc), report)
         except TemporaryFailure as exc:
-            if job.attempts >= self.policy.max_attempts:
-                self._dead(job, f"{exc} (gave up after {job.attempts} attempts)", report)
-            else:
-                now = self.clock()
-                retry_at = now + self.policy.delay(job.attempts, self.rng)
-                self.queue.mark_failed(job.id, self.owner, now, str(exc), retry_at)
-                report.retrying += 1
-                line = (f"retry {_who(job)}: {exc} "
-                        f"(attempt {job.attempts}, next {retry_at:%Y-%m-%d %H:%M:%S}Z)")
-                report.failures.append(line)
-                self.echo(line)
+            self._retry(job, str(exc), report)
         except (PermanentFailure, PressroomError) as exc:
             self._dead(job, str(exc), report)
+        except Exception as exc:  # unforeseen, so perhaps passing: retry, and go on with the rest
+            log.debug("job %s: unexpected %s", job.id, type(exc).__name__, exc_info=True)
+            self._discard(job.channel)  # its connection may be stuck mid-command
+            self._retry(job, f"{type(exc).__name__}: {exc}", report)
         else:
             self.queue.mark_sent(job.id, self.clock())
             report.sent += 1
             log.debug("sent %s", _who(job))
+            if job.channel not in self._working:
+                self._working.add(job.channel)
+                self.queue.channel_ok(job.channel)  # a pause that had begun is over
+
+    def _retry(self, job: Job, error: str, report: DispatchReport) -> None:
+        if job.attempts >= self.policy.max_attempts:
+            self._dead(job, f"{error} (gave up after {job.attempts} attempts)", report)
+            return
+        now = self.clock()
+        retry_at = now + self.policy.delay(job.attempts, self.rng)
+        self.queue.mark_failed(job.id, self.owner, now, error, retry_at)
+        report.retrying += 1
+        line = (f"retry {_who(job)}: {error} "
+                f"(attempt {job.attempts}, next {retry_at:%Y-%m-%d %H:%M:%S}Z)")
+        report.failures.append(line)
+        self.echo(line)
 
     def _dead(self, job: Job, error: str, report: DispatchReport) -> None:
         self.queue.mark_failed(job.id, self.owner, self.clock(), error, None)
+        self._report_dead(job, error, report)
+
+    def _report_dead(self, job: Job, error: str, report: DispatchReport) -> None:
         report.dead += 1
         line = f"dead {_who(job)}: {error}"
         report.failures.append(line)
         self.echo(line)
 
-    def deliver(self, job: Job) -> None:
-        """Send *job* through its channel; raise a DeliveryFailure if it did not go out."""
+    def _pause(self, job: Job, error: str, report: DispatchReport) -> None:
+        """Give *job* back untried and pause its channel: no job of it would go out now."""
+        now = self.clock()
+        self.queue.release(job.id, self.owner, now)
+        state = self.queue.pause_channel(job.channel, now, error,
+                                         lambda failures: self.policy.delay(failures, self.rng))
+        self._discard(job.channel)
+        self._working.discard(job.channel)
+        line = (f"channel {job.channel} paused until {state.paused_until:%Y-%m-%d %H:%M:%S}Z"
+                f" (failure {state.failures} in a row, {state.waiting} job(s) waiting): {error}")
+        report.paused.append(line)
+        self.echo(line)
+
+    def deliver(self, job: Job, edition: Edition) -> None:
+        """Send *job* (of *edition*) through its channel; raise a DeliveryFailure if it did
+        not go out (anything else raised is a fault nobody foresaw)."""
         channel = self.settings.distribution.channels.get(job.channel)
         if channel is None:
             raise PermanentFailure(f"channel {job.channel!r} is no longer in the settings")
         transport = self._transport(job.channel)
-        edition = self._edition(job)
+        content = self._content(transport, edition, job, bool(channel.option("attach_docx", False)))
+        self._wait_for_slot(job.channel, transport)
         if isinstance(transport, EmailTransport):
-            message = self.messages.build(edition, job, bool(channel.option("attach_docx", False)))
-            transport.send(message, edition.meta["from_email"], job.email)
+            transport.send(content, edition.meta["from_email"], job.email)
         elif isinstance(transport, WebhookTransport):
-            transport.send(webhook_body(edition, job), job.key)
+            transport.send(content, job.key)
         else:  # pragma: no cover - the registry only holds the two kinds
             raise PermanentFailure(f"channel {job.channel!r} cannot deliver")
+
+    def _content(self, transport: Transport, edition: Edition, job: Job, attach_docx: bool) -> bytes:
+        """Return the e-mail or the webhook body of *job*.
+
+        Both are built from the stored edition and the job alone, the same way on
+        every attempt, so a fault while building is final for the job.
+        """
+        try:
+            if isinstance(transport, WebhookTransport):
+                return webhook_body(edition, job)
+            return self.messages.build(edition, job, attach_docx)
+        except PressroomError:
+            raise
+        except Exception as exc:
+            log.debug("job %s: building failed", job.id, exc_info=True)
+            raise PermanentFailure(f"cannot build the message: {type(exc).__name__}: {exc}") from None
+
+    def _wait_for_slot(self, name: str, transport: Transport) -> None:
+        """Keep the channel's rate across every dispatcher: the slots are in the queue."""
+        interval = transport.rate_interval()
+        if interval:
+            # Wall-clock time, not self.clock: --now replays decisions, not the pace.
+            wait = self.queue.take_slot(name, interval, time.time()) - time.time()
+            if wait > 0:
+                time.sleep(wait)
 
     def _transport(self, name: str) -> Transport:
         if name not in self._transports:
@@ -214,11 +280,25 @@ class Dispatcher:
             self._editions[key] = self.queue.edition(job.slug, job.revision)
         return self._editions[key]
 
+    def _discard(self, name: str) -> None:
+        """Close the channel *name*; the next job opens it afresh."""
+        transport = self._transports.pop(name, None)
+        if transport is not None:
+            _close_quietly(transport)
+
     def close(self) -> None:
         """Close every open channel."""
-        for transport in self._transports.values():
-            transport.close()
-        self._transports.clear()
+        for name in list(self._transports):
+            self._discard(name)
+        self._working.clear()
+
+
+def _close_quietly(transport: Transport) -> None:
+    """Close *transport*; a fault while closing is logged, it undoes no delivery."""
+    try:
+        transport.close()
+    except Exception:  # closing comes after the outcome was recorded
+        log.debug("closing %s failed", transport.channel.name, exc_info=True)
 
 
 def _who(job: Job) -> str:

@@ -9,6 +9,7 @@ from .base import (
     OPEN_STATES,
     STATES,
     CancelResult,
+    ChannelState,
     Edition,
     File,
     Job,
@@ -38,6 +39,6 @@ def open_queue(path: Path) -> Queue:
 
 
 __all__ = [
-    "DEFAULT_QUEUE", "OPEN_STATES", "QUEUE_ENV", "STATES", "CancelResult", "Edition", "File",
+    "DEFAULT_QUEUE", "OPEN_STATES", "QUEUE_ENV", "STATES", "CancelResult", "ChannelState", "Edition", "File",
     "Job", "NewJob", "Queue", "SqliteQueue", "State", "job_key", "open_queue", "queue_path",
 ]
