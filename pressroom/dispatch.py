@@ -255,7 +255,8 @@ class Dispatcher:
             raise
         except Exception as exc:
             log.debug("job %s: building failed", job.id, exc_info=True)
-            raise PermanentFailure(f"cannot build the message: {type(exc).__name__}: {exc}") from None
+            raise PermanentFailure(f"cannot build the message for {job.email or job.channel}:"
+                                   f" {type(exc).__name__}: {exc}") from None
 
     def _wait_for_slot(self, name: str, transport: Transport) -> None:
         """Keep the channel's rate across every dispatcher: the slots are in the queue."""
