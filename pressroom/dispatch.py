@@ -167,27 +167,42 @@ class Dispatcher:
         return total
 
     def handle(self, job: Job, report: DispatchReport) -> None:
-        """Deliver one claimed job and record the outcome; no fault of the job escapes."""
-        edition = self._edition(job)  # a fault of the queue itself stops the dispatcher
+        """Deliver one claimed job and record the outcome; no fault of the job escapes.
+
+        Faults of the queue itself (reading the edition, taking a rate slot,
+        recording the outcome) are not the job's: they stop the dispatcher.
+        """
+        edition = self._edition(job)
         try:
-            self.deliver(job, edition)
-        except ChannelDown as exc:
+            transport, content = self.prepare(job, edition)
+        except Exception as exc:
+            self._failed(job, exc, report)
+            return
+        self._wait_for_slot(job.channel, transport)
+        try:
+            self.send(job, edition, transport, content)
+        except Exception as exc:
+            self._failed(job, exc, report)
+            return
+        self.queue.mark_sent(job.id, self.clock())
+        report.sent += 1
+        log.debug("sent %s", _who(job))
+        if job.channel not in self._working:
+            self._working.add(job.channel)
+            self.queue.channel_ok(job.channel)  # a pause that had begun is over
+
+    def _failed(self, job: Job, exc: Exception, report: DispatchReport) -> None:
+        """Record what *exc*, raised while delivering *job*, means for it."""
+        if isinstance(exc, ChannelDown):
             self._pause(job, str(exc), report)
-        except TemporaryFailure as exc:
+        elif isinstance(exc, TemporaryFailure):
             self._retry(job, str(exc), report)
-        except (PermanentFailure, PressroomError) as exc:
+        elif isinstance(exc, PermanentFailure):
             self._dead(job, str(exc), report)
-        except Exception as exc:  # unforeseen, so perhaps passing: retry, and go on with the rest
-            log.debug("job %s: unexpected %s", job.id, type(exc).__name__, exc_info=True)
+        else:  # unforeseen, so perhaps passing: retry with backoff like any temporary failure
+            log.debug("job %s: unexpected %s", job.id, type(exc).__name__, exc_info=exc)
             self._discard(job.channel)  # its connection may be stuck mid-command
             self._retry(job, f"{type(exc).__name__}: {exc}", report)
-        else:
-            self.queue.mark_sent(job.id, self.clock())
-            report.sent += 1
-            log.debug("sent %s", _who(job))
-            if job.channel not in self._working:
-                self._working.add(job.channel)
-                self.queue.channel_ok(job.channel)  # a pause that had begun is over
 
     def _retry(self, job: Job, error: str, report: DispatchReport) -> None:
         if job.attempts >= self.policy.max_attempts:
@@ -225,38 +240,36 @@ class Dispatcher:
         report.paused.append(line)
         self.echo(line)
 
-    def deliver(self, job: Job, edition: Edition) -> None:
-        """Send *job* (of *edition*) through its channel; raise a DeliveryFailure if it did
-        not go out (anything else raised is a fault nobody foresaw)."""
+    def prepare(self, job: Job, edition: Edition) -> tuple[Transport, bytes]:
+        """Return the open channel of *job* and what it sends: the e-mail or the webhook body.
+
+        Both are built from the stored edition and the job alone, the same way on
+        every attempt, so a fault while building is final for the job.
+        """
         channel = self.settings.distribution.channels.get(job.channel)
         if channel is None:
             raise PermanentFailure(f"channel {job.channel!r} is no longer in the settings")
         transport = self._transport(job.channel)
-        content = self._content(transport, edition, job, bool(channel.option("attach_docx", False)))
-        self._wait_for_slot(job.channel, transport)
+        try:
+            if isinstance(transport, WebhookTransport):
+                return transport, webhook_body(edition, job)
+            attach_docx = bool(channel.option("attach_docx", False))
+            return transport, self.messages.build(edition, job, attach_docx)
+        except Exception as exc:  # a header refused by the builder, an address it cannot parse
+            log.debug("job %s: building failed", job.id, exc_info=True)
+            reason = str(exc) if isinstance(exc, PressroomError) else f"{type(exc).__name__}: {exc}"
+            raise PermanentFailure(f"cannot build the message for {job.email or job.channel}:"
+                                   f" {reason}") from None
+
+    def send(self, job: Job, edition: Edition, transport: Transport, content: bytes) -> None:
+        """Hand *content* to *transport*; raise a DeliveryFailure if it did not go out
+        (anything else raised is a fault nobody foresaw)."""
         if isinstance(transport, EmailTransport):
             transport.send(content, edition.meta["from_email"], job.email)
         elif isinstance(transport, WebhookTransport):
             transport.send(content, job.key)
         else:  # pragma: no cover - the registry only holds the two kinds
             raise PermanentFailure(f"channel {job.channel!r} cannot deliver")
-
-    def _content(self, transport: Transport, edition: Edition, job: Job, attach_docx: bool) -> bytes:
-        """Return the e-mail or the webhook body of *job*.
-
-        Both are built from the stored edition and the job alone, the same way on
-        every attempt, so a fault while building is final for the job.
-        """
-        try:
-            if isinstance(transport, WebhookTransport):
-                return webhook_body(edition, job)
-            return self.messages.build(edition, job, attach_docx)
-        except PressroomError:
-            raise
-        except Exception as exc:
-            log.debug("job %s: building failed", job.id, exc_info=True)
-            raise PermanentFailure(f"cannot build the message for {job.email or job.channel}:"
-                                   f" {type(exc).__name__}: {exc}") from None
 
     def _wait_for_slot(self, name: str, transport: Transport) -> None:
         """Keep the channel's rate across every dispatcher: the slots are in the queue."""
