@@ -517,3 +517,28 @@ def test_a_starttls_handshake_with_a_server_that_speaks_no_tls_takes_the_channel
             transport.send(b"Subject: x\r\n\r\nx\r\n", "presse@beispiel.example", "a@example.org")
         transport.close()
 
+
+
+def answers_plain_http(conn: socket.socket, stop: threading.Event) -> None:
+    read_until(conn, b"\r\n\r\n", limit=1.0)  # a TLS client hello: no blank line comes
+    conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+
+@pytest.mark.parametrize(("scheme", "script", "reason"), [
+    ("https", answers_plain_http, "TLS failed"),  # the handshake meets a plain HTTP server
+    ("http", None, "Connection refused"),
+])
+def test_a_webhook_that_cannot_be_reached_pauses_its_channel_and_keeps_its_job(
+    room, tmp_path: Path, scheme: str, script: Any, reason: str
+) -> None:
+    with contextlib.ExitStack() as stack:
+        port = stack.enter_context(RawServer(script)).port if script else free_port()
+        path, settings = publish_room(
+            room, tmp_path, f"    website: {{type: webhook, url: '{scheme}://127.0.0.1:{port}/hook'}}\n",
+            "    web: {channel: website}\n", "web")
+        report = dispatch(path, settings)
+    assert report.attempted == 0
+    (line,) = report.paused
+    assert f"{scheme}://127.0.0.1:{port}/hook: " in line and reason in line
+    (job,) = jobs_by_email(path).values()
+    assert (job.state, job.attempts) == ("pending", 0)
