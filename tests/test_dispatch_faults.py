@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import mailbox
 import socket
+import ssl
 import threading
 import time
 from collections import Counter
@@ -542,3 +543,59 @@ def test_a_webhook_that_cannot_be_reached_pauses_its_channel_and_keeps_its_job(
     assert f"{scheme}://127.0.0.1:{port}/hook: " in line and reason in line
     (job,) = jobs_by_email(path).values()
     assert (job.state, job.attempts) == ("pending", 0)
+
+
+# --- TLS: the deadline sockets carry real TLS sessions --------------------------------
+
+@pytest.fixture
+def tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ssl.SSLContext:
+    """Return a server context with a certificate for 127.0.0.1 that clients here trust."""
+    import trustme
+
+    authority = trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))  # read by ssl.create_default_context()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server)
+    return server
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_mail_over_tls_goes_through_sockets_that_keep_the_deadline(tls: ssl.SSLContext,
+                                                                   security: str) -> None:
+    from aiosmtpd.controller import Controller
+
+    handler = SmtpRecorder()
+    port = free_port()
+    tls_options: dict[str, Any] = (
+        {"tls_context": tls, "require_starttls": True} if security == "starttls"
+        else {"ssl_context": tls})
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **tls_options)
+    controller.start()
+    try:
+        options = {"host": "127.0.0.1", "port": port, "security": security, "timeout": 5}
+        transport = open_channel(Channel("mail", "smtp", tuple(options.items())), Path("."))
+        for address in ("a@example.org", "b@example.org"):
+            transport.send(b"Subject: x\r\n\r\nx\r\n", "presse@beispiel.example", address)
+        transport.close()
+    finally:
+        controller.stop()
+    assert [r.rcpt_tos for r in handler.received] == [["a@example.org"], ["b@example.org"]]
+    assert len(handler.sessions) == 1
+
+
+def test_a_server_trickling_its_greeting_over_tls_is_cut_off_at_the_timeout(
+    tls: ssl.SSLContext
+) -> None:
+    def trickles_over_tls(conn: socket.socket, stop: threading.Event) -> None:
+        with tls.wrap_socket(conn, server_side=True) as secured:
+            trickle(secured, stop, b"220-secure.example.org still greeting\r\n")
+
+    with RawServer(trickles_over_tls) as slow:
+        options = {"host": "127.0.0.1", "port": slow.port, "security": "ssl", "timeout": 2}
+        transport = open_channel(Channel("mail", "smtp", tuple(options.items())), Path("."))
+        started = time.monotonic()
+        with pytest.raises(ChannelDown, match="no complete answer within 2 s"):
+            transport.send(b"Subject: x\r\n\r\nx\r\n", "presse@beispiel.example", "a@example.org")
+        assert time.monotonic() - started < 8
