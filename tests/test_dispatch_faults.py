@@ -25,7 +25,15 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from distribution_support import NOW, SmtpRecorder, SmtpServer, free_port, publish_fake, smtp_server
+from distribution_support import (
+    NOW,
+    SmtpRecorder,
+    SmtpServer,
+    WebhookServer,
+    free_port,
+    publish_fake,
+    smtp_server,
+)
 
 from pressroom.channels import ChannelDown, PermanentFailure, open_channel
 from pressroom.cli import cli
@@ -599,3 +607,16 @@ def test_a_server_trickling_its_greeting_over_tls_is_cut_off_at_the_timeout(
         with pytest.raises(ChannelDown, match="no complete answer within 2 s"):
             transport.send(b"Subject: x\r\n\r\nx\r\n", "presse@beispiel.example", "a@example.org")
         assert time.monotonic() - started < 8
+
+
+def test_a_webhook_over_https_goes_through_a_socket_that_keeps_the_deadline(
+    tls: ssl.SSLContext
+) -> None:
+    receiver = WebhookServer()
+    receiver.server.socket = tls.wrap_socket(receiver.server.socket, server_side=True)
+    with receiver:
+        url = receiver.url.replace("http://", "https://")
+        transport = open_channel(Channel("w", "webhook", (("url", url), ("timeout", 5))), Path("."))
+        transport.send(b'{"slug": "x"}', "key-1")
+    (hit,) = receiver.hits
+    assert hit.json == {"slug": "x"} and hit.headers["X-Pressroom-Delivery"] == "key-1"
