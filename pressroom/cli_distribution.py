@@ -9,9 +9,10 @@ from __future__ import annotations
 import functools
 import os
 import signal
+import sys
 from collections.abc import Callable, Sequence
 from contextlib import closing
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from .model import Settings
-    from .queue import Job, Queue, State
+    from .queue import ChannelState, Job, Queue, State
 
 NOW_HELP = "The moment to act at (ISO 8601; without an offset: the site's time zone). Default: now."
 WAIT_HELP = "Seconds to wait for another process that holds the queue (default: 10)."
@@ -130,6 +131,9 @@ def publish_command(root: Path, queue_file: Path | None, now_text: str | None,
         click.echo(line)
 
 
+CHANNEL_DOWN_EXIT = 3
+
+
 def _publish_dry_run(root: Path, ledger: Path, now: datetime) -> None:
     from .dryrun import publish_plan
     from .errors import CheckFailed, PressroomError
@@ -158,12 +162,23 @@ def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, 
                      poll: float, lease: int, dry_run: bool) -> None:
     """Deliver due jobs; SIGTERM stops after the job in hand.
 
+    A job that cannot be delivered is retried with growing waits, or is dead
+    (`pressroom queue list --state dead` says why); either way the others go on.
+    A channel that fails as a whole (server unreachable, login or sender refused,
+    TLS failing, a missing secret) is paused with growing waits while the other
+    channels deliver; its jobs lose no attempt.
+
     A --now more than a minute ahead of the real clock is a simulation: only
     Maildir channels deliver, smtp and webhook jobs stay in the queue.
-    """
-    from datetime import UTC, timedelta
 
-    from .channels import ChannelConfigError
+    \b
+    Exit status: 0 when the run ended with every channel working (dead jobs
+    included: they are reported, not fatal); 3 when a channel is paused with
+    jobs waiting (one line per channel says why and until when); 1 on other
+    errors (settings, queue).
+    """
+    from datetime import timedelta
+
     from .dispatch import Dispatcher, RetryPolicy
     from .gate import Gate
     from .safeguards import usable_channels
@@ -189,15 +204,25 @@ def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, 
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        try:
-            report = dispatcher.run_once() if once else dispatcher.run_forever(poll)
-        except ChannelConfigError as exc:
-            fail(f"dispatch stopped: {exc}")
+        report = dispatcher.run_once() if once else dispatcher.run_forever(poll)
+        now = clock()
+        down = [state for state in queue.channel_states() if state.paused(now) and state.waiting]
     stopped = " (stopped by signal)" if dispatcher.stopping and once else ""
     gated = "".join(f", {n} {what}" for n, what in ((report.held, "held"),
                                                      (report.cancelled, "cancelled")) if n)
     click.echo(f"dispatch: {report.sent} sent, {report.retrying} to retry, {report.dead} dead"
                f"{gated}{stopped}")
+
+    for state in down:
+        click.echo(f"dispatch: {_channel_line(state, settings.site.zone)}", err=True)
+    if down:
+        sys.exit(CHANNEL_DOWN_EXIT)
+
+
+def _channel_line(state: ChannelState, zone: ZoneInfo) -> str:
+    return (f"channel {state.channel} is paused until {local_time(state.paused_until, zone)}"
+            f" ({state.waiting} job(s) waiting, failure {state.failures} in a row):"
+            f" {state.last_error}")
 
 
 def _dispatch_dry_run(root: Path, queue_file: Path | None, settings: Settings, now: datetime,
@@ -246,6 +271,7 @@ def status_command(root: Path, queue_file: Path | None, now_text: str | None) ->
         reasons = _cancel_reasons(queue, sorted({slug for slug, st in counts if st == "cancelled"}))
         times = queue.timeline()
         baselines = queue.baselines()
+        channels = queue.channel_states()
     slugs = sorted({slug for slug, _ in counts})
     width = max([len("release"), *(len(s) for s in slugs)])
     click.echo(f"{'release':<{width}}  " + "  ".join(f"{s:>9}" for s in STATES)
@@ -257,6 +283,10 @@ def status_command(root: Path, queue_file: Path | None, now_text: str | None) ->
         click.echo(f"{slug:<{width}}  {row}  {shown[0]:<20}  {shown[1]}")
     totals = "  ".join(f"{sum(c for (_, s), c in counts.items() if s == st):>9}" for st in STATES)
     click.echo(f"{'total':<{width}}  {totals}")
+    now = parse_now(now_text, zone)
+    for state in channels:
+        if state.paused(now):
+            click.echo(_channel_line(state, zone))
     for line in reasons:
         click.echo(line)
     if baselines:

@@ -4,6 +4,13 @@ Delivery is at least once: a job is marked sent only after its channel accepted
 it, so a dispatcher killed between the two leaves that one job to be sent again
 once its lease runs out (the repeat has the same Message-ID). One job is in hand
 at a time, so at most one message per killed dispatcher is repeated.
+
+Nothing one job does stops the others: whatever goes wrong while delivering it
+ends that job as failed (retried with backoff) or dead, with the error recorded.
+A fault of the whole channel (``ChannelDown``) gives the job back untried and
+pauses the channel in the queue, so no dispatcher tries it again before the pause
+ends, while other channels go on. Faults of the queue itself are not caught here:
+they stop the dispatcher.
 """
 
 from __future__ import annotations
@@ -14,13 +21,14 @@ import os
 import random
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from .channels import (
-    ChannelConfigError,
+    ChannelDown,
     EmailTransport,
     PermanentFailure,
     TemporaryFailure,
@@ -64,9 +72,10 @@ class DispatchReport:
     sent: int = 0
     retrying: int = 0
     dead: int = 0
+    failures: list[str] = field(default_factory=list)
+    paused: list[str] = field(default_factory=list)  # one line per channel paused by this run
     held: int = 0  # the gate gave them back: not public yet, or the text is not verified
     cancelled: int = 0  # the gate recalled them: withdrawn or superseded
-    failures: list[str] = field(default_factory=list)
 
     @property
     def attempted(self) -> int:
@@ -114,6 +123,7 @@ class Dispatcher:
         self.queue = queue
         # The channels this run may use (None: all); see safeguards.usable_channels.
         self.channels = channels
+        self.gate = gate  # None: deliver what was queued without re-reading the release files
         self.settings = settings
         self.clock = clock
         self.policy = policy or RetryPolicy()
@@ -121,9 +131,9 @@ class Dispatcher:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.echo = echo or (lambda line: None)
         self.rng = rng or random.Random()
-        self.gate = gate  # None: deliver what was queued without re-reading the release files
         self._stop = threading.Event()
         self._transports: dict[str, Transport] = {}
+        self._working: set[str] = set()  # channels that delivered in this run
         self._editions: dict[tuple[str, int], Edition] = {}
         self.messages = MessageBuilder(unsubscribe_key=queue.secret(TOKEN_KEY))
 
@@ -145,9 +155,11 @@ class Dispatcher:
         if self.gate is not None:
             self.gate.forget()  # each run vets against the release files as they are now
         try:
+            for spent in self.queue.give_up(self.clock(), self.policy.max_attempts):
+                self._report_dead(spent, spent.last_error, report)
             while not self._stop.is_set():
                 job = self.queue.claim(self.clock(), self.policy.lease, self.owner,
-                                       channels=self.channels)
+                                       self.policy.max_attempts, channels=self.channels)
                 if job is None:
                     break
                 self.handle(job, report)
@@ -163,43 +175,54 @@ class Dispatcher:
             total.sent += report.sent
             total.retrying += report.retrying
             total.dead += report.dead
+            total.failures += report.failures
+            total.paused += report.paused
             total.held += report.held
             total.cancelled += report.cancelled
-            total.failures += report.failures
             self._stop.wait(poll)  # a real sleep: backoff and embargoes pass in real time
         return total
 
     def handle(self, job: Job, report: DispatchReport) -> None:
-        """Deliver one claimed job and record what happened."""
+        """Deliver one claimed job and record the outcome; no fault of the job escapes.
+
+        Faults of the queue itself (reading the edition, taking a rate slot,
+        recording the outcome) are not the job's: they stop the dispatcher.
+        """
         if self.gate is not None and not self._admitted(job, report):
             return
+        edition = self._edition(job)
         try:
-            self.deliver(job)
-        except QueueError:
-            raise  # the ledger itself failed: stop; the job's lease returns it later
-        except ChannelConfigError:
-            self.queue.release(job.id, self.owner, self.clock())
-            raise
-        except TemporaryFailure as exc:
-            if job.attempts >= self.policy.max_attempts:
-                self._dead(job, f"{exc} (gave up after {job.attempts} attempts)", report)
-            else:
-                now = self.clock()
-                retry_at = now + self.policy.delay(job.attempts, self.rng)
-                self.queue.mark_failed(job.id, self.owner, now, str(exc), retry_at)
-                report.retrying += 1
-                line = (f"retry {_who(job)}: {exc} "
-                        f"(attempt {job.attempts}, next {retry_at:%Y-%m-%d %H:%M:%S}Z)")
-                report.failures.append(line)
-                self.echo(line)
-        except (PermanentFailure, PressroomError) as exc:
+            transport, content = self.prepare(job, edition)
+        except Exception as exc:
+            self._failed(job, exc, report)
+            return
+        self._wait_for_slot(job.channel, transport)
+        try:
+            self.send(job, edition, transport, content)
+        except Exception as exc:
+            self._failed(job, exc, report)
+            return
+        self._mark_sent(job)
+        report.sent += 1
+        log.debug("sent %s", _who(job))
+        if job.channel not in self._working:
+            self._working.add(job.channel)
+            self.queue.channel_ok(job.channel)  # a pause that had begun is over
+
+    def _failed(self, job: Job, exc: Exception, report: DispatchReport) -> None:
+        """Record what *exc*, raised while delivering *job*, means for it."""
+        if isinstance(exc, ChannelDown):
+            self._pause(job, str(exc), report)
+        elif isinstance(exc, TemporaryFailure):
+            self._retry(job, str(exc), report)
+        elif isinstance(exc, PermanentFailure):
             self._dead(job, str(exc), report)
-            if isinstance(exc, PermanentFailure) and exc.mailbox_gone and job.email:
+            if exc.mailbox_gone and job.email:  # "no such mailbox": never write to it again
                 self.queue.suppress(job.email, "smtp", str(exc), self.clock())
-        else:
-            self._mark_sent(job)
-            report.sent += 1
-            log.debug("sent %s", _who(job))
+        else:  # unforeseen, so perhaps passing: retry with backoff like any temporary failure
+            log.debug("job %s: unexpected %s", job.id, type(exc).__name__, exc_info=exc)
+            self._discard(job.channel)  # its connection may be stuck mid-command
+            self._retry(job, f"{type(exc).__name__}: {exc}", report)
 
     def _admitted(self, job: Job, report: DispatchReport) -> bool:
         """Ask the gate whether *job* may go out now; a refusal is recorded and echoed."""
@@ -213,6 +236,7 @@ class Dispatcher:
             report.cancelled += 1
         self.echo(f"{'held' if verdict.action == 'hold' else 'cancelled'}: {_who(job)}: {verdict.reason}")
         return False
+
     def _mark_sent(self, job: Job) -> None:
         """Record a delivery; if the queue fails now, say which message will be repeated."""
         try:
@@ -221,27 +245,81 @@ class Dispatcher:
             raise QueueError(f"{exc} ({_who(job)} was delivered but could not be marked sent,"
                              " so it may go out once more)") from exc
 
+    def _retry(self, job: Job, error: str, report: DispatchReport) -> None:
+        if job.attempts >= self.policy.max_attempts:
+            self._dead(job, f"{error} (gave up after {job.attempts} attempts)", report)
+            return
+        now = self.clock()
+        retry_at = now + self.policy.delay(job.attempts, self.rng)
+        self.queue.mark_failed(job.id, self.owner, now, error, retry_at)
+        report.retrying += 1
+        line = (f"retry {_who(job)}: {error} "
+                f"(attempt {job.attempts}, next {retry_at:%Y-%m-%d %H:%M:%S}Z)")
+        report.failures.append(line)
+        self.echo(line)
+
     def _dead(self, job: Job, error: str, report: DispatchReport) -> None:
         self.queue.mark_failed(job.id, self.owner, self.clock(), error, None)
+        self._report_dead(job, error, report)
+
+    def _report_dead(self, job: Job, error: str, report: DispatchReport) -> None:
         report.dead += 1
         line = f"dead {_who(job)}: {error}"
         report.failures.append(line)
         self.echo(line)
 
-    def deliver(self, job: Job) -> None:
-        """Send *job* through its channel; raise a DeliveryFailure if it did not go out."""
+    def _pause(self, job: Job, error: str, report: DispatchReport) -> None:
+        """Give *job* back untried and pause its channel: no job of it would go out now."""
+        now = self.clock()
+        self.queue.release(job.id, self.owner, now)
+        state = self.queue.pause_channel(job.channel, now, error,
+                                         lambda failures: self.policy.delay(failures, self.rng))
+        self._discard(job.channel)
+        self._working.discard(job.channel)
+        line = (f"channel {job.channel} paused until {state.paused_until:%Y-%m-%d %H:%M:%S}Z"
+                f" (failure {state.failures} in a row, {state.waiting} job(s) waiting): {error}")
+        report.paused.append(line)
+        self.echo(line)
+
+    def prepare(self, job: Job, edition: Edition) -> tuple[Transport, bytes]:
+        """Return the open channel of *job* and what it sends: the e-mail or the webhook body.
+
+        Both are built from the stored edition and the job alone, the same way on
+        every attempt, so a fault while building is final for the job.
+        """
         channel = self.settings.distribution.channels.get(job.channel)
         if channel is None:
             raise PermanentFailure(f"channel {job.channel!r} is no longer in the settings")
         transport = self._transport(job.channel)
-        edition = self._edition(job)
+        try:
+            if isinstance(transport, WebhookTransport):
+                return transport, webhook_body(edition, job)
+            attach_docx = bool(channel.option("attach_docx", False))
+            return transport, self.messages.build(edition, job, attach_docx)
+        except Exception as exc:  # a header refused by the builder, an address it cannot parse
+            log.debug("job %s: building failed", job.id, exc_info=True)
+            reason = str(exc) if isinstance(exc, PressroomError) else f"{type(exc).__name__}: {exc}"
+            raise PermanentFailure(f"cannot build the message for {job.email or job.channel}:"
+                                   f" {reason}") from None
+
+    def send(self, job: Job, edition: Edition, transport: Transport, content: bytes) -> None:
+        """Hand *content* to *transport*; raise a DeliveryFailure if it did not go out
+        (anything else raised is a fault nobody foresaw)."""
         if isinstance(transport, EmailTransport):
-            message = self.messages.build(edition, job, bool(channel.option("attach_docx", False)))
-            transport.send(message, edition.meta["from_email"], job.email)
+            transport.send(content, edition.meta["from_email"], job.email)
         elif isinstance(transport, WebhookTransport):
-            transport.send(webhook_body(edition, job), job.key)
+            transport.send(content, job.key)
         else:  # pragma: no cover - the registry only holds the two kinds
             raise PermanentFailure(f"channel {job.channel!r} cannot deliver")
+
+    def _wait_for_slot(self, name: str, transport: Transport) -> None:
+        """Keep the channel's rate across every dispatcher: the slots are in the queue."""
+        interval = transport.rate_interval()
+        if interval:
+            # Wall-clock time, not self.clock: --now replays decisions, not the pace.
+            wait = self.queue.take_slot(name, interval, time.time()) - time.time()
+            if wait > 0:
+                time.sleep(wait)
 
     def _transport(self, name: str) -> Transport:
         if name not in self._transports:
@@ -257,11 +335,25 @@ class Dispatcher:
             self._editions[key] = self.queue.edition(job.slug, job.revision)
         return self._editions[key]
 
+    def _discard(self, name: str) -> None:
+        """Close the channel *name*; the next job opens it afresh."""
+        transport = self._transports.pop(name, None)
+        if transport is not None:
+            _close_quietly(transport)
+
     def close(self) -> None:
         """Close every open channel."""
-        for transport in self._transports.values():
-            transport.close()
-        self._transports.clear()
+        for name in list(self._transports):
+            self._discard(name)
+        self._working.clear()
+
+
+def _close_quietly(transport: Transport) -> None:
+    """Close *transport*; a fault while closing is logged, it undoes no delivery."""
+    try:
+        transport.close()
+    except Exception:  # closing comes after the outcome was recorded
+        log.debug("closing %s failed", transport.channel.name, exc_info=True)
 
 
 def _who(job: Job) -> str:

@@ -56,9 +56,11 @@ class SmtpRecorder:
     refusal: str = "550 5.1.1 no such mailbox"  # the reply to a refused address
     sender_refusal: str = ""  # if set, the reply to every MAIL FROM
     busy_once: set[str] = field(default_factory=set)  # 421 at RCPT, the first time only
+    defer: set[str] = field(default_factory=set)  # 451 at RCPT, every time
     delay: float = 0.0  # seconds per message, to stretch a run
     keep: bool = True  # False: count only (the benchmark)
     received: list[Received] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)  # time.time() of each accepted message
     count: int = 0
     sessions: set[int] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -78,6 +80,8 @@ class SmtpRecorder:
         if address in self.busy_once:
             self.busy_once.discard(address)
             return "421 4.3.2 busy, try again later"
+        if address in self.defer:
+            return "451 4.3.0 try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -86,6 +90,7 @@ class SmtpRecorder:
             time.sleep(self.delay)  # blocks the server loop on purpose: a slow server
         with self.lock:
             self.count += 1
+            self.times.append(time.time())
             self.sessions.add(id(session))
             if self.keep:
                 self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),

@@ -15,12 +15,10 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
-import pytest
 from distribution_support import (
     NOW,
     SmtpServer,
     WebhookServer,
-    free_port,
     pdf_bytes,
     publish_fake,
     smtp_distribution,
@@ -28,7 +26,6 @@ from distribution_support import (
     webhook_server,
 )
 
-from pressroom.channels import ChannelConfigError
 from pressroom.dispatch import Dispatcher, RetryPolicy
 from pressroom.queue import SqliteQueue
 from pressroom.suppression import TOKEN_KEY, unsubscribe_token
@@ -140,8 +137,12 @@ def test_backoff_grows_exponentially_with_jitter_up_to_the_maximum() -> None:
     assert delays[-1] == timedelta(minutes=10)
 
 
-def test_a_job_that_keeps_failing_is_dead_after_the_maximum_attempts(room, tmp_path: Path) -> None:
-    path, settings = prepare(room, tmp_path, free_port(), addresses(1))  # nobody listens there
+def test_a_job_that_keeps_failing_is_dead_after_the_maximum_attempts(
+    room, tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    recipients = addresses(1)
+    smtp_server.handler.defer.update(recipients)  # 451 at RCPT, every time
+    path, settings = prepare(room, tmp_path, smtp_server.port, recipients)
     policy_ = RetryPolicy(max_attempts=3)
     moments = [NOW, NOW + timedelta(hours=1), NOW + timedelta(hours=3)]
     outcomes = [run(path, settings, at, policy_) for at in moments]
@@ -209,20 +210,25 @@ distribution:
     assert set(payload["urls"]) == {"html", "pdf", "docx"}
 
 
-def test_a_missing_secret_stops_dispatch_and_loses_nothing(room, tmp_path: Path, smtp_server: SmtpServer) -> None:
-    extra = ""
-    path, settings = prepare(room, tmp_path, smtp_server.port, addresses(2), extra)
+def test_a_missing_secret_pauses_the_channel_and_loses_nothing(room, tmp_path: Path,
+                                                               smtp_server: SmtpServer) -> None:
+    path, settings = prepare(room, tmp_path, smtp_server.port, addresses(2))
     channel = settings.distribution.channels["mail"]
     options = dict(channel.options) | {"username": "presse", "password_env": "NOT_SET_ANYWHERE"}
     from dataclasses import replace
 
     broken = replace(settings, distribution=replace(
         settings.distribution, channels={"mail": replace(channel, options=tuple(options.items()))}))
-    with pytest.raises(ChannelConfigError, match="NOT_SET_ANYWHERE"):
-        run(path, broken, environ={})
+    report = run(path, broken, environ={})
+    assert (report.sent, report.retrying, report.dead) == (0, 0, 0)
+    (line,) = report.paused  # said once, not once per job
+    assert "channel mail paused" in line and "NOT_SET_ANYWHERE" in line
     assert states(path) == Counter(pending=2)
     with SqliteQueue(path) as queue:
         assert {job.attempts for job in queue.jobs()} == {0}
+        (state,) = queue.channel_states()
+    assert state.channel == "mail" and state.paused(NOW) and state.waiting == 2
+    assert smtp_server.handler.count == 0
 
 
 # --- the dispatcher as a process: SIGKILL and SIGTERM -------------------------------

@@ -1,9 +1,12 @@
 """The ways out: maildir, smtp and webhook, looked up by type name in one registry.
 
 A channel only transports; ``dispatch`` builds what it sends. A channel raises
-``TemporaryFailure`` for what may work later (retry with backoff) and
-``PermanentFailure`` for what never will (the job is dead). Secrets come from
-environment variables named in the settings, never from the settings themselves.
+``TemporaryFailure`` for what may work later (retry with backoff),
+``PermanentFailure`` for what never will (the job is dead), and ``ChannelDown``
+for what concerns every job of the channel alike (a refused login or sender, a
+failed TLS handshake, an unreachable server, a missing secret): the job goes back
+untried and the channel pauses. Secrets come from environment variables named in
+the settings, never from the settings themselves.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..errors import PressroomError, UserError
+from ..errors import PressroomError
 from ..model import Channel
 
 
@@ -37,7 +40,15 @@ class PermanentFailure(DeliveryFailure):
         self.mailbox_gone = mailbox_gone
 
 
-class ChannelConfigError(UserError):
+class ChannelDown(DeliveryFailure):
+    """The channel as a whole cannot deliver now: no job of it would go out.
+
+    The recipient is not at fault, so the job in hand does not lose an attempt;
+    the dispatcher pauses the channel with backoff and delivers other channels.
+    """
+
+
+class ChannelConfigError(ChannelDown):
     """A channel cannot work as configured (a missing secret, say): fix, then dispatch again."""
 
 
@@ -65,6 +76,10 @@ class Transport:
                 f"channel {self.channel.name!r}: environment variable {variable} is not set"
             )
         return value
+
+    def rate_interval(self) -> float | None:
+        """Return the seconds between two sends that keep the channel's rate, or None (no limit)."""
+        return None
 
     def close(self) -> None:
         """Release connections; safe to call twice."""
@@ -105,6 +120,6 @@ def open_channel(channel: Channel, root: Path, environ: Mapping[str, str] | None
 
 
 __all__ = [
-    "ChannelConfigError", "DeliveryFailure", "EmailTransport", "PermanentFailure",
+    "ChannelConfigError", "ChannelDown", "DeliveryFailure", "EmailTransport", "PermanentFailure",
     "TemporaryFailure", "Transport", "WebhookTransport", "open_channel", "registry",
 ]

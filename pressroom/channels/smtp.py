@@ -1,9 +1,16 @@
-"""The SMTP channel: one connection reused for many messages, at a limited rate.
+"""The SMTP channel: one connection reused for many messages.
 
-Error policy: a 4xx reply or a broken connection may pass (retry); a 5xx reply for
-a recipient is final for that recipient only (and, if it says the mailbox does not
-exist, suppresses the address for good); a refused login stops the dispatcher
-(every message would fail the same way).
+Error policy: a 4xx reply or a broken connection during a transaction may pass
+(retry the job); a 5xx reply for a recipient or for the message is final for that
+job only (and a 5xx saying the mailbox does not exist suppresses the address for
+good). Whatever would stop every message alike -- the server unreachable or
+not greeting (421), TLS failing, the login or the sender refused, a missing
+password -- is ``ChannelDown``: the job goes back untried and the channel pauses.
+
+``timeout`` bounds a whole exchange: connecting (greeting, EHLO, STARTTLS, login)
+and each transaction (MAIL, RCPT, DATA and the final reply), however slowly the
+server trickles its answers. The rate limit lives in the queue: the dispatcher
+takes a slot there before each message, so it holds across dispatchers.
 """
 
 from __future__ import annotations
@@ -11,10 +18,27 @@ from __future__ import annotations
 import contextlib
 import re
 import smtplib
+import socket
 import ssl
 import time
+from typing import Any
 
-from . import ChannelConfigError, DeliveryFailure, EmailTransport, PermanentFailure, TemporaryFailure
+from . import (
+    ChannelConfigError,
+    ChannelDown,
+    DeliveryFailure,
+    EmailTransport,
+    PermanentFailure,
+    TemporaryFailure,
+)
+from .deadline import limit, passed, tls_context
+
+
+def reply(code: int, text: bytes | str) -> str:
+    """Return an SMTP reply as one line of text: ``SMTP 550 5.1.1 no such mailbox``."""
+    words = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return f"SMTP {code} {' '.join(words.split())}".strip()
+
 
 # RFC 3463: X.1.0 other address status, X.1.1 bad destination mailbox, X.1.10 null MX.
 GONE_STATUS = {"5.1.0", "5.1.1", "5.1.10"}
@@ -25,90 +49,114 @@ _GONE_TEXT = re.compile(r"user unknown|unknown user|no such (user|mailbox|recipi
                         r"|mailbox (is )?unavailable|does not exist", re.IGNORECASE)
 
 
-def classify(code: int, text: bytes | str, about_recipient: bool = True) -> DeliveryFailure:
+def classify(code: int, text: bytes | str) -> DeliveryFailure:
     """Map an SMTP reply code to a retry (4xx, odd codes) or a permanent failure (5xx).
 
-    A 5xx about the recipient that names its mailbox as non-existent is marked
-    ``mailbox_gone``; a 5xx for policy or content (5.7.x, spam, size) is not, nor a
-    refusal of the sender (*about_recipient* False): that address may work tomorrow.
+    A 5xx that names the recipient's mailbox as non-existent is marked
+    ``mailbox_gone``; a 5xx for policy or content (5.7.x, spam, size) is not: that
+    address may work tomorrow. (A refused sender never gets here: it is ChannelDown.)
     """
-    reply = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-    message = f"SMTP {code} {reply}".strip()
+    message = reply(code, text)
     if 500 <= code < 600:
-        gone = about_recipient and _mailbox_gone(code, reply)
+        words = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        gone = _mailbox_gone(code, words)
         return PermanentFailure(message, mailbox_gone=gone)
     return TemporaryFailure(message)
 
 
-def _mailbox_gone(code: int, reply: str) -> bool:
+def _mailbox_gone(code: int, text: str) -> bool:
     if code not in GONE_CODES:
         return False
-    enhanced = _ENHANCED.match(reply)
+    enhanced = _ENHANCED.match(text)
     if enhanced:  # the enhanced status is the server's precise word: trust it over the text
         return enhanced.group(1) in GONE_STATUS
-    return bool(_GONE_TEXT.search(reply))
+    return bool(_GONE_TEXT.search(text))
+
+
+class _Smtp(smtplib.SMTP):
+    """smtplib.SMTP on a socket that keeps the exchange's deadline from the first byte."""
+
+    def __init__(self, host: str, port: int, timeout: float, deadline: float, **kwargs: Any) -> None:
+        self.deadline = deadline  # read by _get_socket while the constructor connects
+        super().__init__(host, port, timeout=timeout, **kwargs)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        # smtplib's own hook (SMTP_SSL wraps here too); typeshed does not list it.
+        sock = super()._get_socket(host, port, timeout)  # type: ignore[misc]
+        return limit(sock, self.deadline)
+
+    def keep_deadline(self, deadline: float) -> None:
+        """Bound the next exchange by *deadline* (the socket changes with STARTTLS)."""
+        if self.sock is not None:
+            limit(self.sock, deadline)
+
+
+class _SmtpSsl(_Smtp, smtplib.SMTP_SSL):
+    """The same over implicit TLS (port 465)."""
 
 
 class SmtpChannel(EmailTransport):
     """Send through an SMTP server (``security``: starttls, ssl or none)."""
 
-    _conn: smtplib.SMTP | None = None
-    _last: float = 0.0
+    _conn: _Smtp | None = None
 
     @property
-    def interval(self) -> float:
+    def timeout(self) -> float:
+        """Seconds one exchange with the server may take in all."""
+        return float(self.option("timeout", 30))
+
+    def rate_interval(self) -> float:
         """Seconds between two messages that keep to ``rate_per_minute``."""
         return 60.0 / float(self.option("rate_per_minute", 300))
 
-    def _throttle(self) -> None:
-        wait = self._last + self.interval - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
-        self._last = time.monotonic()
-
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self, deadline: float) -> _Smtp:
+        """Return the open session, or open one; any fault here takes the channel down."""
         if self._conn is not None:
+            self._conn.keep_deadline(deadline)
             return self._conn
         host = str(self.option("host"))
         port = int(self.option("port", 587))
-        timeout = float(self.option("timeout", 30))
         security = self.option("security", "starttls")
         username = self.option("username")
         password = self.secret("password_env")
         if username and password is None:
             raise ChannelConfigError(f"channel {self.channel.name!r}: username without password_env")
-        conn: smtplib.SMTP | None = None
+        where = f"connecting to {host}:{port}"
+        conn: _Smtp | None = None
         try:
             if security == "ssl":
-                conn = smtplib.SMTP_SSL(host, port, timeout=timeout,
-                                        context=ssl.create_default_context())
+                conn = _SmtpSsl(host, port, self.timeout, deadline, context=tls_context())
             else:
-                conn = smtplib.SMTP(host, port, timeout=timeout)
+                conn = _Smtp(host, port, self.timeout, deadline)
                 if security == "starttls":
-                    conn.starttls(context=ssl.create_default_context())
+                    conn.starttls(context=tls_context())
+                    conn.keep_deadline(deadline)
+            conn.ehlo_or_helo_if_needed()  # a refused EHLO concerns every message: say so here
             if username and password:
                 conn.login(str(username), password)
         except smtplib.SMTPAuthenticationError as exc:
             _close(conn)
-            raise ChannelConfigError(
-                f"channel {self.channel.name!r}: login refused: {exc.smtp_code}"
-            ) from None
+            raise ChannelConfigError(f"channel {self.channel.name!r}: login refused: "
+                                     f"{reply(exc.smtp_code, exc.smtp_error)}") from None
         except smtplib.SMTPNotSupportedError as exc:
             _close(conn)
             raise ChannelConfigError(f"channel {self.channel.name!r}: {exc}") from None
-        except smtplib.SMTPResponseException as exc:
+        except ssl.SSLError as exc:  # a refused certificate, no common protocol
             _close(conn)
-            raise TemporaryFailure(f"connecting to {host}:{port}: SMTP {exc.smtp_code}") from exc
-        except (smtplib.SMTPException, OSError) as exc:
+            raise ChannelDown(f"{where}: TLS failed: {exc.reason or exc}") from None
+        except smtplib.SMTPResponseException as exc:  # 421 instead of a greeting, say
             _close(conn)
-            raise TemporaryFailure(f"connecting to {host}:{port}: {exc}") from exc
+            raise ChannelDown(f"{where}: {reply(exc.smtp_code, exc.smtp_error)}") from None
+        except (smtplib.SMTPException, OSError) as exc:  # refused, unreachable, no name, silent
+            _close(conn)
+            raise ChannelDown(f"{where}: {self._broken(exc, deadline)}") from None
         self._conn = conn
         return conn
 
     def send(self, message: bytes, sender: str, recipient: str) -> None:
         """Send *message* to *recipient* over the shared connection."""
-        self._throttle()
-        conn = self._connect()
+        deadline = time.monotonic() + self.timeout
+        conn = self._connect(deadline)
         try:
             conn.sendmail(sender, [recipient], message)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -117,13 +165,27 @@ class SmtpChannel(EmailTransport):
             if isinstance(failure, TemporaryFailure):
                 self._drop()  # after a 421 the server has hung up anyway
             raise failure from None
+        except smtplib.SMTPSenderRefused as exc:  # the sender is every message's sender
+            self._drop()
+            raise ChannelDown(f"sender {sender} refused: "
+                              f"{reply(exc.smtp_code, exc.smtp_error)}") from None
         except smtplib.SMTPResponseException as exc:
             self._drop()
-            refused_sender = isinstance(exc, smtplib.SMTPSenderRefused)  # "5.1.0" is about us then
-            raise classify(exc.smtp_code, exc.smtp_error, about_recipient=not refused_sender) from None
+            raise classify(exc.smtp_code, exc.smtp_error) from None
+        except UnicodeEncodeError:  # smtplib speaks ASCII; the session stopped mid-command
+            self._drop()
+            if not sender.isascii():
+                raise ChannelDown(f"sender {sender!r} is not ASCII") from None
+            raise PermanentFailure(f"{recipient!r}: an address that is not ASCII cannot be "
+                                   "sent over SMTP") from None
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
-            raise TemporaryFailure(f"SMTP connection: {exc}") from None
+            raise TemporaryFailure(f"SMTP connection: {self._broken(exc, deadline)}") from None
+
+    def _broken(self, exc: Exception, deadline: float) -> str:
+        if passed(deadline):
+            return f"no complete answer within {self.timeout:g} s"
+        return str(exc) or type(exc).__name__
 
     def _drop(self) -> None:
         _close(self._conn)
@@ -134,6 +196,7 @@ class SmtpChannel(EmailTransport):
         conn, self._conn = self._conn, None
         if conn is None:
             return
+        conn.keep_deadline(time.monotonic() + min(self.timeout, 5.0))  # a silent server may not hold QUIT
         with contextlib.suppress(smtplib.SMTPException, OSError):
             conn.quit()
         _close(conn)

@@ -3,19 +3,25 @@
 The body is signed with HMAC-SHA256 under the secret from the environment variable
 ``secret_env`` names; the receiver recomputes it over the raw body and compares in
 constant time. Redirects are not followed (a signed POST must not wander to
-another host); a 2xx is delivered, 5xx, 408, 429 and time-outs retry, any other
-answer is final.
+another host); a 2xx is delivered, 5xx, 408, 429, time-outs and answers that are
+not HTTP retry, any other answer is final. A server that cannot be reached, a
+failed TLS handshake or a missing secret take the channel down (it pauses).
+
+``timeout`` bounds the whole request -- connecting, sending, the answer's status,
+headers and body -- however slowly the server trickles them (see ``deadline``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import urllib.error
-import urllib.request
-from typing import Any
+import http.client
+import ssl
+import time
+from urllib.parse import urlsplit
 
-from . import PermanentFailure, TemporaryFailure, WebhookTransport
+from . import ChannelConfigError, ChannelDown, PermanentFailure, TemporaryFailure, WebhookTransport
+from .deadline import limit, passed, tls_context
 
 SIGNATURE_HEADER = "X-Pressroom-Signature"
 DELIVERY_HEADER = "X-Pressroom-Delivery"
@@ -27,15 +33,13 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # urllib then raises the 3xx as an HTTPError
-
-
 class WebhookChannel(WebhookTransport):
     """POST JSON to ``url``."""
 
-    _opener: urllib.request.OpenerDirector | None = None
+    @property
+    def timeout(self) -> float:
+        """Seconds one request may take in all."""
+        return float(self.option("timeout", 10))
 
     def send(self, body: bytes, delivery_id: str) -> None:
         """POST *body*; *delivery_id* (the job key) lets the receiver drop repeats."""
@@ -48,17 +52,50 @@ class WebhookChannel(WebhookTransport):
         secret = self.secret("secret_env")
         if secret is not None:
             headers[SIGNATURE_HEADER] = signature(secret, body)
-        if self._opener is None:
-            self._opener = urllib.request.build_opener(_NoRedirect)
-        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        deadline = time.monotonic() + self.timeout
+        conn, target = self._connect(url, deadline)
         try:
-            with self._opener.open(request, timeout=float(self.option("timeout", 10))) as answer:
-                answer.read()
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            message = f"HTTP {exc.code} from {url}"
-            if exc.code >= 500 or exc.code in RETRY_STATUS:
-                raise TemporaryFailure(message) from None
-            raise PermanentFailure(message) from None
-        except (urllib.error.URLError, OSError) as exc:  # refused, DNS, time-out
-            raise TemporaryFailure(f"{url}: {getattr(exc, 'reason', exc)}") from None
+            conn.request("POST", target, body=body, headers=headers)
+            answer = conn.getresponse()
+            answer.read()
+        except http.client.RemoteDisconnected:
+            raise TemporaryFailure(f"{url}: the server closed the connection without an answer") from None
+        except http.client.BadStatusLine as exc:
+            raise TemporaryFailure(f"{url}: the answer is not HTTP: {str(exc).strip()[:80]!r}") from None
+        except http.client.HTTPException as exc:  # a header line too long, a body cut short...
+            raise TemporaryFailure(f"{url}: broken HTTP answer: {type(exc).__name__}: {exc}") from None
+        except OSError as exc:
+            reason = f"no complete answer within {self.timeout:g} s" if passed(deadline) else exc
+            raise TemporaryFailure(f"{url}: {reason}") from None
+        finally:
+            conn.close()
+        if 200 <= answer.status < 300:
+            return
+        message = f"HTTP {answer.status} from {url}"
+        if answer.status >= 500 or answer.status in RETRY_STATUS:
+            raise TemporaryFailure(message)
+        raise PermanentFailure(message)  # 3xx too: redirects are not followed
+
+    def _connect(self, url: str, deadline: float) -> tuple[http.client.HTTPConnection, str]:
+        """Open a connection to *url*'s server; return it and the request target."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ChannelConfigError(f"channel {self.channel.name!r}: url {url!r} is not http(s)")
+        conn: http.client.HTTPConnection
+        if parts.scheme == "https":
+            conn = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=self.timeout,
+                                               context=tls_context())
+        else:
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=self.timeout)
+        try:
+            conn.connect()
+        except ssl.SSLError as exc:
+            conn.close()
+            raise ChannelDown(f"{url}: TLS failed: {exc.reason or exc}") from None
+        except OSError as exc:  # refused, unreachable, no such name, silent
+            conn.close()
+            reason = f"no connection within {self.timeout:g} s" if passed(deadline) else exc
+            raise ChannelDown(f"{url}: {reason}") from None
+        conn.sock = limit(conn.sock, deadline)
+        target = parts.path or "/"
+        return conn, f"{target}?{parts.query}" if parts.query else target

@@ -11,6 +11,7 @@ from .base import (
     STATES,
     UNSENT_STATES,
     CancelResult,
+    ChannelState,
     Edition,
     File,
     Job,
@@ -46,6 +47,6 @@ def open_queue(path: Path, create: bool = True, wait: float = DEFAULT_WAIT) -> Q
 
 __all__ = [
     "DEFAULT_QUEUE", "DEFAULT_WAIT", "OPEN_STATES", "QUEUE_ENV", "RETRYABLE_STATES", "STATES",
-    "UNSENT_STATES", "CancelResult", "Edition", "File", "Job", "NewJob", "Queue", "SqliteQueue",
-    "State", "Suppression", "job_key", "open_queue", "queue_path",
+    "UNSENT_STATES", "CancelResult", "ChannelState", "Edition", "File", "Job", "NewJob", "Queue",
+    "SqliteQueue", "State", "Suppression", "job_key", "open_queue", "queue_path",
 ]

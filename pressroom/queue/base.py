@@ -10,7 +10,7 @@ machines implements the same methods (``SELECT ... FOR UPDATE SKIP LOCKED`` for
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -129,6 +129,21 @@ class CancelResult:
     in_flight: list[Job]
 
 
+@dataclass(frozen=True)
+class ChannelState:
+    """A channel that failed as a whole: paused until a moment, with its last error."""
+
+    channel: str
+    paused_until: datetime
+    failures: int  # in a row; a delivery through the channel clears the state
+    last_error: str
+    waiting: int  # its jobs not yet sent, dead or cancelled
+
+    def paused(self, now: datetime) -> bool:
+        """Tell whether the channel is still paused at *now*."""
+        return self.paused_until > now
+
+
 class Queue(Protocol):
     """The durable outbox. Every method is one transaction."""
 
@@ -160,12 +175,20 @@ class Queue(Protocol):
         ...
 
     def claim(self, now: datetime, lease: timedelta, owner: str,
+              max_attempts: int | None = None,
               channels: Collection[str] | None = None) -> Job | None:
-        """Lease the next due job (pending, failed and due, or sending with an expired lease).
+        """Lease the job due first (pending or failed and due, or sending with an expired
+        lease, each by the moment it became due) whose channel is not paused and whose
+        attempts are below *max_attempts* (None: no limit); the claim counts an attempt.
 
         With *channels*, only a job of one of those channels (a simulated run uses
-        its Maildir channels only); None means every channel.
+        its Maildir channels only); None means every channel. A job to a suppressed
+        address is cancelled with the reason instead of claimed.
         """
+        ...
+
+    def give_up(self, now: datetime, max_attempts: int) -> list[Job]:
+        """Mark dead the claimable jobs that have used *max_attempts*; return them."""
         ...
 
     def mark_sent(self, job_id: int, now: datetime) -> None:
@@ -178,7 +201,25 @@ class Queue(Protocol):
         ...
 
     def release(self, job_id: int, owner: str, now: datetime) -> None:
-        """Give a claimed job back untried (the dispatcher is stopping)."""
+        """Give a claimed job back untried (the dispatcher is stopping, the channel is down)."""
+        ...
+
+    def pause_channel(self, channel: str, now: datetime, error: str,
+                      backoff: Callable[[int], timedelta]) -> ChannelState:
+        """Record that *channel* failed as a whole: pause it for ``backoff(failures in a row)``."""
+        ...
+
+    def channel_ok(self, channel: str) -> None:
+        """Record that *channel* delivered: forget its failures and pause."""
+        ...
+
+    def channel_states(self) -> list[ChannelState]:
+        """Return the channels that failed as a whole (paused now or before), by name."""
+        ...
+
+    def take_slot(self, channel: str, interval: float, now: float) -> float:
+        """Reserve the next send of *channel*, at most one per *interval* seconds across every
+        dispatcher of this queue; return when (epoch seconds, *now* is the wall clock)."""
         ...
 
     def cancel(self, slug: str, now: datetime, reason: str = "recalled") -> CancelResult:

@@ -18,8 +18,9 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from .base import (
     RETRYABLE_STATES,
     UNSENT_STATES,
     CancelResult,
+    ChannelState,
     Edition,
     File,
     Job,
@@ -103,6 +105,17 @@ CREATE TABLE IF NOT EXISTS ledger_meta (
     name TEXT PRIMARY KEY,
     value BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS channel_state (
+    channel TEXT PRIMARY KEY,
+    paused_until REAL NOT NULL,
+    failures INTEGER NOT NULL,
+    last_error TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rate_slots (
+    channel TEXT PRIMARY KEY,
+    next_at REAL NOT NULL
+);
 """
 
 # Columns added after a table first shipped: (table, column, declaration). A ledger
@@ -112,6 +125,11 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     # When `queue baseline` recorded the edition as distributed without sending it.
     ("editions", "baseline_at", "REAL"),
 )
+
+# Jobs that still wait for their channel: what a paused channel holds up.
+WAITING_STATES = ("pending", "failed", "sending")
+# A rate slot further ahead than this many intervals means the wall clock went back.
+MAX_SLOTS_AHEAD = 64
 
 JOB_COLUMNS = (
     "id, key, slug, revision, list_name, channel, email, name, state, not_before, attempts, "
@@ -335,14 +353,17 @@ class SqliteQueue:
     # --- dispatch -----------------------------------------------------------------
 
     def claim(self, now: datetime, lease: timedelta, owner: str,
+              max_attempts: int | None = None,
               channels: Collection[str] | None = None) -> Job | None:
-        """Lease the next due job (of *channels* only, if given); expired leases of a
-        dead dispatcher count as due."""
+        """Lease the job due first; expired leases of a dead dispatcher count as due since
+        their lease ran out. Paused channels and spent jobs (attempts >= *max_attempts*) wait;
+        with *channels*, only jobs of those channels are taken. A job to a suppressed
+        address is cancelled, saying why, and the next one is taken."""
         stamp = _ts(now)
         with self._transaction() as db:
-            row = _next_due(db, stamp, channels)
+            row = _next_due(db, stamp, max_attempts, channels)
             while row is not None and _cancel_if_suppressed(db, row, stamp):
-                row = _next_due(db, stamp, channels)  # that address asked to be left alone: take the next
+                row = _next_due(db, stamp, max_attempts, channels)  # that address opted out
             if row is None:
                 return None
             until = _ts(now + lease)
@@ -355,6 +376,36 @@ class SqliteQueue:
             )
         job = _job(row)
         return _replace_claimed(job, until, owner)
+
+    def give_up(self, now: datetime, max_attempts: int) -> list[Job]:
+        """Mark dead the claimable jobs whose attempts reached *max_attempts*; return them.
+
+        An expired lease at the maximum means the dispatcher died on every attempt
+        (the job may crash it). Pending jobs are not looked at: they have not been
+        tried (release gives the attempt back).
+        """
+        stamp = _ts(now)
+        spent = f"SELECT {JOB_COLUMNS} FROM jobs WHERE attempts >= ? AND state = ?"
+        with self._transaction() as db:
+            rows = [
+                *db.execute(spent + " AND leased_until <= ?", (max_attempts, "sending", stamp)),
+                *db.execute(spent + " AND not_before <= ?", (max_attempts, "failed", stamp)),
+            ]
+            given_up = []
+            for row in rows:
+                job = _job(tuple(row))
+                if job.state == "sending":
+                    error = (f"gave up after {job.attempts} attempts"
+                             " (the dispatcher died while sending)")
+                else:
+                    error = f"{job.last_error} (gave up after {job.attempts} attempts)".lstrip()
+                db.execute(
+                    "UPDATE jobs SET state = 'dead', last_error = ?, leased_until = NULL,"
+                    " updated_at = ? WHERE id = ?",
+                    (error, stamp, job.id),
+                )
+                given_up.append(replace(job, state="dead", last_error=error, leased_until=None))
+        return given_up
 
     def mark_sent(self, job_id: int, now: datetime) -> None:
         """Record a delivery (whoever holds the lease: the message is out either way)."""
@@ -395,6 +446,54 @@ class SqliteQueue:
                 " updated_at = ? WHERE id = ? AND state = 'sending' AND lease_owner = ?",
                 (_ts(now), job_id, owner),
             )
+
+    # --- channels -----------------------------------------------------------------
+
+    def pause_channel(self, channel: str, now: datetime, error: str,
+                      backoff: Callable[[int], timedelta]) -> ChannelState:
+        """Pause *channel* for ``backoff(failures in a row)`` from *now*, recording *error*."""
+        with self._transaction() as db:
+            row = db.execute("SELECT failures FROM channel_state WHERE channel = ?",
+                             (channel,)).fetchone()
+            failures = (row[0] if row else 0) + 1
+            until = now + backoff(failures)
+            db.execute(
+                "INSERT INTO channel_state (channel, paused_until, failures, last_error, updated_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel) DO UPDATE SET"
+                " paused_until = excluded.paused_until, failures = excluded.failures,"
+                " last_error = excluded.last_error, updated_at = excluded.updated_at",
+                (channel, _ts(until), failures, error[:2000], _ts(now)),
+            )
+            waiting = _waiting(db, channel)
+        return ChannelState(channel, until, failures, error[:2000], waiting)
+
+    def channel_ok(self, channel: str) -> None:
+        """Forget the failures and the pause of *channel*: it delivered."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM channel_state WHERE channel = ?", (channel,))
+
+    def channel_states(self) -> list[ChannelState]:
+        """Return every channel that failed as a whole and has not delivered since."""
+        rows = self.db.execute(
+            "SELECT channel, paused_until, failures, last_error FROM channel_state ORDER BY channel"
+        ).fetchall()
+        return [ChannelState(channel, datetime.fromtimestamp(until, UTC), failures, error,
+                             _waiting(self.db, channel))
+                for channel, until, failures, error in rows]
+
+    def take_slot(self, channel: str, interval: float, now: float) -> float:
+        """Reserve the next send of *channel*: at *now* or *interval* after the last reserved
+        one, whichever is later; return that moment (epoch seconds)."""
+        with self._transaction() as db:
+            row = db.execute("SELECT next_at FROM rate_slots WHERE channel = ?",
+                             (channel,)).fetchone()
+            slot = now if row is None else max(now, min(row[0], now + MAX_SLOTS_AHEAD * interval))
+            db.execute(
+                "INSERT INTO rate_slots (channel, next_at) VALUES (?, ?)"
+                " ON CONFLICT (channel) DO UPDATE SET next_at = excluded.next_at",
+                (channel, slot + interval),
+            )
+        return slot
 
     # --- management ---------------------------------------------------------------
 
@@ -693,37 +792,53 @@ def _cancel_if_suppressed(db: sqlite3.Connection, row: tuple[Any, ...], stamp: f
     return True
 
 
-def _next_due(db: sqlite3.Connection, stamp: float,
+def _next_due(db: sqlite3.Connection, stamp: float, max_attempts: int | None,
               channels: Collection[str] | None = None) -> tuple[Any, ...] | None:
-    """Return the next claimable job: an expired lease first, else the earliest due.
+    """Return the claimable job that became due first, or None.
 
+    A pending or failed job is due from its ``not_before``, an expired lease from
+    its ``leased_until``: ordering all three by that moment means a job that kills
+    its dispatcher goes to the back each time instead of blocking the queue.
     One indexed lookup per state, each read in index order with LIMIT 1, so a claim
     costs the same with ten jobs or a hundred thousand (one OR query would sort
     every due job on every claim). *channels* limits the claim to those channels.
     """
-    names: tuple[str, ...] = () if channels is None else tuple(sorted(channels))
-    only = "" if channels is None else f" AND channel IN ({', '.join('?' for _ in names)})"
-    row = db.execute(
-        f"SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'sending' AND leased_until <= ?{only}"
-        " ORDER BY leased_until LIMIT 1",
-        (stamp, *names),
-    ).fetchone()
-    if row is not None:
-        return tuple(row)
+    where = ""
+    args: list[Any] = []
+    if max_attempts is not None:
+        where += " AND attempts < ?"
+        args.append(max_attempts)
+    paused = [row[0] for row in db.execute(
+        "SELECT channel FROM channel_state WHERE paused_until > ?", (stamp,))]
+    if paused:
+        where += f" AND channel NOT IN ({', '.join('?' for _ in paused)})"
+        args.extend(paused)
+    if channels is not None:
+        names = sorted(channels)
+        where += f" AND channel IN ({', '.join('?' for _ in names)})"
+        args.extend(names)
+    lookups = [("sending", "leased_until"), ("pending", "not_before"), ("failed", "not_before")]
     candidates = [
         db.execute(
-            f"SELECT {JOB_COLUMNS} FROM jobs WHERE state = ? AND not_before <= ?{only}"
-            " ORDER BY not_before, id LIMIT 1",
-            (state, stamp, *names),
+            f"SELECT {JOB_COLUMNS}, {due} FROM jobs WHERE state = ? AND {due} <= ?{where}"
+            f" ORDER BY {due}, id LIMIT 1",
+            (state, stamp, *args),
         ).fetchone()
-        for state in ("pending", "failed")
+        for state, due in lookups
     ]
-    due = [tuple(c) for c in candidates if c is not None]
-    return min(due, key=lambda r: (r[9], r[0])) if due else None
+    found = [tuple(c) for c in candidates if c is not None]
+    if not found:
+        return None
+    return min(found, key=lambda row: (row[-1], row[0]))[:-1]
+
+
+def _waiting(db: sqlite3.Connection, channel: str) -> int:
+    marks = ", ".join("?" for _ in WAITING_STATES)
+    row = db.execute(f"SELECT COUNT(*) FROM jobs WHERE channel = ? AND state IN ({marks})",
+                     (channel, *WAITING_STATES)).fetchone()
+    return int(row[0])
 
 
 def _replace_claimed(job: Job, until: float, owner: str) -> Job:
-    from dataclasses import replace
-
     return replace(job, state="sending", leased_until=_dt(until), lease_owner=owner,
                    attempts=job.attempts + 1)
