@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from .addresses import check_address
 from .channels import (
     ChannelDown,
     EmailTransport,
@@ -306,7 +307,11 @@ class Dispatcher:
         """Hand *content* to *transport*; raise a DeliveryFailure if it did not go out
         (anything else raised is a fault nobody foresaw)."""
         if isinstance(transport, EmailTransport):
-            transport.send(content, edition.meta["from_email"], job.email)
+            # The envelope carries the addresses in the form the builder wrote into From
+            # and To (an international domain as IDNA): an old ledger may hold them as
+            # they were written. The builder has judged both already, so neither raises.
+            transport.send(content, check_address(edition.meta["from_email"]),
+                           check_address(job.email))
         elif isinstance(transport, WebhookTransport):
             transport.send(content, job.key)
         else:  # pragma: no cover - the registry only holds the two kinds

@@ -27,7 +27,7 @@ from distribution_support import (
 )
 
 from pressroom.dispatch import Dispatcher, RetryPolicy
-from pressroom.queue import SqliteQueue
+from pressroom.queue import NewJob, SqliteQueue
 from pressroom.suppression import TOKEN_KEY, unsubscribe_token
 
 __all__ = ["smtp_server", "webhook_server"]  # fixtures used below
@@ -309,3 +309,20 @@ def test_messages_parse_back_with_the_default_policy(room, tmp_path: Path, smtp_
     msg = message_from_bytes(envelope.data, policy=policy.default)
     assert msg.get_body(("plain",)).get_content().startswith(f"Der Text von {SLUG}.")
     assert b"\r\n" in envelope.data or b"\n" in envelope.data
+
+
+def test_an_international_domain_queued_as_written_goes_out_as_idna_in_envelope_and_header(
+    room, tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    # A ledger written before addresses were stored in wire form holds the domain in
+    # Unicode; smtplib cannot write it, so the envelope must get the builder's IDNA form.
+    path, settings = prepare(room, tmp_path, smtp_server.port, ["ok@zeitung.example"])
+    with SqliteQueue(path) as queue:
+        edition = queue.edition(SLUG, 1)
+        queue.add_edition(edition, [NewJob("presse", "mail", "jose@exämple.de", "Jose", NOW)], NOW)
+    report = run(path, settings)
+    assert (report.sent, report.retrying, report.dead) == (2, 0, 0), report.failures
+    (envelope,) = [r for r in smtp_server.handler.received if r.rcpt_tos != ["ok@zeitung.example"]]
+    assert envelope.rcpt_tos == ["jose@xn--exmple-cua.de"]
+    assert envelope.message["To"].addresses[0].addr_spec == "jose@xn--exmple-cua.de"
+    assert states(path) == Counter({"sent": 2})
