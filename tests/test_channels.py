@@ -169,3 +169,12 @@ def test_smtp_logs_in_with_the_password_from_the_environment_and_a_refused_login
     finally:
         controller.stop()
     assert [r.rcpt_tos for r in handler.received] == [["a@example.org"]]
+
+
+def test_a_maildir_that_cannot_be_written_takes_the_channel_down(tmp_path: Path) -> None:
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "outbox").write_text("a file where the folder belongs\n")
+    transport = open_channel(Channel("outbox", "maildir", (("path", "build/outbox"),)), tmp_path)
+    with pytest.raises(ChannelDown, match="maildir .*build/outbox: .*Not a directory"):
+        transport.send(message("a@example.org"), "presse@beispiel.example", "a@example.org")
+    transport.close()

@@ -326,3 +326,31 @@ def test_an_international_domain_queued_as_written_goes_out_as_idna_in_envelope_
     assert envelope.rcpt_tos == ["jose@xn--exmple-cua.de"]
     assert envelope.message["To"].addresses[0].addr_spec == "jose@xn--exmple-cua.de"
     assert states(path) == Counter({"sent": 2})
+
+
+def test_a_maildir_that_cannot_be_written_pauses_its_channel_and_costs_no_attempt(
+    room, tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    # Every message into that folder fails alike: eight runs must not make its list dead.
+    extra = ("    archiv: {channel: outbox, recipients: [{email: archiv@beispiel.example},"
+             " {email: ablage@beispiel.example}]}\n")
+    text = smtp_distribution(smtp_server.port, ["ok@zeitung.example"], extra)
+    room.add_settings(text.replace("  channels:\n", "  channels:\n    outbox: {type: maildir}\n")
+                      .replace("default_lists: [presse]", "default_lists: [presse, archiv]"))
+    room.ready(SLUG, title="Neue Beratungsstelle eröffnet")
+    pressroom = room.load(NOW)
+    path = tmp_path / "queue.sqlite3"
+    with SqliteQueue(path) as queue:
+        publish_fake(pressroom, queue, tmp_path, NOW)
+    blocker = room.root / "build" / "outbox"
+    blocker.parent.mkdir(exist_ok=True)
+    blocker.write_text("a file where the folder belongs\n")
+    report = run(path, pressroom.settings)
+    assert report.sent == 1 and report.retrying == report.dead == 0  # the mail went out
+    assert len(report.paused) == 1 and "channel outbox paused" in report.paused[0]
+    with SqliteQueue(path) as queue:
+        boxed = [job for job in queue.jobs() if job.channel == "outbox"]
+    assert [(job.state, job.attempts) for job in boxed] == [("pending", 0), ("pending", 0)]
+    blocker.unlink()
+    later = run(path, pressroom.settings, at=NOW + timedelta(hours=1))
+    assert later.sent == 2 and states(path) == Counter({"sent": 3})
