@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import json
 import mailbox
+import socket
+import threading
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -178,3 +180,23 @@ def test_a_maildir_that_cannot_be_written_takes_the_channel_down(tmp_path: Path)
     with pytest.raises(ChannelDown, match="maildir .*build/outbox: .*Not a directory"):
         transport.send(message("a@example.org"), "presse@beispiel.example", "a@example.org")
     transport.close()
+
+
+def test_a_server_that_does_not_speak_smtp_is_named_so() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer_like_a_web_server() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+            conn.recv(1024)
+
+    server = threading.Thread(target=answer_like_a_web_server, daemon=True)
+    server.start()
+    transport = open_channel(smtp_channel(listener.getsockname()[1]), Path("."))
+    with pytest.raises(ChannelDown) as down:
+        transport.send(message("a@example.org"), "presse@beispiel.example", "a@example.org")
+    transport.close()
+    listener.close()
+    server.join(5)
+    assert str(down.value).endswith("the answer is not SMTP: '…/1.1 400 Bad Request'")

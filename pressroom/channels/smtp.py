@@ -36,8 +36,10 @@ from .deadline import limit, passed, tls_context
 
 def reply(code: int, text: bytes | str) -> str:
     """Return an SMTP reply as one line of text: ``SMTP 550 5.1.1 no such mailbox``."""
-    words = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-    return f"SMTP {code} {' '.join(words.split())}".strip()
+    words = " ".join((text.decode("utf-8", "replace") if isinstance(text, bytes) else text).split())
+    if code < 0:  # no reply code: the peer speaks another protocol; smtplib kept from the 5th byte
+        return f"the answer is not SMTP: {'…' + words!r}"
+    return f"SMTP {code} {words}".strip()
 
 
 # RFC 3463: X.1.0 other address status, X.1.1 bad destination mailbox, X.1.10 null MX.
