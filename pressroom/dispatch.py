@@ -216,6 +216,8 @@ class Dispatcher:
             self._pause(job, str(exc), report)
         elif isinstance(exc, TemporaryFailure):
             self._retry(job, str(exc), report)
+            if exc.closing:  # the server refuses every message now, not only this one
+                self._pause_channel(job.channel, str(exc), report)
         elif isinstance(exc, PermanentFailure):
             self._dead(job, str(exc), report)
             if exc.mailbox_gone and job.email:  # "no such mailbox": never write to it again
@@ -271,13 +273,16 @@ class Dispatcher:
 
     def _pause(self, job: Job, error: str, report: DispatchReport) -> None:
         """Give *job* back untried and pause its channel: no job of it would go out now."""
-        now = self.clock()
-        self.queue.release(job.id, self.owner, now)
-        state = self.queue.pause_channel(job.channel, now, error,
+        self.queue.release(job.id, self.owner, self.clock())
+        self._pause_channel(job.channel, error, report)
+
+    def _pause_channel(self, channel: str, error: str, report: DispatchReport) -> None:
+        """Pause *channel* with backoff and say so: no dispatcher tries it before the end."""
+        state = self.queue.pause_channel(channel, self.clock(), error,
                                          lambda failures: self.policy.delay(failures, self.rng))
-        self._discard(job.channel)
-        self._working.discard(job.channel)
-        line = (f"channel {job.channel} paused until {state.paused_until:%Y-%m-%d %H:%M:%S}Z"
+        self._discard(channel)
+        self._working.discard(channel)
+        line = (f"channel {channel} paused until {state.paused_until:%Y-%m-%d %H:%M:%S}Z"
                 f" (failure {state.failures} in a row, {state.waiting} job(s) waiting): {error}")
         report.paused.append(line)
         self.echo(line)

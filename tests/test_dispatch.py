@@ -100,18 +100,39 @@ def test_a_421_retries_with_backoff_and_then_succeeds(room, tmp_path: Path, smtp
     smtp_server.handler.busy_once.add(recipients[1])
     path, settings = prepare(room, tmp_path, smtp_server.port, recipients)
     first = run(path, settings)
-    assert (first.sent, first.retrying) == (2, 1)
+    # 421 closes the session for every message: the job retries, the channel pauses too.
+    assert (first.sent, first.retrying) == (1, 1) and len(first.paused) == 1
     with SqliteQueue(path) as queue:
         (failed,) = queue.jobs(state="failed")
+        (waiting,) = queue.jobs(state="pending")
     assert failed.email == recipients[1] and "421" in failed.last_error
+    assert waiting.email == recipients[2] and waiting.attempts == 0
     assert NOW + timedelta(minutes=1) <= failed.not_before <= NOW + timedelta(minutes=1.25)
-    assert run(path, settings, NOW + timedelta(seconds=30)).attempted == 0  # not due yet
+    assert run(path, settings, NOW + timedelta(seconds=30)).attempted == 0  # not due, paused
     second = run(path, settings, NOW + timedelta(minutes=2))
-    assert second.sent == 1
+    assert second.sent == 2
     assert len(smtp_server.handler.to(recipients[1])) == 1
     with SqliteQueue(path) as queue:
         job = next(j for j in queue.jobs() if j.email == recipients[1])
     assert job.state == "sent" and job.attempts == 2
+
+
+def test_a_server_answering_421_to_every_recipient_costs_one_attempt_and_pauses_the_channel(
+    room, tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    # Before: each of the 10 jobs got its own connection and lost an attempt, every run.
+    recipients = addresses(10)
+    smtp_server.handler.refusal = "421 4.3.2 System shutting down"
+    smtp_server.handler.refuse.update(recipients)
+    path, settings = prepare(room, tmp_path, smtp_server.port, recipients)
+    report = run(path, settings)
+    assert (report.sent, report.retrying, report.dead) == (0, 1, 0)
+    assert len(report.paused) == 1 and "SMTP 421 4.3.2 System shutting down" in report.paused[0]
+    with SqliteQueue(path) as queue:
+        attempts = sorted(job.attempts for job in queue.jobs())
+        (state,) = queue.channel_states()
+    assert attempts == [0] * 9 + [1]
+    assert state.channel == "mail" and state.waiting == 10 and state.paused(NOW)
 
 
 def test_a_550_for_one_recipient_leaves_the_rest_delivered(room, tmp_path: Path, smtp_server: SmtpServer) -> None:

@@ -54,6 +54,8 @@ _GONE_TEXT = re.compile(r"user unknown|unknown user|no such (user|mailbox|recipi
 def classify(code: int, text: bytes | str) -> DeliveryFailure:
     """Map an SMTP reply code to a retry (4xx, odd codes) or a permanent failure (5xx).
 
+    A 421 retry is marked ``closing``: the server shuts the session for every message.
+
     A 5xx that names the recipient's mailbox as non-existent is marked
     ``mailbox_gone``; a 5xx for policy or content (5.7.x, spam, size) is not: that
     address may work tomorrow. (A refused sender never gets here: it is ChannelDown.)
@@ -63,7 +65,8 @@ def classify(code: int, text: bytes | str) -> DeliveryFailure:
         words = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
         gone = _mailbox_gone(code, words)
         return PermanentFailure(message, mailbox_gone=gone)
-    return TemporaryFailure(message)
+    # RFC 5321 4.2.2: 421 may answer any command; the service is closing the session.
+    return TemporaryFailure(message, closing=code == 421)
 
 
 def _mailbox_gone(code: int, text: str) -> bool:
