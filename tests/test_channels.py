@@ -125,6 +125,19 @@ def test_webhook_5xx_retries_and_4xx_is_final(webhook_server: WebhookServer, sta
         transport.send(b"{}", "k")
 
 
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_webhook_receiver_refusing_the_signature_takes_the_channel_down(
+    webhook_server: WebhookServer, status: int
+) -> None:
+    # Like a refused login: every release would be refused alike, so none becomes dead.
+    webhook_server.statuses.append(status)
+    channel = Channel("w", "webhook", (("url", webhook_server.url), ("secret_env", "HOOK_SECRET")))
+    transport = open_channel(channel, Path("."), environ={"HOOK_SECRET": "falsch"})
+    with pytest.raises(ChannelDown, match=f"HTTP {status} from .*: the receiver refuses pressroom"
+                                          r" \(is the secret in HOOK_SECRET the one it expects\?\)"):
+        transport.send(b"{}", "k")
+
+
 def test_webhook_does_not_follow_redirects(webhook_server: WebhookServer) -> None:
     webhook_server.statuses.append(302)
     transport = open_channel(Channel("w", "webhook", (("url", webhook_server.url),)), Path("."))
