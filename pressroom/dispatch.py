@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from .addresses import check_address
 from .channels import (
     ChannelDown,
     EmailTransport,
@@ -215,6 +216,8 @@ class Dispatcher:
             self._pause(job, str(exc), report)
         elif isinstance(exc, TemporaryFailure):
             self._retry(job, str(exc), report)
+            if exc.closing:  # the server refuses every message now, not only this one
+                self._pause_channel(job.channel, str(exc), report)
         elif isinstance(exc, PermanentFailure):
             self._dead(job, str(exc), report)
             if exc.mailbox_gone and job.email:  # "no such mailbox": never write to it again
@@ -270,13 +273,16 @@ class Dispatcher:
 
     def _pause(self, job: Job, error: str, report: DispatchReport) -> None:
         """Give *job* back untried and pause its channel: no job of it would go out now."""
-        now = self.clock()
-        self.queue.release(job.id, self.owner, now)
-        state = self.queue.pause_channel(job.channel, now, error,
+        self.queue.release(job.id, self.owner, self.clock())
+        self._pause_channel(job.channel, error, report)
+
+    def _pause_channel(self, channel: str, error: str, report: DispatchReport) -> None:
+        """Pause *channel* with backoff and say so: no dispatcher tries it before the end."""
+        state = self.queue.pause_channel(channel, self.clock(), error,
                                          lambda failures: self.policy.delay(failures, self.rng))
-        self._discard(job.channel)
-        self._working.discard(job.channel)
-        line = (f"channel {job.channel} paused until {state.paused_until:%Y-%m-%d %H:%M:%S}Z"
+        self._discard(channel)
+        self._working.discard(channel)
+        line = (f"channel {channel} paused until {state.paused_until:%Y-%m-%d %H:%M:%S}Z"
                 f" (failure {state.failures} in a row, {state.waiting} job(s) waiting): {error}")
         report.paused.append(line)
         self.echo(line)
@@ -306,7 +312,11 @@ class Dispatcher:
         """Hand *content* to *transport*; raise a DeliveryFailure if it did not go out
         (anything else raised is a fault nobody foresaw)."""
         if isinstance(transport, EmailTransport):
-            transport.send(content, edition.meta["from_email"], job.email)
+            # The envelope carries the addresses in the form the builder wrote into From
+            # and To (an international domain as IDNA): an old ledger may hold them as
+            # they were written. The builder has judged both already, so neither raises.
+            transport.send(content, check_address(edition.meta["from_email"]),
+                           check_address(job.email))
         elif isinstance(transport, WebhookTransport):
             transport.send(content, job.key)
         else:  # pragma: no cover - the registry only holds the two kinds

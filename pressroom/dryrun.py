@@ -83,7 +83,8 @@ def dispatch_plan(ledger: Path, settings: Settings, now: datetime,
     """Return the jobs due at *now*, channel by channel, as ``dispatch`` would take them.
 
     Channels outside *channels* (a simulated --now) are listed as not used; with a
-    *gate*, a job it would hold or cancel says so instead of "would send".
+    *gate*, a job it would hold or cancel says so instead of "would send". A channel
+    paused at *now* (it failed as a whole) is named with its waiting jobs and why.
     """
     due: dict[str, list[Job]] = {}
     refused: dict[int, str] = {}
@@ -93,6 +94,8 @@ def dispatch_plan(ledger: Path, settings: Settings, now: datetime,
             verdict = gate.check(job, queue, now) if gate is not None else None
             if verdict is not None and verdict.action != "go":
                 refused[job.id] = f"would {verdict.action} ({verdict.reason})"
+        # claim() passes over a paused channel's jobs: name them, or they would look absent.
+        paused = [state for state in queue.channel_states() if state.paused(now) and state.waiting]
     lines = [f"dispatch --dry-run at {local(now, settings)}: nothing is sent"]
     for channel, jobs in sorted(due.items()):
         unused = channels is not None and channel not in channels
@@ -100,6 +103,9 @@ def dispatch_plan(ledger: Path, settings: Settings, now: datetime,
         lines.append(f"channel {channel!r}: {len(jobs)} due{note}")
         lines += [f"  {refused.get(job.id, 'would send')} {job.slug} -> {target(job, settings)}"
                   f" ({job.list_name}), due {local(job.not_before, settings)}" for job in jobs]
+    lines += [f"channel {state.channel!r}: paused until {local(state.paused_until, settings)}"
+              f" ({state.waiting} job(s) waiting, none would be sent): {state.last_error}"
+              for state in paused]
     total = sum(len(jobs) for jobs in due.values())
     lines.append(f"dispatch --dry-run: {total} job(s) due")
     return lines

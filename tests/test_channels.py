@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import json
 import mailbox
+import socket
+import threading
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -123,6 +125,19 @@ def test_webhook_5xx_retries_and_4xx_is_final(webhook_server: WebhookServer, sta
         transport.send(b"{}", "k")
 
 
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_webhook_receiver_refusing_the_signature_takes_the_channel_down(
+    webhook_server: WebhookServer, status: int
+) -> None:
+    # Like a refused login: every release would be refused alike, so none becomes dead.
+    webhook_server.statuses.append(status)
+    channel = Channel("w", "webhook", (("url", webhook_server.url), ("secret_env", "HOOK_SECRET")))
+    transport = open_channel(channel, Path("."), environ={"HOOK_SECRET": "falsch"})
+    with pytest.raises(ChannelDown, match=f"HTTP {status} from .*: the receiver refuses pressroom"
+                                          r" \(is the secret in HOOK_SECRET the one it expects\?\)"):
+        transport.send(b"{}", "k")
+
+
 def test_webhook_does_not_follow_redirects(webhook_server: WebhookServer) -> None:
     webhook_server.statuses.append(302)
     transport = open_channel(Channel("w", "webhook", (("url", webhook_server.url),)), Path("."))
@@ -169,3 +184,32 @@ def test_smtp_logs_in_with_the_password_from_the_environment_and_a_refused_login
     finally:
         controller.stop()
     assert [r.rcpt_tos for r in handler.received] == [["a@example.org"]]
+
+
+def test_a_maildir_that_cannot_be_written_takes_the_channel_down(tmp_path: Path) -> None:
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "outbox").write_text("a file where the folder belongs\n")
+    transport = open_channel(Channel("outbox", "maildir", (("path", "build/outbox"),)), tmp_path)
+    with pytest.raises(ChannelDown, match="maildir .*build/outbox: .*Not a directory"):
+        transport.send(message("a@example.org"), "presse@beispiel.example", "a@example.org")
+    transport.close()
+
+
+def test_a_server_that_does_not_speak_smtp_is_named_so() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer_like_a_web_server() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+            conn.recv(1024)
+
+    server = threading.Thread(target=answer_like_a_web_server, daemon=True)
+    server.start()
+    transport = open_channel(smtp_channel(listener.getsockname()[1]), Path("."))
+    with pytest.raises(ChannelDown) as down:
+        transport.send(message("a@example.org"), "presse@beispiel.example", "a@example.org")
+    transport.close()
+    listener.close()
+    server.join(5)
+    assert str(down.value).endswith("the answer is not SMTP: '…/1.1 400 Bad Request'")

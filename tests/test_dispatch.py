@@ -27,7 +27,7 @@ from distribution_support import (
 )
 
 from pressroom.dispatch import Dispatcher, RetryPolicy
-from pressroom.queue import SqliteQueue
+from pressroom.queue import NewJob, SqliteQueue
 from pressroom.suppression import TOKEN_KEY, unsubscribe_token
 
 __all__ = ["smtp_server", "webhook_server"]  # fixtures used below
@@ -100,18 +100,39 @@ def test_a_421_retries_with_backoff_and_then_succeeds(room, tmp_path: Path, smtp
     smtp_server.handler.busy_once.add(recipients[1])
     path, settings = prepare(room, tmp_path, smtp_server.port, recipients)
     first = run(path, settings)
-    assert (first.sent, first.retrying) == (2, 1)
+    # 421 closes the session for every message: the job retries, the channel pauses too.
+    assert (first.sent, first.retrying) == (1, 1) and len(first.paused) == 1
     with SqliteQueue(path) as queue:
         (failed,) = queue.jobs(state="failed")
+        (waiting,) = queue.jobs(state="pending")
     assert failed.email == recipients[1] and "421" in failed.last_error
+    assert waiting.email == recipients[2] and waiting.attempts == 0
     assert NOW + timedelta(minutes=1) <= failed.not_before <= NOW + timedelta(minutes=1.25)
-    assert run(path, settings, NOW + timedelta(seconds=30)).attempted == 0  # not due yet
+    assert run(path, settings, NOW + timedelta(seconds=30)).attempted == 0  # not due, paused
     second = run(path, settings, NOW + timedelta(minutes=2))
-    assert second.sent == 1
+    assert second.sent == 2
     assert len(smtp_server.handler.to(recipients[1])) == 1
     with SqliteQueue(path) as queue:
         job = next(j for j in queue.jobs() if j.email == recipients[1])
     assert job.state == "sent" and job.attempts == 2
+
+
+def test_a_server_answering_421_to_every_recipient_costs_one_attempt_and_pauses_the_channel(
+    room, tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    # Before: each of the 10 jobs got its own connection and lost an attempt, every run.
+    recipients = addresses(10)
+    smtp_server.handler.refusal = "421 4.3.2 System shutting down"
+    smtp_server.handler.refuse.update(recipients)
+    path, settings = prepare(room, tmp_path, smtp_server.port, recipients)
+    report = run(path, settings)
+    assert (report.sent, report.retrying, report.dead) == (0, 1, 0)
+    assert len(report.paused) == 1 and "SMTP 421 4.3.2 System shutting down" in report.paused[0]
+    with SqliteQueue(path) as queue:
+        attempts = sorted(job.attempts for job in queue.jobs())
+        (state,) = queue.channel_states()
+    assert attempts == [0] * 9 + [1]
+    assert state.channel == "mail" and state.waiting == 10 and state.paused(NOW)
 
 
 def test_a_550_for_one_recipient_leaves_the_rest_delivered(room, tmp_path: Path, smtp_server: SmtpServer) -> None:
@@ -309,3 +330,48 @@ def test_messages_parse_back_with_the_default_policy(room, tmp_path: Path, smtp_
     msg = message_from_bytes(envelope.data, policy=policy.default)
     assert msg.get_body(("plain",)).get_content().startswith(f"Der Text von {SLUG}.")
     assert b"\r\n" in envelope.data or b"\n" in envelope.data
+
+
+def test_an_international_domain_queued_as_written_goes_out_as_idna_in_envelope_and_header(
+    room, tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    # A ledger written before addresses were stored in wire form holds the domain in
+    # Unicode; smtplib cannot write it, so the envelope must get the builder's IDNA form.
+    path, settings = prepare(room, tmp_path, smtp_server.port, ["ok@zeitung.example"])
+    with SqliteQueue(path) as queue:
+        edition = queue.edition(SLUG, 1)
+        queue.add_edition(edition, [NewJob("presse", "mail", "jose@exämple.de", "Jose", NOW)], NOW)
+    report = run(path, settings)
+    assert (report.sent, report.retrying, report.dead) == (2, 0, 0), report.failures
+    (envelope,) = [r for r in smtp_server.handler.received if r.rcpt_tos != ["ok@zeitung.example"]]
+    assert envelope.rcpt_tos == ["jose@xn--exmple-cua.de"]
+    assert envelope.message["To"].addresses[0].addr_spec == "jose@xn--exmple-cua.de"
+    assert states(path) == Counter({"sent": 2})
+
+
+def test_a_maildir_that_cannot_be_written_pauses_its_channel_and_costs_no_attempt(
+    room, tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    # Every message into that folder fails alike: eight runs must not make its list dead.
+    extra = ("    archiv: {channel: outbox, recipients: [{email: archiv@beispiel.example},"
+             " {email: ablage@beispiel.example}]}\n")
+    text = smtp_distribution(smtp_server.port, ["ok@zeitung.example"], extra)
+    room.add_settings(text.replace("  channels:\n", "  channels:\n    outbox: {type: maildir}\n")
+                      .replace("default_lists: [presse]", "default_lists: [presse, archiv]"))
+    room.ready(SLUG, title="Neue Beratungsstelle eröffnet")
+    pressroom = room.load(NOW)
+    path = tmp_path / "queue.sqlite3"
+    with SqliteQueue(path) as queue:
+        publish_fake(pressroom, queue, tmp_path, NOW)
+    blocker = room.root / "build" / "outbox"
+    blocker.parent.mkdir(exist_ok=True)
+    blocker.write_text("a file where the folder belongs\n")
+    report = run(path, pressroom.settings)
+    assert report.sent == 1 and report.retrying == report.dead == 0  # the mail went out
+    assert len(report.paused) == 1 and "channel outbox paused" in report.paused[0]
+    with SqliteQueue(path) as queue:
+        boxed = [job for job in queue.jobs() if job.channel == "outbox"]
+    assert [(job.state, job.attempts) for job in boxed] == [("pending", 0), ("pending", 0)]
+    blocker.unlink()
+    later = run(path, pressroom.settings, at=NOW + timedelta(hours=1))
+    assert later.sent == 2 and states(path) == Counter({"sent": 3})

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,6 +23,7 @@ from distribution_support import (
     SmtpServer,
     WebhookServer,
     fake_outputs,
+    free_port,
     publish_fake,
     smtp_server,
     webhook_server,
@@ -279,3 +281,20 @@ def test_dispatch_dry_run_without_a_ledger_creates_none(room, tmp_path: Path) ->
     assert done.exit_code == 0, done.output
     assert done.output.splitlines()[-1] == "dispatch --dry-run: 0 job(s) due"
     assert not ledger.parent.exists()
+
+
+def test_dispatch_dry_run_names_a_paused_channel_and_its_waiting_jobs(
+    room, tmp_path: Path, webhook_server: WebhookServer  # type: ignore[no-untyped-def]
+) -> None:
+    closed = SimpleNamespace(port=free_port())  # nothing listens: the mail channel is down
+    ledger, _, _ = three_channel_room(room, tmp_path, closed, webhook_server)  # type: ignore[arg-type]
+    args = ["--root", str(room.root), "--queue", str(ledger)]
+    real = CliRunner().invoke(dispatch_command, [*args, "--once"])
+    assert real.exit_code == 3, real.output  # mail paused, the others delivered
+    done = CliRunner().invoke(dispatch_command, [*args, "--dry-run"])
+    assert done.exit_code == 0, done.output
+    (line,) = [line for line in done.output.splitlines() if line.startswith("channel 'mail'")]
+    assert " (2 job(s) waiting, none would be sent): connecting to 127.0.0.1:" in line
+    assert "Connection refused" in line
+    assert done.output.splitlines()[-1] == "dispatch --dry-run: 0 job(s) due"
+    assert states(ledger)[("mail", "pending", 0)] == 2

@@ -25,7 +25,16 @@ class DeliveryFailure(PressroomError):
 
 
 class TemporaryFailure(DeliveryFailure):
-    """A delivery failed in a way that may pass: retry later."""
+    """A delivery failed in a way that may pass: retry later.
+
+    ``closing`` says the server also ended the session for every message (SMTP 421 in
+    the middle of one): the job counts the attempt, since the answer was to it, and the
+    channel pauses as well, so the jobs behind it are not tried one connection each.
+    """
+
+    def __init__(self, message: str, closing: bool = False) -> None:
+        super().__init__(message)
+        self.closing = closing
 
 
 class PermanentFailure(DeliveryFailure):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import mailbox
 from pathlib import Path
 
-from . import EmailTransport, TemporaryFailure
+from . import ChannelDown, EmailTransport
 
 
 class MaildirChannel(EmailTransport):
@@ -27,7 +27,10 @@ class MaildirChannel(EmailTransport):
             # lines, or the wire format's CRLF would become CR CR LF.
             self._box.add(message.replace(b"\r\n", b"\n"))
         except OSError as exc:
-            raise TemporaryFailure(f"maildir {self.path}: {exc}") from exc
+            # A folder that cannot be written (missing rights, a file in its place, a full
+            # disk) fails every message alike: the channel's fault, never the recipient's.
+            self.close()
+            raise ChannelDown(f"maildir {self.path}: {exc}") from exc
 
     def close(self) -> None:
         if self._box is not None:

@@ -36,8 +36,10 @@ from .deadline import limit, passed, tls_context
 
 def reply(code: int, text: bytes | str) -> str:
     """Return an SMTP reply as one line of text: ``SMTP 550 5.1.1 no such mailbox``."""
-    words = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-    return f"SMTP {code} {' '.join(words.split())}".strip()
+    words = " ".join((text.decode("utf-8", "replace") if isinstance(text, bytes) else text).split())
+    if code < 0:  # no reply code: the peer speaks another protocol; smtplib kept from the 5th byte
+        return f"the answer is not SMTP: {'…' + words!r}"
+    return f"SMTP {code} {words}".strip()
 
 
 # RFC 3463: X.1.0 other address status, X.1.1 bad destination mailbox, X.1.10 null MX.
@@ -52,6 +54,8 @@ _GONE_TEXT = re.compile(r"user unknown|unknown user|no such (user|mailbox|recipi
 def classify(code: int, text: bytes | str) -> DeliveryFailure:
     """Map an SMTP reply code to a retry (4xx, odd codes) or a permanent failure (5xx).
 
+    A 421 retry is marked ``closing``: the server shuts the session for every message.
+
     A 5xx that names the recipient's mailbox as non-existent is marked
     ``mailbox_gone``; a 5xx for policy or content (5.7.x, spam, size) is not: that
     address may work tomorrow. (A refused sender never gets here: it is ChannelDown.)
@@ -61,7 +65,8 @@ def classify(code: int, text: bytes | str) -> DeliveryFailure:
         words = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
         gone = _mailbox_gone(code, words)
         return PermanentFailure(message, mailbox_gone=gone)
-    return TemporaryFailure(message)
+    # RFC 5321 4.2.2: 421 may answer any command; the service is closing the session.
+    return TemporaryFailure(message, closing=code == 421)
 
 
 def _mailbox_gone(code: int, text: str) -> bool:

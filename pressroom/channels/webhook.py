@@ -4,8 +4,9 @@ The body is signed with HMAC-SHA256 under the secret from the environment variab
 ``secret_env`` names; the receiver recomputes it over the raw body and compares in
 constant time. Redirects are not followed (a signed POST must not wander to
 another host); a 2xx is delivered, 5xx, 408, 429, time-outs and answers that are
-not HTTP retry, any other answer is final. A server that cannot be reached, a
-failed TLS handshake or a missing secret take the channel down (it pauses).
+not HTTP retry, any other answer is final. A server that cannot be reached or
+refuses pressroom (401, 403), a failed TLS handshake or a missing secret take the
+channel down (it pauses).
 
 ``timeout`` bounds the whole request -- connecting, sending, the answer's status,
 headers and body -- however slowly the server trickles them (see ``deadline``).
@@ -26,6 +27,9 @@ from .deadline import limit, passed, tls_context
 SIGNATURE_HEADER = "X-Pressroom-Signature"
 DELIVERY_HEADER = "X-Pressroom-Delivery"
 RETRY_STATUS = {408, 429}
+# The receiver refuses pressroom itself (its signature, its address), as a mail server
+# refuses a login: every release would be refused alike, so the channel pauses.
+REFUSED_STATUS = {401, 403}
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -74,6 +78,9 @@ class WebhookChannel(WebhookTransport):
         message = f"HTTP {answer.status} from {url}"
         if answer.status >= 500 or answer.status in RETRY_STATUS:
             raise TemporaryFailure(message)
+        if answer.status in REFUSED_STATUS:
+            raise ChannelDown(f"{message}: the receiver refuses pressroom (is the secret in "
+                              f"{self.option('secret_env')} the one it expects?)")
         raise PermanentFailure(message)  # 3xx too: redirects are not followed
 
     def _connect(self, url: str, deadline: float) -> tuple[http.client.HTTPConnection, str]:
