@@ -7,12 +7,12 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
-import pytest
 from distribution_support import (
     NOW,
     SmtpServer,
     WebhookServer,
     fake_outputs,
+    hook_secret,
     publish_fake,
     smtp_distribution,
     smtp_server,
@@ -23,7 +23,7 @@ from pressroom.dispatch import Dispatcher
 from pressroom.publish import resend
 from pressroom.queue import SqliteQueue
 
-__all__ = ["smtp_server", "webhook_server"]  # fixtures used below
+__all__ = ["hook_secret", "smtp_server", "webhook_server"]  # fixtures used below
 
 SLUG = "2030-01-01-eins"
 RECIPIENTS = ["nord@zeitung.example", "sued@zeitung.example", "weg@zeitung.example"]
@@ -124,9 +124,8 @@ distribution:
 
 
 def test_a_webhook_that_received_the_original_gets_the_correction_marked_as_one(
-    room, tmp_path: Path, webhook_server: WebhookServer, monkeypatch: pytest.MonkeyPatch
+    room, tmp_path: Path, webhook_server: WebhookServer, hook_secret: str
 ) -> None:
-    monkeypatch.setenv("PRESSROOM_TEST_HOOK_SECRET", "geheim")
     room.add_settings(f"""\
 distribution:
   channels:
