@@ -367,7 +367,7 @@ def test_a_sender_refused_with_530_pauses_the_channel_and_costs_no_recipient_an_
     assert (report.sent, report.retrying, report.dead) == (1, 0, 0)  # the maildir job
     assert handler.mail_commands == 1  # one try for the channel, not one per recipient
     (line,) = report.paused
-    assert line.startswith("channel mail paused until 2026-01-05 09:01:")
+    assert line.startswith("channel mail paused until 2026-01-05 10:01 CET ")  # the site's time zone
     assert line.endswith("(failure 1 in a row, 10 job(s) waiting): sender presse@beispiel.example "
                          "refused: SMTP 530 5.7.0 Authentication required")
     mails = {e: j for e, j in jobs_by_email(path).items() if e in recipients}
