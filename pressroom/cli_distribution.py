@@ -204,9 +204,15 @@ def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, 
         def stop(signum: int, frame: object) -> None:
             dispatcher.stop()
 
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        report = dispatcher.run_once() if once else dispatcher.run_forever(poll)
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            report = dispatcher.run_once() if once else dispatcher.run_forever(poll)
+        finally:
+            # Left behind, the handlers would outlive this dispatcher in a process that goes
+            # on (the tests run commands in one process): SIGTERM would no longer stop it, nor
+            # the build's forked workers, whose pool then waits for them for ever.
+            for sig, handler in previous.items():
+                signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
         now = clock()
         down = [state for state in queue.channel_states() if state.paused(now) and state.waiting]
     stopped = " (stopped by signal)" if dispatcher.stopping and once else ""
