@@ -228,6 +228,14 @@ def publish_fake(pressroom: Pressroom, queue: SqliteQueue, tmp: Path,
     return queue_releases(pressroom, fake_outputs(tmp / "build"), queue, now)
 
 
+def queued(room: Any, tmp: Path, now: datetime = NOW) -> Path:
+    """Queue the releases of *room* (a conftest ``Room``) in a new ledger ``tmp/q.sqlite3``; return its path."""
+    path = tmp / "q.sqlite3"
+    with SqliteQueue(path) as queue:
+        publish_fake(room.load(now), queue, tmp, now)
+    return path
+
+
 def smtp_distribution(port: int, addresses: list[str], extra: str = "") -> str:
     """Settings text: an smtp channel on loopback and a list `presse` of *addresses*."""
     recipients = "\n".join(f"        - {{name: Redaktion {i}, email: {a}}}"

@@ -13,7 +13,7 @@ from distribution_support import (
     WebhookServer,
     fake_outputs,
     hook_secret,
-    publish_fake,
+    queued,
     smtp_distribution,
     smtp_server,
     webhook_server,
@@ -48,9 +48,7 @@ def test_a_correction_reaches_exactly_who_received_the_original_threaded_under_i
     smtp_server.handler.refuse.add("weg@zeitung.example")
     smtp_server.handler.refusal = "550 5.7.1 refused by policy"  # dead, but not a gone mailbox
     room.ready(SLUG)
-    path = tmp_path / "q.sqlite3"
-    with SqliteQueue(path) as queue:
-        publish_fake(room.load(NOW), queue, tmp_path)
+    path = queued(room, tmp_path)
     dispatch(path, room.load(NOW).settings)
     originals = {r.rcpt_tos[0]: r.message for r in smtp_server.handler.received}
     assert sorted(originals) == ["nord@zeitung.example", "sued@zeitung.example"]
@@ -75,9 +73,7 @@ def test_a_correction_reaches_exactly_who_received_the_original_threaded_under_i
 def test_an_english_correction_says_correction(room, tmp_path: Path, smtp_server: SmtpServer) -> None:
     room.add_settings(smtp_distribution(smtp_server.port, RECIPIENTS[:1]))
     room.ready(SLUG, extra="language: en\n")
-    path = tmp_path / "q.sqlite3"
-    with SqliteQueue(path) as queue:
-        publish_fake(room.load(NOW), queue, tmp_path)
+    path = queued(room, tmp_path)
     dispatch(path, room.load(NOW).settings)
     correct(room, path, tmp_path, extra="language: en\n")
     dispatch(path, room.load(NOW).settings)
@@ -104,9 +100,7 @@ distribution:
 """)
     embargo = "embargo: 2030-01-03T10:00\n"
     room.ready(SLUG, extra=embargo)
-    path = tmp_path / "q.sqlite3"
-    with SqliteQueue(path) as queue:
-        publish_fake(room.load(NOW), queue, tmp_path)
+    path = queued(room, tmp_path)
     dispatch(path, room.load(NOW).settings)  # only the embargoed list gets it now
     assert correct(room, path, tmp_path, extra=embargo) == (2, 2, 1)  # nord's first job recalled
     dispatch(path, room.load(NOW).settings, NOW + timedelta(days=3))
@@ -135,9 +129,7 @@ distribution:
   default_lists: [web]
 """)
     room.ready(SLUG)
-    path = tmp_path / "q.sqlite3"
-    with SqliteQueue(path) as queue:
-        publish_fake(room.load(NOW), queue, tmp_path)
+    path = queued(room, tmp_path)
     dispatch(path, room.load(NOW).settings)
     correct(room, path, tmp_path)
     dispatch(path, room.load(NOW).settings)
@@ -162,9 +154,7 @@ distribution:
   default_lists: [presse]
 """)
     room.ready(SLUG)
-    path = tmp_path / "q.sqlite3"
-    with SqliteQueue(path) as queue:
-        publish_fake(room.load(NOW), queue, tmp_path)
+    path = queued(room, tmp_path)
     with sqlite3.connect(path) as db:  # what an older pressroom wrote
         db.execute("ALTER TABLE jobs DROP COLUMN replaces")
         db.execute("DROP TABLE suppressions")
