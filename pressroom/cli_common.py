@@ -87,11 +87,6 @@ def site_zone(root: Path) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def local_time(moment: datetime, zone: ZoneInfo) -> str:
-    """Format *moment* as people read it there: "2026-12-01 10:00 CET"."""
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
-
-
 def parse_now(text: str | None, zone: ZoneInfo) -> datetime:
     """Read --now (naive values are in *zone*); without it, the clock."""
     from .load import parse_moment

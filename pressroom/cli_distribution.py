@@ -10,8 +10,8 @@ import functools
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
-from contextlib import closing
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -20,13 +20,13 @@ import click
 
 from .cli_common import (
     fail,
-    local_time,
     parse_now,
     pressroom_or_fail,
     print_problems,
     settings_or_fail,
     site_zone,
 )
+from .model import local_time
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -92,6 +92,21 @@ def _open(root: Path, given: Path | None, create: bool = False) -> Queue:
         fail(str(exc))
 
 
+@contextmanager
+def _failing(what: str, root: Path) -> Iterator[None]:
+    """End the command on a pressroom error with "WHAT failed: ..." and exit status 1,
+    after the problems of a failed check."""
+    from .errors import CheckFailed, PressroomError
+
+    try:
+        yield
+    except CheckFailed as exc:
+        print_problems(exc.problems, root)
+        fail(f"{what} failed: {exc}")
+    except PressroomError as exc:
+        fail(f"{what} failed: {exc}")
+
+
 @click.command("publish")
 @common_options
 @click.option("--dry-run", is_flag=True,
@@ -105,7 +120,6 @@ def publish_command(root: Path, queue_file: Path | None, now_text: str | None,
     channels. In CI (CI set) with such channels, a ledger inside the press room is
     refused: CI throws it away, and the next run would send everything again.
     """
-    from .errors import CheckFailed, PressroomError
     from .publish import publish
     from .queue import queue_path
     from .safeguards import ledger_refusal
@@ -119,14 +133,8 @@ def publish_command(root: Path, queue_file: Path | None, now_text: str | None,
     refusal = ledger_refusal(root, ledger, settings, os.environ)
     if refusal is not None:
         fail(refusal)
-    with closing(_open(root, queue_file, create=True)) as queue:
-        try:
-            report = publish(root, queue, now)
-        except CheckFailed as exc:
-            print_problems(exc.problems, root)
-            fail(f"publish failed: {exc}")
-        except PressroomError as exc:
-            fail(f"publish failed: {exc}")
+    with closing(_open(root, queue_file, create=True)) as queue, _failing("publish", root):
+        report = publish(root, queue, now)
     for line in report.lines():
         click.echo(line)
 
@@ -136,15 +144,9 @@ CHANNEL_DOWN_EXIT = 3
 
 def _publish_dry_run(root: Path, ledger: Path, now: datetime) -> None:
     from .dryrun import publish_plan
-    from .errors import CheckFailed, PressroomError
 
-    try:
+    with _failing("publish --dry-run", root):
         lines = publish_plan(root, ledger, now)
-    except CheckFailed as exc:
-        print_problems(exc.problems, root)
-        fail(f"publish --dry-run failed: {exc}")
-    except PressroomError as exc:
-        fail(f"publish --dry-run failed: {exc}")
     for line in lines:
         click.echo(line)
 
@@ -202,9 +204,15 @@ def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, 
         def stop(signum: int, frame: object) -> None:
             dispatcher.stop()
 
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        report = dispatcher.run_once() if once else dispatcher.run_forever(poll)
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            report = dispatcher.run_once() if once else dispatcher.run_forever(poll)
+        finally:
+            # Left behind, the handlers would outlive this dispatcher in a process that goes
+            # on (the tests run commands in one process): SIGTERM would no longer stop it, nor
+            # the build's forked workers, whose pool then waits for them for ever.
+            for sig, handler in previous.items():
+                signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
         now = clock()
         down = [state for state in queue.channel_states() if state.paused(now) and state.waiting]
     stopped = " (stopped by signal)" if dispatcher.stopping and once else ""
@@ -410,19 +418,12 @@ def resend_command(root: Path, queue_file: Path | None, now_text: str | None, sl
     """Send the current text as a correction to those who received the release
     ("Korrektur:"/"Correction:", in reply to their original); who still waited gets the new text."""
     from .build import build_pressroom
-    from .errors import CheckFailed, PressroomError
     from .publish import resend
 
     now = parse_now(now_text, settings_or_fail(root).site.zone)
-    with closing(_open(root, queue_file)) as queue:
-        try:
-            result = build_pressroom(root, now=now, only=slug, frozen=queue.numbers())
-            revision, added, recalled = resend(result.pressroom, result.outputs, queue, slug, now)
-        except CheckFailed as exc:
-            print_problems(exc.problems, root)
-            fail(f"resend failed: {exc}")
-        except PressroomError as exc:
-            fail(f"resend failed: {exc}")
+    with closing(_open(root, queue_file)) as queue, _failing("resend", root):
+        result = build_pressroom(root, now=now, only=slug, frozen=queue.numbers())
+        revision, added, recalled = resend(result.pressroom, result.outputs, queue, slug, now)
     click.echo(f"resend {slug}: revision {revision} queued ({added} job(s))"
                + (f"; {recalled} unsent job(s) of the old revision recalled" if recalled else ""))
 
@@ -433,19 +434,12 @@ def resend_command(root: Path, queue_file: Path | None, now_text: str | None, sl
 def send_command(root: Path, queue_file: Path | None, now_text: str | None, slug: str) -> None:
     """Queue a release on purpose to all its recipients, however old (see distribution.max_age)."""
     from .build import build_pressroom
-    from .errors import CheckFailed, PressroomError
     from .publish import send_release
 
     now = parse_now(now_text, settings_or_fail(root).site.zone)
-    with closing(_open(root, queue_file, create=True)) as queue:
-        try:
-            result = build_pressroom(root, now=now, only=slug, frozen=queue.numbers())
-            revision, added = send_release(result.pressroom, result.outputs, queue, slug, now)
-        except CheckFailed as exc:
-            print_problems(exc.problems, root)
-            fail(f"send failed: {exc}")
-        except PressroomError as exc:
-            fail(f"send failed: {exc}")
+    with closing(_open(root, queue_file, create=True)) as queue, _failing("send", root):
+        result = build_pressroom(root, now=now, only=slug, frozen=queue.numbers())
+        revision, added = send_release(result.pressroom, result.outputs, queue, slug, now)
     click.echo(f"send {slug}: {added} job(s) queued (revision {revision})"
                + ("" if added else "; every recipient was queued already"))
 
@@ -458,18 +452,11 @@ def baseline_command(root: Path, queue_file: Path | None, now_text: str | None) 
     For importing an archive: `publish` then queues only releases that come later.
     """
     from .build import build_pressroom
-    from .errors import CheckFailed, PressroomError
     from .publish import record_baseline
 
     now = parse_now(now_text, settings_or_fail(root).site.zone)
-    with closing(_open(root, queue_file, create=True)) as queue:
-        try:
-            result = build_pressroom(root, now=now, frozen=queue.numbers())
-            report = record_baseline(result.pressroom, result.outputs, queue, now, result.failures)
-        except CheckFailed as exc:
-            print_problems(exc.problems, root)
-            fail(f"baseline failed: {exc}")
-        except PressroomError as exc:
-            fail(f"baseline failed: {exc}")
+    with closing(_open(root, queue_file, create=True)) as queue, _failing("baseline", root):
+        result = build_pressroom(root, now=now, frozen=queue.numbers())
+        report = record_baseline(result.pressroom, result.outputs, queue, now, result.failures)
     for line in report.lines():
         click.echo(line)

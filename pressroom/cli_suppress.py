@@ -12,8 +12,9 @@ from pathlib import Path
 
 import click
 
-from .cli_common import fail, local_time, parse_now, site_zone
+from .cli_common import fail, parse_now, site_zone
 from .cli_distribution import _open, common_options
+from .model import local_time
 
 
 @click.command("suppress")

@@ -40,7 +40,7 @@ from .channels import (
 from .errors import PressroomError, QueueError
 from .gate import Gate
 from .mail import MessageBuilder
-from .model import Settings
+from .model import Settings, local_time
 from .queue import Edition, Job, Queue
 from .suppression import TOKEN_KEY
 
@@ -257,7 +257,7 @@ class Dispatcher:
         self.queue.mark_failed(job.id, self.owner, now, error, retry_at)
         report.retrying += 1
         line = (f"retry {_who(job)}: {error} "
-                f"(attempt {job.attempts}, next {retry_at:%Y-%m-%d %H:%M:%S}Z)")
+                f"(attempt {job.attempts}, next {local_time(retry_at, self.settings.site.zone)})")
         report.failures.append(line)
         self.echo(line)
 
@@ -282,7 +282,8 @@ class Dispatcher:
                                          lambda failures: self.policy.delay(failures, self.rng))
         self._discard(channel)
         self._working.discard(channel)
-        line = (f"channel {channel} paused until {state.paused_until:%Y-%m-%d %H:%M:%S}Z"
+        until = local_time(state.paused_until, self.settings.site.zone)
+        line = (f"channel {channel} paused until {until}"
                 f" (failure {state.failures} in a row, {state.waiting} job(s) waiting): {error}")
         report.paused.append(line)
         self.echo(line)

@@ -16,10 +16,9 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from .errors import CheckFailed, UserError
-from .model import Settings
+from .model import Settings, local_time
 from .queue import Job, SqliteQueue
 
 if TYPE_CHECKING:
@@ -72,9 +71,10 @@ def publish_plan(root: Path, ledger: Path, now: datetime) -> list[str]:
         known = {job.id for job in queue.jobs()}
         report = queue_releases(result.pressroom, _stand_ins(Path(stand_ins)), queue, now)
         planned = [job for job in queue.jobs() if job.id not in known]
-    lines = [f"publish --dry-run at {local(now, settings)}: nothing is built, queued or sent"]
+    zone = settings.site.zone
+    lines = [f"publish --dry-run at {local_time(now, zone)}: nothing is built, queued or sent"]
     lines += [f"would queue {job.slug} -> {target(job, settings)} via {job.channel} "
-              f"({job.list_name}), due {local(job.not_before, settings)}" for job in planned]
+              f"({job.list_name}), due {local_time(job.not_before, zone)}" for job in planned]
     return [*lines, "publish would report:", *(f"  {line}" for line in report.lines())]
 
 
@@ -96,14 +96,15 @@ def dispatch_plan(ledger: Path, settings: Settings, now: datetime,
                 refused[job.id] = f"would {verdict.action} ({verdict.reason})"
         # claim() passes over a paused channel's jobs: name them, or they would look absent.
         paused = [state for state in queue.channel_states() if state.paused(now) and state.waiting]
-    lines = [f"dispatch --dry-run at {local(now, settings)}: nothing is sent"]
+    zone = settings.site.zone
+    lines = [f"dispatch --dry-run at {local_time(now, zone)}: nothing is sent"]
     for channel, jobs in sorted(due.items()):
         unused = channels is not None and channel not in channels
         note = " (not used: --now is in the future)" if unused else ""
         lines.append(f"channel {channel!r}: {len(jobs)} due{note}")
         lines += [f"  {refused.get(job.id, 'would send')} {job.slug} -> {target(job, settings)}"
-                  f" ({job.list_name}), due {local(job.not_before, settings)}" for job in jobs]
-    lines += [f"channel {state.channel!r}: paused until {local(state.paused_until, settings)}"
+                  f" ({job.list_name}), due {local_time(job.not_before, zone)}" for job in jobs]
+    lines += [f"channel {state.channel!r}: paused until {local_time(state.paused_until, zone)}"
               f" ({state.waiting} job(s) waiting, none would be sent): {state.last_error}"
               for state in paused]
     total = sum(len(jobs) for jobs in due.values())
@@ -119,9 +120,6 @@ def target(job: Job, settings: Settings) -> str:
     return str(channel.option("url")) if channel is not None else job.channel
 
 
-def local(moment: datetime, settings: Settings) -> str:
-    """Write *moment* in the site's time zone, as the press office reads it."""
-    return moment.astimezone(ZoneInfo(settings.site.timezone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _stand_ins(folder: Path) -> Outputs:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from .model import Pressroom, Release
+from .model import Pressroom, Release, local_time
 from .queue import Edition, Job, Queue
 
 # How long a job waits when the gate cannot vouch for its text: the next run re-checks.
@@ -59,7 +59,8 @@ def vet(job: Job, release: Release | None, latest: Edition | None, embargoed_lis
         return Verdict("cancel", f"superseded by revision {latest.revision}")
     if not embargoed_list and now < release.public_from:
         when = release.public_from
-        return Verdict("hold", f"not public before {when:%Y-%m-%d %H:%M %Z}", when)
+        # Release times carry the site's zone (load gives it them).
+        return Verdict("hold", f"not public before {local_time(when)}", when)
     if latest is None or latest.content_hash != current_hash:
         return Verdict("hold", "changed since it was queued; run pressroom publish", now + RECHECK)
     return GO

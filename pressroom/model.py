@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -178,6 +178,13 @@ class Release:
     def is_public(self, at: datetime) -> bool:
         """True when the release may be shown to anyone: ready, dated and out of embargo."""
         return self.status == "ready" and at >= self.public_from
+
+
+def local_time(moment: datetime, zone: tzinfo | None = None) -> str:
+    """Write *moment* for the press office, in *zone* (default: the zone it carries):
+    "2026-12-01 10:00 CET". Every line for people (commands, dry runs, the dispatcher) uses it."""
+    shown = moment.astimezone(zone) if zone is not None else moment
+    return shown.strftime("%Y-%m-%d %H:%M %Z")
 
 
 def format_day(day: date, language: str) -> str:

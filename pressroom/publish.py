@@ -324,6 +324,8 @@ def correction_jobs(planned: list[NewJob], earlier: list[Job]) -> list[NewJob]:
         elif who in waiting:
             jobs.append(new)
     return jobs
+
+
 def hold_old(release: Release, jobs: list[NewJob], settings: Settings, now: datetime,
              report: PublishReport) -> list[NewJob]:
     """Drop the smtp and webhook jobs of a release public for longer than max_age.

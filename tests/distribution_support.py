@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
@@ -26,6 +27,11 @@ from pressroom.publish import PublishReport, queue_releases
 from pressroom.queue import SqliteQueue
 
 NOW = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+# A moment in the past, for runs through the CLI or a dispatcher process: they go by the real
+# clock, where a --now ahead of it is a simulation that leaves smtp and webhook jobs alone.
+PAST = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+# The environment variable the test settings name as a webhook channel's secret_env.
+HOOK_SECRET_ENV = "PRESSROOM_TEST_HOOK_SECRET"
 
 
 def free_port() -> int:
@@ -107,12 +113,11 @@ class SmtpServer:
     handler: SmtpRecorder
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    """aiosmtpd on 127.0.0.1 with a recording handler."""
+@contextmanager
+def running_smtp(handler: SmtpRecorder) -> Iterator[SmtpServer]:
+    """aiosmtpd on 127.0.0.1 with *handler* (a SmtpRecorder or a subclass that misbehaves)."""
     from aiosmtpd.controller import Controller
 
-    handler = SmtpRecorder()
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
@@ -120,6 +125,20 @@ def smtp_server() -> Iterator[SmtpServer]:
         yield SmtpServer(port, handler)
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """aiosmtpd on 127.0.0.1 with a recording handler."""
+    with running_smtp(SmtpRecorder()) as server:
+        yield server
+
+
+@pytest.fixture
+def hook_secret(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Set the webhook secret the test settings name (``secret_env``), as check demands."""
+    monkeypatch.setenv(HOOK_SECRET_ENV, "geheim")
+    return "geheim"
 
 
 @dataclass
@@ -207,6 +226,14 @@ def publish_fake(pressroom: Pressroom, queue: SqliteQueue, tmp: Path,
                  now: datetime = NOW) -> PublishReport:
     """Queue the press room's releases with stand-in build outputs."""
     return queue_releases(pressroom, fake_outputs(tmp / "build"), queue, now)
+
+
+def queued(room: Any, tmp: Path, now: datetime = NOW) -> Path:
+    """Queue the releases of *room* (a conftest ``Room``) in a new ledger ``tmp/q.sqlite3``; return its path."""
+    path = tmp / "q.sqlite3"
+    with SqliteQueue(path) as queue:
+        publish_fake(room.load(now), queue, tmp, now)
+    return path
 
 
 def smtp_distribution(port: int, addresses: list[str], extra: str = "") -> str:

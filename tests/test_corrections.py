@@ -7,13 +7,13 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
-import pytest
 from distribution_support import (
     NOW,
     SmtpServer,
     WebhookServer,
     fake_outputs,
-    publish_fake,
+    hook_secret,
+    queued,
     smtp_distribution,
     smtp_server,
     webhook_server,
@@ -23,7 +23,7 @@ from pressroom.dispatch import Dispatcher
 from pressroom.publish import resend
 from pressroom.queue import SqliteQueue
 
-__all__ = ["smtp_server", "webhook_server"]  # fixtures used below
+__all__ = ["hook_secret", "smtp_server", "webhook_server"]  # fixtures used below
 
 SLUG = "2030-01-01-eins"
 RECIPIENTS = ["nord@zeitung.example", "sued@zeitung.example", "weg@zeitung.example"]
@@ -48,9 +48,7 @@ def test_a_correction_reaches_exactly_who_received_the_original_threaded_under_i
     smtp_server.handler.refuse.add("weg@zeitung.example")
     smtp_server.handler.refusal = "550 5.7.1 refused by policy"  # dead, but not a gone mailbox
     room.ready(SLUG)
-    path = tmp_path / "q.sqlite3"
-    with SqliteQueue(path) as queue:
-        publish_fake(room.load(NOW), queue, tmp_path)
+    path = queued(room, tmp_path)
     dispatch(path, room.load(NOW).settings)
     originals = {r.rcpt_tos[0]: r.message for r in smtp_server.handler.received}
     assert sorted(originals) == ["nord@zeitung.example", "sued@zeitung.example"]
@@ -75,9 +73,7 @@ def test_a_correction_reaches_exactly_who_received_the_original_threaded_under_i
 def test_an_english_correction_says_correction(room, tmp_path: Path, smtp_server: SmtpServer) -> None:
     room.add_settings(smtp_distribution(smtp_server.port, RECIPIENTS[:1]))
     room.ready(SLUG, extra="language: en\n")
-    path = tmp_path / "q.sqlite3"
-    with SqliteQueue(path) as queue:
-        publish_fake(room.load(NOW), queue, tmp_path)
+    path = queued(room, tmp_path)
     dispatch(path, room.load(NOW).settings)
     correct(room, path, tmp_path, extra="language: en\n")
     dispatch(path, room.load(NOW).settings)
@@ -104,9 +100,7 @@ distribution:
 """)
     embargo = "embargo: 2030-01-03T10:00\n"
     room.ready(SLUG, extra=embargo)
-    path = tmp_path / "q.sqlite3"
-    with SqliteQueue(path) as queue:
-        publish_fake(room.load(NOW), queue, tmp_path)
+    path = queued(room, tmp_path)
     dispatch(path, room.load(NOW).settings)  # only the embargoed list gets it now
     assert correct(room, path, tmp_path, extra=embargo) == (2, 2, 1)  # nord's first job recalled
     dispatch(path, room.load(NOW).settings, NOW + timedelta(days=3))
@@ -124,9 +118,8 @@ distribution:
 
 
 def test_a_webhook_that_received_the_original_gets_the_correction_marked_as_one(
-    room, tmp_path: Path, webhook_server: WebhookServer, monkeypatch: pytest.MonkeyPatch
+    room, tmp_path: Path, webhook_server: WebhookServer, hook_secret: str
 ) -> None:
-    monkeypatch.setenv("PRESSROOM_TEST_HOOK_SECRET", "geheim")
     room.add_settings(f"""\
 distribution:
   channels:
@@ -136,9 +129,7 @@ distribution:
   default_lists: [web]
 """)
     room.ready(SLUG)
-    path = tmp_path / "q.sqlite3"
-    with SqliteQueue(path) as queue:
-        publish_fake(room.load(NOW), queue, tmp_path)
+    path = queued(room, tmp_path)
     dispatch(path, room.load(NOW).settings)
     correct(room, path, tmp_path)
     dispatch(path, room.load(NOW).settings)
@@ -163,9 +154,7 @@ distribution:
   default_lists: [presse]
 """)
     room.ready(SLUG)
-    path = tmp_path / "q.sqlite3"
-    with SqliteQueue(path) as queue:
-        publish_fake(room.load(NOW), queue, tmp_path)
+    path = queued(room, tmp_path)
     with sqlite3.connect(path) as db:  # what an older pressroom wrote
         db.execute("ALTER TABLE jobs DROP COLUMN replaces")
         db.execute("DROP TABLE suppressions")

@@ -11,12 +11,13 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
 from distribution_support import (
     NOW,
+    PAST,
     SmtpServer,
     WebhookServer,
     pdf_bytes,
@@ -33,9 +34,6 @@ from pressroom.suppression import TOKEN_KEY, unsubscribe_token
 __all__ = ["smtp_server", "webhook_server"]  # fixtures used below
 
 SLUG = "2030-01-01-meldung"
-# A dispatcher process runs on the real clock, so its --now must not lie ahead of it
-# (that would be a simulation, which leaves smtp jobs alone): these runs are in the past.
-PAST = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 PAST_SLUG = "2026-01-05-meldung"
 
 

@@ -17,7 +17,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
@@ -26,11 +26,15 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from distribution_support import (
+    HOOK_SECRET_ENV,
+    PAST,
     SmtpRecorder,
     SmtpServer,
     WebhookServer,
     free_port,
+    hook_secret,
     publish_fake,
+    running_smtp,
     smtp_server,
 )
 
@@ -40,11 +44,9 @@ from pressroom.dispatch import Dispatcher, DispatchReport, RetryPolicy
 from pressroom.model import Channel, Settings
 from pressroom.queue import NewJob, SqliteQueue
 
-__all__ = ["smtp_server"]  # fixture used below
+__all__ = ["hook_secret", "smtp_server"]  # fixtures used below
+pytestmark = pytest.mark.usefixtures("hook_secret")  # the webhook channels here name it
 
-# Some runs go through the CLI on the real clock, where a --now ahead of it would be a
-# simulation that leaves smtp and webhook jobs alone: every run here is in the past.
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 SLUG = "2026-01-05-meldung"
 OUTBOX = "build/outbox"
 
@@ -162,10 +164,10 @@ def publish_room(room, tmp_path: Path, channels: str, lists: str,  # type: ignor
     room.add_settings(f"distribution:\n  channels:\n{channels}  lists:\n{lists}"
                       f"  default_lists: [{default_lists}]\n")
     room.ready(SLUG, title="Neue Beratungsstelle eröffnet")
-    pressroom = room.load(NOW)
+    pressroom = room.load(PAST)
     path = tmp_path / "queue.sqlite3"
     with SqliteQueue(path) as queue:
-        publish_fake(pressroom, queue, tmp_path, NOW)
+        publish_fake(pressroom, queue, tmp_path, PAST)
     return path, pressroom.settings
 
 
@@ -180,23 +182,17 @@ def mail_room(room, tmp_path: Path, port: int, recipients: list[str],  # type: i
     return publish_room(room, tmp_path, channels, lists, f"{first}presse{after}")
 
 
-def add_job(path: Path, email: str, due: datetime = NOW - timedelta(days=2)) -> int:
+def add_job(path: Path, email: str, due: datetime = PAST - timedelta(days=2)) -> int:
     """Queue one more mail job of the release, by default due before all others: an entry
     written before today's checks existed, as an old ledger holds it."""
     with SqliteQueue(path) as queue:
         edition = queue.edition(SLUG, 1)
-        queue.add_edition(edition, [NewJob("presse", "mail", email, "", due)], NOW)
+        queue.add_edition(edition, [NewJob("presse", "mail", email, "", due)], PAST)
         (job,) = [j for j in queue.jobs() if j.email == email]
     return job.id
 
 
-@pytest.fixture(autouse=True)
-def hook_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Webhook channels sign with a secret from the environment, as check demands."""
-    monkeypatch.setenv("TEST_HOOK_SECRET", "geheim")
-
-
-def dispatch(path: Path, settings: Settings, at=NOW, policy_=None,  # type: ignore[no-untyped-def]
+def dispatch(path: Path, settings: Settings, at=PAST, policy_=None,  # type: ignore[no-untyped-def]
              environ=None) -> DispatchReport:
     with SqliteQueue(path) as queue:
         return Dispatcher(queue, settings, lambda: at, policy_, environ=environ).run_once()
@@ -226,7 +222,7 @@ def test_a_webhook_server_that_speaks_smtp_fails_its_job_and_the_20_mails_behind
     with RawServer(greets_like_a_mail_server) as wrong:
         path, _ = mail_room(
             room, tmp_path, smtp_server.port, recipients,
-            extra_channels=f"    website: {{type: webhook, url: 'http://127.0.0.1:{wrong.port}/hook', secret_env: TEST_HOOK_SECRET}}\n",
+            extra_channels=f"    website: {{type: webhook, url: 'http://127.0.0.1:{wrong.port}/hook', secret_env: PRESSROOM_TEST_HOOK_SECRET}}\n",
             extra_lists="    web: {channel: website}\n", first="web, ")
         assert min(jobs_by_email(path).values(), key=lambda j: j.id).channel == "website"  # first
         code, output = invoke("dispatch", "--once", "--root", str(room.root), "--queue", str(path),
@@ -277,7 +273,7 @@ def test_an_unforeseen_exception_fails_only_its_job_with_its_type_and_message(
     # A port out of range makes urllib.parse raise ValueError: no channel expected that one.
     path, settings = mail_room(
         room, tmp_path, smtp_server.port, recipients,
-        extra_channels="    website: {type: webhook, url: 'http://127.0.0.1:99999/hook', secret_env: TEST_HOOK_SECRET}\n",
+        extra_channels="    website: {type: webhook, url: 'http://127.0.0.1:99999/hook', secret_env: PRESSROOM_TEST_HOOK_SECRET}\n",
         extra_lists="    web: {channel: website}\n", first="web, ")
     report = dispatch(path, settings)
     assert (report.sent, report.retrying, report.dead) == (20, 1, 0)
@@ -285,7 +281,7 @@ def test_an_unforeseen_exception_fails_only_its_job_with_its_type_and_message(
     job = jobs_by_email(path)["website"]
     assert job.state == "failed" and job.attempts == 1
     assert job.last_error == "ValueError: Port out of range 0-65535"
-    assert job.not_before > NOW  # retried with backoff, like any failure that may pass
+    assert job.not_before > PAST  # retried with backoff, like any failure that may pass
 
 
 def test_a_job_whose_dispatcher_died_on_every_attempt_is_dead_and_never_claimed_again(
@@ -296,11 +292,11 @@ def test_a_job_whose_dispatcher_died_on_every_attempt_is_dead_and_never_claimed_
     lease = policy_.lease
     with SqliteQueue(path) as queue:  # three dispatchers each claimed it and died with it
         for death in range(3):
-            at = NOW + death * (lease + timedelta(seconds=1))
+            at = PAST + death * (lease + timedelta(seconds=1))
             job = queue.claim(at, lease, f"dead-{death}", policy_.max_attempts)
             assert job is not None and job.attempts == death + 1
         killer = job.id
-        later = NOW + 4 * lease
+        later = PAST + 4 * lease
         # The maximum is reached: the claim passes it over even before anyone marks it dead.
         assert queue.claim(later, lease, "probe", policy_.max_attempts) is None
     recipients = addresses(20)
@@ -322,11 +318,11 @@ def test_an_expired_lease_waits_behind_jobs_that_were_due_before_it_expired(tmp_
     lease = timedelta(minutes=5)
     with SqliteQueue(tmp_path / "q.sqlite3") as queue:
         edition = Edition(SLUG, 1, "hash", {"title": "T"})
-        jobs = [NewJob("presse", "mail", f"r{i}@example.org", "", NOW) for i in range(3)]
-        queue.add_edition(edition, jobs, NOW)
-        crashed = queue.claim(NOW, lease, "crashed")  # its dispatcher dies with it in hand
+        jobs = [NewJob("presse", "mail", f"r{i}@example.org", "", PAST) for i in range(3)]
+        queue.add_edition(edition, jobs, PAST)
+        crashed = queue.claim(PAST, lease, "crashed")  # its dispatcher dies with it in hand
         assert crashed is not None
-        later = NOW + lease + timedelta(minutes=1)
+        later = PAST + lease + timedelta(minutes=1)
         order = []
         while (job := queue.claim(later, lease, "next")) is not None:
             order.append(job.id)
@@ -352,16 +348,8 @@ class RefusesSender(SmtpRecorder):
 
 @pytest.fixture
 def refusing_server() -> Iterator[SmtpServer]:
-    from aiosmtpd.controller import Controller
-
-    handler = RefusesSender()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield SmtpServer(port, handler)
-    finally:
-        controller.stop()
+    with running_smtp(RefusesSender()) as server:
+        yield server
 
 
 def test_a_sender_refused_with_530_pauses_the_channel_and_costs_no_recipient_an_attempt(
@@ -379,7 +367,7 @@ def test_a_sender_refused_with_530_pauses_the_channel_and_costs_no_recipient_an_
     assert (report.sent, report.retrying, report.dead) == (1, 0, 0)  # the maildir job
     assert handler.mail_commands == 1  # one try for the channel, not one per recipient
     (line,) = report.paused
-    assert line.startswith("channel mail paused until 2026-01-05 09:01:")
+    assert line.startswith("channel mail paused until 2026-01-05 10:01 CET ")  # the site's time zone
     assert line.endswith("(failure 1 in a row, 10 job(s) waiting): sender presse@beispiel.example "
                          "refused: SMTP 530 5.7.0 Authentication required")
     mails = {e: j for e, j in jobs_by_email(path).items() if e in recipients}
@@ -393,10 +381,10 @@ def test_a_sender_refused_with_530_pauses_the_channel_and_costs_no_recipient_an_
     assert output.splitlines()[-1].startswith("channel mail is paused until 2026-01-05 10:01 CET")
     assert "10 job(s) waiting, failure 1 in a row" in output
 
-    assert dispatch(path, settings, NOW + timedelta(seconds=30)).attempted == 0  # still paused
+    assert dispatch(path, settings, PAST + timedelta(seconds=30)).attempted == 0  # still paused
     assert handler.mail_commands == 1
     handler.refusing = False  # somebody fixed the account
-    after = dispatch(path, settings, NOW + timedelta(minutes=2))
+    after = dispatch(path, settings, PAST + timedelta(minutes=2))
     assert (after.sent, after.paused) == (10, [])
     assert delivered(refusing_server) == Counter(recipients)
     with SqliteQueue(path) as queue:
@@ -419,18 +407,18 @@ def test_dispatch_exits_3_while_a_channel_is_paused_with_jobs_waiting(
 def test_a_missing_webhook_secret_pauses_the_webhook_and_the_mail_goes_out(
     room, tmp_path: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TEST_HOOK_SECRET", "set while checking, gone while dispatching")
+    monkeypatch.setenv(HOOK_SECRET_ENV, "set while checking, gone while dispatching")
     recipients = addresses(5)
     path, settings = mail_room(
         room, tmp_path, smtp_server.port, recipients,
         extra_channels=("    website: {type: webhook, url: 'http://127.0.0.1:9/hook',"
-                        " secret_env: TEST_HOOK_SECRET}\n"),
+                        " secret_env: PRESSROOM_TEST_HOOK_SECRET}\n"),
         extra_lists="    web: {channel: website}\n", first="web, ")
     report = dispatch(path, settings, environ={})
     assert (report.sent, report.retrying, report.dead) == (5, 0, 0)
     assert delivered(smtp_server) == Counter(recipients)
     (line,) = report.paused
-    assert "channel website paused" in line and "TEST_HOOK_SECRET is not set" in line
+    assert "channel website paused" in line and "PRESSROOM_TEST_HOOK_SECRET is not set" in line
     hook = jobs_by_email(path)["website"]
     assert (hook.state, hook.attempts) == ("pending", 0)
 
@@ -448,16 +436,16 @@ def test_a_server_answering_421_gets_one_connection_per_run_and_the_other_channe
         first = dispatch(path, settings)
         assert down.accepted == 1 and first.sent == 2  # the maildir list, after the mail jobs
         assert "SMTP 421 4.3.2 service not available" in first.paused[0]
-        assert dispatch(path, settings, NOW + timedelta(seconds=50)).attempted == 0
+        assert dispatch(path, settings, PAST + timedelta(seconds=50)).attempted == 0
         assert down.accepted == 1  # paused: not even one connection
-        second = dispatch(path, settings, NOW + timedelta(minutes=2))  # the pause is over
+        second = dispatch(path, settings, PAST + timedelta(minutes=2))  # the pause is over
         assert down.accepted == 2  # the next run tries the channel once again
     (line,) = second.paused
     assert "failure 2 in a row" in line  # and pauses it twice as long
     with SqliteQueue(path) as queue:
         (state,) = queue.channel_states()
         mail_jobs = [j for j in queue.jobs() if j.channel == "mail"]
-    assert NOW + timedelta(minutes=4) <= state.paused_until <= NOW + timedelta(minutes=4.5)
+    assert PAST + timedelta(minutes=4) <= state.paused_until <= PAST + timedelta(minutes=4.5)
     assert {(j.state, j.attempts) for j in mail_jobs} == {("pending", 0)}
 
 
@@ -505,7 +493,7 @@ def test_a_webhook_trickling_its_answer_fails_the_job_at_the_timeout(room, tmp_p
     with RawServer(trickles_the_http_answer) as slow:
         path, settings = publish_room(
             room, tmp_path,
-            f"    website: {{type: webhook, url: 'http://127.0.0.1:{slow.port}/hook', timeout: 2, secret_env: TEST_HOOK_SECRET}}\n",
+            f"    website: {{type: webhook, url: 'http://127.0.0.1:{slow.port}/hook', timeout: 2, secret_env: PRESSROOM_TEST_HOOK_SECRET}}\n",
             "    web: {channel: website}\n", "web")
         started = time.monotonic()
         report = dispatch(path, settings)
@@ -551,7 +539,7 @@ def test_a_webhook_that_cannot_be_reached_pauses_its_channel_and_keeps_its_job(
     with contextlib.ExitStack() as stack:
         port = stack.enter_context(RawServer(script)).port if script else free_port()
         path, settings = publish_room(
-            room, tmp_path, f"    website: {{type: webhook, url: '{scheme}://127.0.0.1:{port}/hook', secret_env: TEST_HOOK_SECRET}}\n",
+            room, tmp_path, f"    website: {{type: webhook, url: '{scheme}://127.0.0.1:{port}/hook', secret_env: PRESSROOM_TEST_HOOK_SECRET}}\n",
             "    web: {channel: website}\n", "web")
         report = dispatch(path, settings)
     assert report.attempted == 0

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from click.testing import CliRunner
-from distribution_support import NOW, publish_fake
+from distribution_support import NOW, queued
 
 from pressroom.cli import cli
 from pressroom.dispatch import Dispatcher
@@ -42,10 +42,7 @@ def ledger(room, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
     """Queue one release to the three recipients, so the ledger knows their addresses."""
     room.add_settings(SETTINGS)
     room.ready("2030-01-01-eins")
-    path = tmp_path / "q.sqlite3"
-    with SqliteQueue(path) as queue:
-        publish_fake(room.load(NOW), queue, tmp_path)
-    return path
+    return queued(room, tmp_path)
 
 
 def token_of(path: Path, address: str) -> str:

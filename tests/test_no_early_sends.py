@@ -24,6 +24,7 @@ from distribution_support import (
     WebhookServer,
     fake_outputs,
     free_port,
+    hook_secret,
     publish_fake,
     smtp_server,
     webhook_server,
@@ -34,7 +35,8 @@ from pressroom.mail import build_message
 from pressroom.publish import make_edition, plan_jobs
 from pressroom.queue import Job, SqliteQueue
 
-__all__ = ["smtp_server", "webhook_server"]  # fixtures used below
+__all__ = ["hook_secret", "smtp_server", "webhook_server"]  # fixtures used below
+pytestmark = pytest.mark.usefixtures("hook_secret")  # the webhook channel here names it
 
 BERLIN = ZoneInfo("Europe/Berlin")
 THREE = """\
@@ -49,12 +51,6 @@ distribution:
     web: {{channel: website}}
   default_lists: [intern, presse, web]
 """
-
-
-@pytest.fixture(autouse=True)
-def hook_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The webhook channel signs with a secret from the environment, as check demands."""
-    monkeypatch.setenv("PRESSROOM_TEST_HOOK_SECRET", "geheim")
 
 
 def real_now() -> datetime:

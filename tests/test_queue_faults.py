@@ -19,20 +19,26 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from distribution_support import NOW, SmtpRecorder, SmtpServer, free_port, publish_fake, smtp_distribution
+from distribution_support import (
+    NOW,
+    PAST,
+    SmtpRecorder,
+    SmtpServer,
+    free_port,
+    publish_fake,
+    running_smtp,
+    smtp_distribution,
+)
 
 from pressroom.dispatch import Dispatcher
 from pressroom.errors import QueueError
 from pressroom.queue import SqliteQueue
 
-# A dispatcher process runs on the real clock, so its --now must not lie ahead of it
-# (that would be a simulation, which leaves smtp jobs alone): these runs are in the past.
-PAST = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 SLUG = "2026-01-05-meldung"
 AT = "2026-01-05T10:00"  # PAST in the site's time zone (Europe/Berlin)
 AFTER_LEASE = "2026-01-05T10:06"  # the default lease of 5 minutes has run out
@@ -60,16 +66,8 @@ class Saboteur(SmtpRecorder):
 @pytest.fixture
 def smtp() -> Iterator[SmtpServer]:
     """aiosmtpd on 127.0.0.1 with a Saboteur handler (it does nothing until told to)."""
-    from aiosmtpd.controller import Controller
-
-    handler = Saboteur()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield SmtpServer(port, handler)
-    finally:
-        controller.stop()
+    with running_smtp(Saboteur()) as server:
+        yield server
 
 
 def prepare(room, queue: Path, port: int, recipients: list[str]):  # type: ignore[no-untyped-def]

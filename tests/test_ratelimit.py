@@ -6,11 +6,10 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from distribution_support import SmtpServer, publish_fake, smtp_distribution, smtp_server
+from distribution_support import PAST, SmtpServer, publish_fake, smtp_distribution, smtp_server
 
 from pressroom.queue import SqliteQueue
 
@@ -27,11 +26,6 @@ def test_slots_of_one_channel_are_spaced_across_queue_connections(tmp_path: Path
         assert one.take_slot("mail", 0.1, 500.0) == 500.0  # an idle channel has no debt to pay
         # A wall clock set back an hour does not leave the channel waiting an hour.
         assert two.take_slot("mail", 0.1, 500.1 - 3600) <= 500.1 - 3600 + 64 * 0.1
-
-
-# Dispatcher processes run on the real clock, where a --now ahead of it would be a
-# simulation that leaves smtp jobs alone: this run is in the past.
-PAST = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def test_three_dispatcher_processes_together_keep_to_rate_per_minute(

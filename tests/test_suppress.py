@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from distribution_support import NOW, SmtpServer, publish_fake, smtp_distribution, smtp_server
+from distribution_support import NOW, SmtpServer, publish_fake, queued, smtp_distribution, smtp_server
 
 from pressroom.channels import PermanentFailure
 from pressroom.channels.smtp import classify
@@ -81,9 +81,7 @@ def test_a_550_user_unknown_suppresses_the_address_for_the_next_release(
     smtp_server.handler.refuse.add("weg@zeitung.example")
     smtp_server.handler.refusal = "550 5.1.1 user unknown"
     room.ready("2030-01-01-eins")
-    path = tmp_path / "q.sqlite3"
-    with SqliteQueue(path) as queue:
-        publish_fake(room.load(NOW), queue, tmp_path)
+    path = queued(room, tmp_path)
     first = dispatch(path, room.load(NOW).settings)
     assert (first.sent, first.dead) == (2, 1)
     assert jobs_by_address(path, "2030-01-01-eins")["weg@zeitung.example"][0] == "dead"
@@ -112,9 +110,7 @@ def test_a_policy_refusal_kills_the_job_but_does_not_suppress_the_address(
     smtp_server.handler.refuse.add("weg@zeitung.example")
     smtp_server.handler.refusal = "550 5.7.1 message refused as spam"
     room.ready("2030-01-01-eins")
-    path = tmp_path / "q.sqlite3"
-    with SqliteQueue(path) as queue:
-        publish_fake(room.load(NOW), queue, tmp_path)
+    path = queued(room, tmp_path)
     assert dispatch(path, room.load(NOW).settings).dead == 1
     with SqliteQueue(path) as queue:
         assert queue.suppressions() == []
@@ -126,9 +122,7 @@ def test_a_refused_sender_address_suppresses_no_recipient(
     settings_for(room, smtp_server.port)
     smtp_server.handler.sender_refusal = "553 5.1.0 sender address rejected"
     room.ready("2030-01-01-eins")
-    path = tmp_path / "q.sqlite3"
-    with SqliteQueue(path) as queue:
-        publish_fake(room.load(NOW), queue, tmp_path)
+    path = queued(room, tmp_path)
     report = dispatch(path, room.load(NOW).settings)
     assert report.dead == 0 and len(report.paused) == 1  # the sender's problem: the channel waits
     with SqliteQueue(path) as queue:
