@@ -304,10 +304,10 @@ def correction_jobs(planned: list[NewJob], earlier: list[Job]) -> list[NewJob]:
     A planned recipient who received an earlier revision (or has it in flight) gets a
     correction that names the first delivery they got; one whose earlier job is still
     waiting (the correction recalls it) gets the new text as a first message; one whose
-    earlier job died or was cancelled gets nothing. Without earlier jobs, everyone.
+    earlier job died or was cancelled gets nothing. Without earlier jobs, nobody: a
+    release never queued, or recorded by ``queue baseline``, has no known recipients,
+    and a correction must not become a first mailing of an old release.
     """
-    if not earlier:
-        return planned
     received: dict[tuple[str, str], str] = {}
     waiting: set[tuple[str, str]] = set()
     for job in sorted(earlier, key=lambda j: (j.revision, j.id)):
@@ -345,15 +345,18 @@ def send_release(pressroom: Pressroom, outputs: Outputs, queue: Queue, slug: str
     """Queue *slug* to all its recipients whatever its age (``queue send``), idempotently.
 
     Jobs already in the ledger are kept, so sending twice queues nothing new. A
-    release changed since it was queued needs ``resend`` (a new revision) instead.
+    release changed since it was queued needs ``resend`` (a new revision) instead,
+    unless nobody was ever sent it (recorded by ``queue baseline``).
     Returns (revision, jobs queued).
     """
     release = _ready_release(pressroom, slug)
     latest = queue.latest_edition(slug)
-    if latest is not None and latest.content_hash != content_hash(release):
-        raise UserError(f"{slug} changed after it was queued; "
-                        f"`pressroom queue resend {slug}` sends the current text")
     revision = latest.revision if latest is not None else 1
+    if latest is not None and latest.content_hash != content_hash(release):
+        if queue.jobs(slug):
+            raise UserError(f"{slug} changed after it was queued; "
+                            f"`pressroom queue resend {slug}` sends the current text")
+        revision += 1  # recorded by baseline, never sent: nobody holds the old text
     jobs = plan_jobs(release, pressroom.settings, now)
     if not jobs:
         raise UserError(f"{slug} has no recipients")
@@ -430,7 +433,12 @@ def resend(pressroom: Pressroom, outputs: Outputs, queue: Queue, slug: str,
     planned = plan_jobs(release, pressroom.settings, now)
     if not planned:
         raise UserError(f"{slug} has no recipients")
-    jobs = correction_jobs(planned, queue.jobs(slug))
+    earlier = queue.jobs(slug)
+    if not earlier:
+        raise UserError(f"{slug}: pressroom never sent it to anyone (never queued, or recorded "
+                        f"by `queue baseline`), so there is nothing to correct; "
+                        f"`pressroom queue send {slug}` sends it on purpose")
+    jobs = correction_jobs(planned, earlier)
     if not jobs:
         raise UserError(f"{slug}: nobody on its lists received it or is waiting for it")
     edition = make_edition(release, pressroom.settings, outputs(slug), revision, now)
