@@ -158,6 +158,8 @@ def make_edition(
         "number": release.number, "lead": release.lead, "language": release.language,
         "published": release.published.isoformat(),
         "embargo": release.embargo.isoformat() if release.embargo else None,
+        # Until then a message is early and carries the notice: the embargo, or a later date.
+        "public_from": release.public_from.isoformat(),
         # The sender as the SMTP envelope carries it: ASCII, an international domain in IDNA.
         "from_name": org.name, "from_email": check_address(org.email),
         "reply_to_name": reply.name if reply else None,
