@@ -108,7 +108,6 @@ def publish_command(root: Path, queue_file: Path | None, now_text: str | None,
     from .errors import CheckFailed, PressroomError
     from .publish import publish
     from .queue import queue_path
-    from .safeguards import ledger_refusal
 
     settings = settings_or_fail(root)
     now = parse_now(now_text, settings.site.zone)
@@ -116,9 +115,7 @@ def publish_command(root: Path, queue_file: Path | None, now_text: str | None,
     if dry_run:
         _publish_dry_run(root, ledger, now)
         return
-    refusal = ledger_refusal(root, ledger, settings, os.environ)
-    if refusal is not None:
-        fail(refusal)
+    _refuse_a_ledger_ci_forgets(root, queue_file, settings, "publish")
     with closing(_open(root, queue_file, create=True)) as queue:
         try:
             report = publish(root, queue, now)
@@ -129,6 +126,17 @@ def publish_command(root: Path, queue_file: Path | None, now_text: str | None,
             fail(f"publish failed: {exc}")
     for line in report.lines():
         click.echo(line)
+
+
+def _refuse_a_ledger_ci_forgets(root: Path, queue_file: Path | None, settings: Settings,
+                                command: str) -> None:
+    """Stop *command* (it queues deliveries) when CI would throw its ledger away."""
+    from .queue import queue_path
+    from .safeguards import ledger_refusal
+
+    refusal = ledger_refusal(root, queue_path(root, queue_file), settings, os.environ, command)
+    if refusal is not None:
+        fail(refusal)
 
 
 CHANNEL_DOWN_EXIT = 3
@@ -413,7 +421,9 @@ def resend_command(root: Path, queue_file: Path | None, now_text: str | None, sl
     from .errors import CheckFailed, PressroomError
     from .publish import resend
 
-    now = parse_now(now_text, settings_or_fail(root).site.zone)
+    settings = settings_or_fail(root)
+    now = parse_now(now_text, settings.site.zone)
+    _refuse_a_ledger_ci_forgets(root, queue_file, settings, "resend")
     with closing(_open(root, queue_file)) as queue:
         try:
             result = build_pressroom(root, now=now, only=slug, frozen=queue.numbers())
@@ -436,7 +446,9 @@ def send_command(root: Path, queue_file: Path | None, now_text: str | None, slug
     from .errors import CheckFailed, PressroomError
     from .publish import send_release
 
-    now = parse_now(now_text, settings_or_fail(root).site.zone)
+    settings = settings_or_fail(root)
+    now = parse_now(now_text, settings.site.zone)
+    _refuse_a_ledger_ci_forgets(root, queue_file, settings, "send")
     with closing(_open(root, queue_file, create=True)) as queue:
         try:
             result = build_pressroom(root, now=now, only=slug, frozen=queue.numbers())

@@ -87,6 +87,17 @@ def test_ci_refuses_a_ledger_inside_the_checkout_when_smtp_is_configured(room) -
     assert not (room.root / "build").exists()  # refused before the build
 
 
+@pytest.mark.parametrize("command", ["send", "resend"])
+def test_ci_refuses_queue_send_and_resend_into_a_ledger_inside_the_checkout(room, command: str) -> None:  # type: ignore[no-untyped-def]
+    """They queue deliveries too: into a ledger CI throws away, every run would send again."""
+    room.add_settings(smtp_distribution(25, ["nord@zeitung.example"]))
+    slug = today_release(room)
+    done = run_cli(room.root, "queue", command, slug, CI="true")
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [REFUSAL.replace("publish refused", f"{command} refused")]
+    assert not (room.root / "var").exists()  # nothing queued, no ledger created
+
+
 def test_ci_accepts_a_ledger_outside_the_checkout(room, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     room.add_settings(smtp_distribution(25, ["nord@zeitung.example"]))
     slug = today_release(room)
