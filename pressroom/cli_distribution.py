@@ -111,11 +111,11 @@ def publish_command(root: Path, queue_file: Path | None, now_text: str | None,
 
     settings = settings_or_fail(root)
     now = parse_now(now_text, settings.site.zone)
-    ledger = queue_path(root, queue_file)
-    if dry_run:
-        _publish_dry_run(root, ledger, now)
-        return
+    # Before the dry run too: it must not promise deliveries the real run refuses.
     _refuse_a_ledger_ci_forgets(root, queue_file, settings, "publish")
+    if dry_run:
+        _publish_dry_run(root, queue_path(root, queue_file), now)
+        return
     with closing(_open(root, queue_file, create=True)) as queue:
         try:
             report = publish(root, queue, now)

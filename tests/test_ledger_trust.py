@@ -85,6 +85,8 @@ def test_ci_refuses_a_ledger_inside_the_checkout_when_smtp_is_configured(room) -
     assert done.stderr.splitlines() == [REFUSAL]
     assert not (room.root / "var").exists()  # nothing queued, no ledger created
     assert not (room.root / "build").exists()  # refused before the build
+    rehearsed = run_cli(room.root, "publish", "--dry-run", CI="true")  # promises no deliveries
+    assert (rehearsed.returncode, rehearsed.stdout, rehearsed.stderr.splitlines()) == (1, "", [REFUSAL])
 
 
 @pytest.mark.parametrize("command", ["send", "resend"])
