@@ -49,6 +49,8 @@ class PublishReport:
     updated: dict[str, int] = field(default_factory=dict)  # slug -> jobs now carrying the new text
     reinstated: list[str] = field(default_factory=list)  # ready again after a withdrawal
     too_old: dict[str, datetime] = field(default_factory=dict)  # slug -> public since
+    # changed since `queue baseline` recorded it: pressroom sent it to nobody, nothing to correct
+    changed_unsent: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """Describe the outcome, one line per release that needs a word."""
@@ -63,6 +65,9 @@ class PublishReport:
             f"`pressroom queue resend {slug}` sends the correction)"
             for slug in self.changed
         ]
+        out += [f"changed since `queue baseline` recorded it: {slug} (pressroom sent it to nobody; "
+                f"`pressroom queue send {slug}` sends the current text on purpose)"
+                for slug in self.changed_unsent]
         out += [f"not queued: {slug} has no recipients" for slug in self.not_distributed]
         out += [f"not queued: {slug} failed to build: {why}" for slug, why in self.build_failed.items()]
         out += [
@@ -75,7 +80,7 @@ class PublishReport:
         withdrawn = f", {len(self.withdrawn)} withdrawn" if self.withdrawn else ""
         out.append(
             f"publish: {len(self.queued)} release(s) queued ({jobs} job(s)), "
-            f"{len(self.unchanged)} already queued, {len(self.changed)} changed, "
+            f"{len(self.unchanged)} already queued, {len(self.changed) + len(self.changed_unsent)} changed, "
             f"{len(self.drafts)} draft(s) skipped{withdrawn}"
         )
         return out
@@ -282,7 +287,9 @@ def queue_releases(pressroom: Pressroom, outputs: Outputs, queue: Queue, now: da
                 updated = update_changed(release, pressroom.settings, outputs, queue, latest, now)
                 if updated:
                     report.updated[release.slug] = updated
-                if counts.get((release.slug, "sent")) or not updated:
+                if not any(slug == release.slug for slug, _ in counts):
+                    report.changed_unsent.append(release.slug)
+                elif counts.get((release.slug, "sent")) or not updated:
                     report.changed.append(release.slug)
             continue
         if release.slug in failed:

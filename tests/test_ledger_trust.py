@@ -250,6 +250,24 @@ def test_an_imported_archive_is_not_mailed_until_sent_on_purpose_or_recorded(
     assert SLUG_2021 not in status.output.split("total")[0]  # no jobs of its own
 
 
+def test_publish_points_a_release_changed_since_its_baseline_to_queue_send(room, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Nobody got the baselined text through pressroom: `queue resend` has nothing to
+    correct, so publish names `queue send` instead."""
+    room.add_settings(MIXED.format(port=25, extra=""))
+    room.ready("2029-06-01-alt", title="Alt")
+    runner = CliRunner()
+    base = ["--root", str(room.root), "--queue", str(tmp_path / "q.sqlite3"), "--now", "2030-01-01T10:00"]
+    assert runner.invoke(queue_group, [*base, "baseline"]).exit_code == 0
+    room.ready("2029-06-01-alt", title="Alt, korrigiert")
+    published = runner.invoke(publish_command, base)
+    assert published.exit_code == 0, published.output
+    assert ("changed since `queue baseline` recorded it: 2029-06-01-alt (pressroom sent it to nobody; "
+            "`pressroom queue send 2029-06-01-alt` sends the current text on purpose)") in published.output
+    assert "queue resend" not in published.output and ", 1 changed," in published.output
+    resent = runner.invoke(queue_group, [*base, "resend", "2029-06-01-alt"])
+    assert resent.exit_code == 1 and "nothing to correct" in resent.output
+
+
 def test_baseline_leaves_a_release_not_yet_public_to_publish(room, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     room.add_settings(MIXED.format(port=25, extra=""))
     room.ready("2029-06-01-alt", title="Alt")
