@@ -122,21 +122,29 @@ def publish_command(root: Path, queue_file: Path | None, now_text: str | None,
     """
     from .publish import publish
     from .queue import queue_path
-    from .safeguards import ledger_refusal
 
     settings = settings_or_fail(root)
     now = parse_now(now_text, settings.site.zone)
-    ledger = queue_path(root, queue_file)
+    # Before the dry run too: it must not promise deliveries the real run refuses.
+    _refuse_a_ledger_ci_forgets(root, queue_file, settings, "publish")
     if dry_run:
-        _publish_dry_run(root, ledger, now)
+        _publish_dry_run(root, queue_path(root, queue_file), now)
         return
-    refusal = ledger_refusal(root, ledger, settings, os.environ)
-    if refusal is not None:
-        fail(refusal)
     with closing(_open(root, queue_file, create=True)) as queue, _failing("publish", root):
         report = publish(root, queue, now)
     for line in report.lines():
         click.echo(line)
+
+
+def _refuse_a_ledger_ci_forgets(root: Path, queue_file: Path | None, settings: Settings,
+                                command: str) -> None:
+    """Stop *command* (it queues deliveries) when CI would throw its ledger away."""
+    from .queue import queue_path
+    from .safeguards import ledger_refusal
+
+    refusal = ledger_refusal(root, queue_path(root, queue_file), settings, os.environ, command)
+    if refusal is not None:
+        fail(refusal)
 
 
 CHANNEL_DOWN_EXIT = 3
@@ -420,7 +428,9 @@ def resend_command(root: Path, queue_file: Path | None, now_text: str | None, sl
     from .build import build_pressroom
     from .publish import resend
 
-    now = parse_now(now_text, settings_or_fail(root).site.zone)
+    settings = settings_or_fail(root)
+    now = parse_now(now_text, settings.site.zone)
+    _refuse_a_ledger_ci_forgets(root, queue_file, settings, "resend")
     with closing(_open(root, queue_file)) as queue, _failing("resend", root):
         result = build_pressroom(root, now=now, only=slug, frozen=queue.numbers())
         revision, added, recalled = resend(result.pressroom, result.outputs, queue, slug, now)
@@ -436,7 +446,9 @@ def send_command(root: Path, queue_file: Path | None, now_text: str | None, slug
     from .build import build_pressroom
     from .publish import send_release
 
-    now = parse_now(now_text, settings_or_fail(root).site.zone)
+    settings = settings_or_fail(root)
+    now = parse_now(now_text, settings.site.zone)
+    _refuse_a_ledger_ci_forgets(root, queue_file, settings, "send")
     with closing(_open(root, queue_file, create=True)) as queue, _failing("send", root):
         result = build_pressroom(root, now=now, only=slug, frozen=queue.numbers())
         revision, added = send_release(result.pressroom, result.outputs, queue, slug, now)

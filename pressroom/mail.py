@@ -88,9 +88,10 @@ def subject(edition: Edition, job: Job) -> str:
     meta = edition.meta
     lang = meta["language"]
     text = meta["title"]
-    embargo = meta.get("embargo")
-    if embargo:
-        lifts = datetime.fromisoformat(embargo)
+    # Editions stored before "public_from" existed name only the embargo.
+    held = meta.get("public_from") or meta.get("embargo")
+    if held:
+        lifts = datetime.fromisoformat(held)
         if job.not_before < lifts:
             text = f"{label(lang, 'embargo')} {format_moment(lifts, lang)}: {text}"
     if job.replaces:

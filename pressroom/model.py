@@ -172,8 +172,10 @@ class Release:
         return max(self.published, self.embargo or self.published)
 
     def is_embargoed(self, at: datetime) -> bool:
-        """True while the embargo has not lifted at the aware moment *at*."""
-        return self.embargo is not None and at < self.embargo
+        """True while the release is held back at the aware moment *at*: before its embargo,
+        or before its date when that is later (a date ahead works as an embargo until
+        ``public_from``, so whoever gets it early is told so)."""
+        return at < self.public_from
 
     def is_public(self, at: datetime) -> bool:
         """True when the release may be shown to anyone: ready, dated and out of embargo."""

@@ -49,6 +49,8 @@ class PublishReport:
     updated: dict[str, int] = field(default_factory=dict)  # slug -> jobs now carrying the new text
     reinstated: list[str] = field(default_factory=list)  # ready again after a withdrawal
     too_old: dict[str, datetime] = field(default_factory=dict)  # slug -> public since
+    # changed since `queue baseline` recorded it: pressroom sent it to nobody, nothing to correct
+    changed_unsent: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """Describe the outcome, one line per release that needs a word."""
@@ -63,6 +65,9 @@ class PublishReport:
             f"`pressroom queue resend {slug}` sends the correction)"
             for slug in self.changed
         ]
+        out += [f"changed since `queue baseline` recorded it: {slug} (pressroom sent it to nobody; "
+                f"`pressroom queue send {slug}` sends the current text on purpose)"
+                for slug in self.changed_unsent]
         out += [f"not queued: {slug} has no recipients" for slug in self.not_distributed]
         out += [f"not queued: {slug} failed to build: {why}" for slug, why in self.build_failed.items()]
         out += [
@@ -75,7 +80,7 @@ class PublishReport:
         withdrawn = f", {len(self.withdrawn)} withdrawn" if self.withdrawn else ""
         out.append(
             f"publish: {len(self.queued)} release(s) queued ({jobs} job(s)), "
-            f"{len(self.unchanged)} already queued, {len(self.changed)} changed, "
+            f"{len(self.unchanged)} already queued, {len(self.changed) + len(self.changed_unsent)} changed, "
             f"{len(self.drafts)} draft(s) skipped{withdrawn}"
         )
         return out
@@ -158,6 +163,8 @@ def make_edition(
         "number": release.number, "lead": release.lead, "language": release.language,
         "published": release.published.isoformat(),
         "embargo": release.embargo.isoformat() if release.embargo else None,
+        # Until then a message is early and carries the notice: the embargo, or a later date.
+        "public_from": release.public_from.isoformat(),
         # The sender as the SMTP envelope carries it: ASCII, an international domain in IDNA.
         "from_name": org.name, "from_email": check_address(org.email),
         "reply_to_name": reply.name if reply else None,
@@ -280,7 +287,9 @@ def queue_releases(pressroom: Pressroom, outputs: Outputs, queue: Queue, now: da
                 updated = update_changed(release, pressroom.settings, outputs, queue, latest, now)
                 if updated:
                     report.updated[release.slug] = updated
-                if counts.get((release.slug, "sent")) or not updated:
+                if not any(slug == release.slug for slug, _ in counts):
+                    report.changed_unsent.append(release.slug)
+                elif counts.get((release.slug, "sent")) or not updated:
                     report.changed.append(release.slug)
             continue
         if release.slug in failed:
@@ -304,10 +313,10 @@ def correction_jobs(planned: list[NewJob], earlier: list[Job]) -> list[NewJob]:
     A planned recipient who received an earlier revision (or has it in flight) gets a
     correction that names the first delivery they got; one whose earlier job is still
     waiting (the correction recalls it) gets the new text as a first message; one whose
-    earlier job died or was cancelled gets nothing. Without earlier jobs, everyone.
+    earlier job died or was cancelled gets nothing. Without earlier jobs, nobody: a
+    release never queued, or recorded by ``queue baseline``, has no known recipients,
+    and a correction must not become a first mailing of an old release.
     """
-    if not earlier:
-        return planned
     received: dict[tuple[str, str], str] = {}
     waiting: set[tuple[str, str]] = set()
     for job in sorted(earlier, key=lambda j: (j.revision, j.id)):
@@ -347,15 +356,18 @@ def send_release(pressroom: Pressroom, outputs: Outputs, queue: Queue, slug: str
     """Queue *slug* to all its recipients whatever its age (``queue send``), idempotently.
 
     Jobs already in the ledger are kept, so sending twice queues nothing new. A
-    release changed since it was queued needs ``resend`` (a new revision) instead.
+    release changed since it was queued needs ``resend`` (a new revision) instead,
+    unless nobody was ever sent it (recorded by ``queue baseline``).
     Returns (revision, jobs queued).
     """
     release = _ready_release(pressroom, slug)
     latest = queue.latest_edition(slug)
-    if latest is not None and latest.content_hash != content_hash(release):
-        raise UserError(f"{slug} changed after it was queued; "
-                        f"`pressroom queue resend {slug}` sends the current text")
     revision = latest.revision if latest is not None else 1
+    if latest is not None and latest.content_hash != content_hash(release):
+        if queue.jobs(slug):
+            raise UserError(f"{slug} changed after it was queued; "
+                            f"`pressroom queue resend {slug}` sends the current text")
+        revision += 1  # recorded by baseline, never sent: nobody holds the old text
     jobs = plan_jobs(release, pressroom.settings, now)
     if not jobs:
         raise UserError(f"{slug} has no recipients")
@@ -432,7 +444,12 @@ def resend(pressroom: Pressroom, outputs: Outputs, queue: Queue, slug: str,
     planned = plan_jobs(release, pressroom.settings, now)
     if not planned:
         raise UserError(f"{slug} has no recipients")
-    jobs = correction_jobs(planned, queue.jobs(slug))
+    earlier = queue.jobs(slug)
+    if not earlier:
+        raise UserError(f"{slug}: pressroom never sent it to anyone (never queued, or recorded "
+                        f"by `queue baseline`), so there is nothing to correct; "
+                        f"`pressroom queue send {slug}` sends it on purpose")
+    jobs = correction_jobs(planned, earlier)
     if not jobs:
         raise UserError(f"{slug}: nobody on its lists received it or is waiting for it")
     edition = make_edition(release, pressroom.settings, outputs(slug), revision, now)

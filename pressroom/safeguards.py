@@ -32,8 +32,9 @@ def in_ci(environ: Mapping[str, str]) -> bool:
 
 
 def ledger_refusal(root: Path, queue_file: Path, settings: Settings,
-                   environ: Mapping[str, str]) -> str | None:
-    """Return why publish must not trust the ledger at *queue_file*, or None if it may.
+                   environ: Mapping[str, str], command: str = "publish") -> str | None:
+    """Return why *command* (one that queues deliveries: publish, queue send/resend)
+    must not trust the ledger at *queue_file*, or None if it may.
 
     A SQLite ledger inside the checkout does not survive a CI run: the next push
     would find it empty and queue every release again. That only matters when a
@@ -47,7 +48,7 @@ def ledger_refusal(root: Path, queue_file: Path, settings: Settings,
     ledger = queue_file.resolve()
     if not ledger.is_relative_to(base):
         return None
-    return (f"publish refused: the ledger {ledger.relative_to(base)} lives in this checkout, "
+    return (f"{command} refused: the ledger {ledger.relative_to(base)} lives in this checkout, "
             "which CI throws away after the run; every release would be sent again on the "
             "next push. Point PRESSROOM_QUEUE (or --queue) at a durable place (a path outside "
             "the checkout; PostgreSQL is planned)")

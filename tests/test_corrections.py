@@ -7,6 +7,7 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import pytest
 from distribution_support import (
     NOW,
     SmtpServer,
@@ -167,3 +168,33 @@ distribution:
         assert (original.state, original.replaces) == ("sent", "")
         assert correction.replaces == original.key
         assert queue.suppress("nord@zeitung.example", "manual", "", NOW)
+
+
+def test_a_correction_of_a_baselined_release_mails_nobody_and_queue_send_sends_it_on_purpose(
+    room, tmp_path: Path
+) -> None:
+    """Nobody is known to have the baselined text: `resend` must not turn into a first
+    mailing of an old release to every list; `queue send` is the deliberate way."""
+    from pressroom.errors import UserError
+    from pressroom.publish import record_baseline, send_release
+
+    room.add_settings("""\
+distribution:
+  channels:
+    outbox: {type: maildir, path: build/outbox}
+  lists:
+    presse: {channel: outbox, recipients: [{email: nord@zeitung.example}, {email: sued@zeitung.example}]}
+  default_lists: [presse]
+""")
+    room.ready(SLUG, title="Eine Meldung")
+    outputs = fake_outputs(tmp_path / "b1")
+    later = NOW + timedelta(days=400)
+    with SqliteQueue(tmp_path / "q.sqlite3") as queue:
+        assert record_baseline(room.load(NOW), outputs, queue, NOW).recorded == [SLUG]
+        room.ready(SLUG, title="Eine Meldung", body="Korrigierter Text.\n")
+        with pytest.raises(UserError, match="nothing to correct"):
+            resend(room.load(later), outputs, queue, SLUG, later)
+        assert queue.jobs(SLUG) == []
+        assert send_release(room.load(later), outputs, queue, SLUG, later) == (2, 2)
+        assert {(j.revision, j.email, j.replaces) for j in queue.jobs(SLUG)} == {
+            (2, "nord@zeitung.example", ""), (2, "sued@zeitung.example", "")}

@@ -185,6 +185,24 @@ def test_a_ready_release_dated_in_the_future_is_not_public_before_its_date(offic
     assert office.recipients() == Counter(PRESSE)
 
 
+def test_an_embargoed_list_that_gets_a_future_dated_release_early_is_told_when_it_is_free(
+    office: Office,
+) -> None:
+    """Without an embargo the date is the floor: whoever gets the release before it must
+    read the notice, in the subject and the text, as for an embargo."""
+    today = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    (office.root / "releases" / f"{OTHER}.md").unlink()
+    office.room.ready("2026-12-24-weihnachten", title="Fest", body="Der Text.\n")
+    office.publish(today)
+    assert office.dispatch(today).sent == 1
+    (early,) = office.smtp.handler.received
+    assert early.rcpt_tos == [VERTRAUT]
+    assert early.message["Subject"] == "Sperrfrist 24.12.2026, 00:00 Uhr: Fest"
+    notice = "Sperrfrist: 24.12.2026, 00:00 Uhr. Veröffentlichung erst nach Ablauf der Sperrfrist."
+    for kind in ("plain", "html"):
+        assert notice in " ".join(early.message.get_body((kind,)).get_content().split())
+
+
 # --- case 9: a moved embargo -------------------------------------------------------------
 
 LATER = "embargo: 2030-01-03T10:00\n"

@@ -85,6 +85,19 @@ def test_ci_refuses_a_ledger_inside_the_checkout_when_smtp_is_configured(room) -
     assert done.stderr.splitlines() == [REFUSAL]
     assert not (room.root / "var").exists()  # nothing queued, no ledger created
     assert not (room.root / "build").exists()  # refused before the build
+    rehearsed = run_cli(room.root, "publish", "--dry-run", CI="true")  # promises no deliveries
+    assert (rehearsed.returncode, rehearsed.stdout, rehearsed.stderr.splitlines()) == (1, "", [REFUSAL])
+
+
+@pytest.mark.parametrize("command", ["send", "resend"])
+def test_ci_refuses_queue_send_and_resend_into_a_ledger_inside_the_checkout(room, command: str) -> None:  # type: ignore[no-untyped-def]
+    """They queue deliveries too: into a ledger CI throws away, every run would send again."""
+    room.add_settings(smtp_distribution(25, ["nord@zeitung.example"]))
+    slug = today_release(room)
+    done = run_cli(room.root, "queue", command, slug, CI="true")
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [REFUSAL.replace("publish refused", f"{command} refused")]
+    assert not (room.root / "var").exists()  # nothing queued, no ledger created
 
 
 def test_ci_accepts_a_ledger_outside_the_checkout(room, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -235,6 +248,24 @@ def test_an_imported_archive_is_not_mailed_until_sent_on_purpose_or_recorded(
     status = runner.invoke(queue_group, [*base, "status"])
     assert "baseline: 1 release(s) recorded as distributed without sending" in status.output
     assert SLUG_2021 not in status.output.split("total")[0]  # no jobs of its own
+
+
+def test_publish_points_a_release_changed_since_its_baseline_to_queue_send(room, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Nobody got the baselined text through pressroom: `queue resend` has nothing to
+    correct, so publish names `queue send` instead."""
+    room.add_settings(MIXED.format(port=25, extra=""))
+    room.ready("2029-06-01-alt", title="Alt")
+    runner = CliRunner()
+    base = ["--root", str(room.root), "--queue", str(tmp_path / "q.sqlite3"), "--now", "2030-01-01T10:00"]
+    assert runner.invoke(queue_group, [*base, "baseline"]).exit_code == 0
+    room.ready("2029-06-01-alt", title="Alt, korrigiert")
+    published = runner.invoke(publish_command, base)
+    assert published.exit_code == 0, published.output
+    assert ("changed since `queue baseline` recorded it: 2029-06-01-alt (pressroom sent it to nobody; "
+            "`pressroom queue send 2029-06-01-alt` sends the current text on purpose)") in published.output
+    assert "queue resend" not in published.output and ", 1 changed," in published.output
+    resent = runner.invoke(queue_group, [*base, "resend", "2029-06-01-alt"])
+    assert resent.exit_code == 1 and "nothing to correct" in resent.output
 
 
 def test_baseline_leaves_a_release_not_yet_public_to_publish(room, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -255,9 +255,10 @@ def test_a_correction_keeps_the_published_number(room: Room, tmp_path: Path) -> 
     queue_file = tmp_path / "q.sqlite3"
     with SqliteQueue(queue_file) as queue:
         queue.record_numbers({"1/2021": "2021-02-01-erst"}, NOW, "public")
+    queue_args = ("queue", "--root", str(room.root), "--queue", str(queue_file), "--now", AT)
+    cli_run(*queue_args, "send", "2021-02-01-erst")  # a correction needs an original
     room.ready("2021-01-01-davor")  # back-dated and ready: by date it would come first
-    cli_run("queue", "--root", str(room.root), "--queue", str(queue_file), "--now", AT,
-            "resend", "2021-02-01-erst")
+    cli_run(*queue_args, "resend", "2021-02-01-erst")
     with SqliteQueue(queue_file) as queue:
         edition = queue.latest_edition("2021-02-01-erst")
         assert edition is not None and edition.meta["number"] == "1/2021"

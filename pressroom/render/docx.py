@@ -258,8 +258,8 @@ def write_release(writer: MarkdownWriter, release: Release, now: datetime, setti
     writer.paragraph("Dateline", release.dateline)
     if release.status == "draft":
         writer.paragraph("Embargo", label(language, "draft"))
-    if release.embargo is not None and release.is_embargoed(now):
-        moment = format_moment(release.embargo.astimezone(settings.site.zone), language)
+    if release.is_embargoed(now):
+        moment = format_moment(release.public_from.astimezone(settings.site.zone), language)
         notice = label(language, "embargo_notice", moment=moment)
         writer.paragraph("Embargo", notice)
     # Titles are plain text in every format (a title's "*" is a gender star, not emphasis).

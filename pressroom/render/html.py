@@ -86,8 +86,8 @@ def release_context(release: Release, ctx: RenderContext, medium: Medium) -> dic
         "keywords": ", ".join(release.tags),
         "created": release.published.isoformat(),
         "embargo_notice": (
-            label(lang, "embargo_notice", moment=format_moment(release.embargo, lang))
-            if embargoed and release.embargo is not None
+            label(lang, "embargo_notice", moment=format_moment(release.public_from, lang))
+            if embargoed
             else None
         ),
         "slug": release.slug,

@@ -28,8 +28,8 @@ def render_text(release: Release, ctx: RenderContext) -> bytes:
     blocks: list[str] = []
     if release.status == "draft":
         blocks.append(boxed(label(lang, "draft")))
-    if release.embargo is not None and release.is_embargoed(ctx.now):
-        notice = label(lang, "embargo_notice", moment=format_moment(release.embargo, lang))
+    if release.is_embargoed(ctx.now):
+        notice = label(lang, "embargo_notice", moment=format_moment(release.public_from, lang))
         blocks.append(boxed(notice))
     blocks.append("\n".join(filter(None, [number_label(release), release.dateline])))
     blocks.append(underlined(release.title, "="))
