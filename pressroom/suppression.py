@@ -20,8 +20,16 @@ TOKEN_PATTERN = re.compile(rf"\b[A-Za-z2-7]{{{TOKEN_LENGTH}}}\b")
 
 
 def normalise(address: str) -> str:
-    """Return the form an address is suppressed and looked up under."""
-    return address.strip().lower()
+    """Return the form an address is suppressed and looked up under: the validator's
+    (ASCII, IDNA domain, lower case), so `jose@exämple.de` and `jose@xn--exmple-cua.de`
+    are one person; text the validator refuses is only trimmed and lower-cased."""
+    from .addresses import AddressError
+    from .addresses import normalise as address_key
+
+    try:
+        return address_key(address.strip())
+    except AddressError:
+        return address.strip().lower()
 
 
 def unsubscribe_token(key: bytes, address: str) -> str:

@@ -74,6 +74,20 @@ def test_a_job_queued_before_the_suppression_is_cancelled_at_delivery(
     assert why == "suppressed: unsubscribe 2030-01-01: asked by mail from weg@zeitung.example"
 
 
+def test_a_suppression_written_with_an_international_domain_matches_its_idna_form(
+    room, tmp_path: Path
+) -> None:
+    room.add_settings(smtp_distribution(9, ["jose@exämple.de", "nord@zeitung.example"]))
+    room.ready("2030-01-01-eins")
+    path = tmp_path / "q.sqlite3"
+    with SqliteQueue(path) as queue:
+        queue.suppress("Jose@Exämple.DE", "manual", "asked by phone", NOW)
+        publish_fake(room.load(NOW), queue, tmp_path)
+    jobs = jobs_by_address(path, "2030-01-01-eins")
+    assert jobs["jose@xn--exmple-cua.de"] == ("cancelled", "suppressed: manual 2030-01-01: asked by phone")
+    assert jobs["nord@zeitung.example"] == ("pending", "")
+
+
 def test_a_550_user_unknown_suppresses_the_address_for_the_next_release(
     room, tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
