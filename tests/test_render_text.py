@@ -10,7 +10,8 @@ from conftest import NOW, PERIOD_TEXTS, SLUG_2013, SLUG_2021, Room, load_sample
 
 from pressroom.model import Pressroom
 from pressroom.render import RenderContext
-from pressroom.render.text import WIDTH, link_text, markdown_to_text, render_text
+from pressroom.render.plaintext import WIDTH, link_text, markdown_to_text
+from pressroom.render.text import render_text
 
 
 def text_of(pressroom: Pressroom, slug: str, now: datetime = NOW) -> str:

@@ -6,14 +6,15 @@ reads settings or release files itself, and none writes files (``build`` does).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import jinja2
 
-    from ..model import Settings
+    from ..model import Release, Settings
+    from .view import ReleaseView
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,11 @@ class RenderContext:
     settings: Settings
     env: jinja2.Environment
     now: datetime  # aware; decides embargo notices
+    # The views built with this context (see view.release_view): formats rendered
+    # together share one view; the context, and so the cache, lives for one build step.
+    views: dict[str, tuple[Release, ReleaseView]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def for_settings(cls, settings: Settings, now: datetime) -> RenderContext:

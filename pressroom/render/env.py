@@ -12,6 +12,7 @@ from .. import markup
 from ..authoring import default_templates
 from ..model import format_day
 from .labels import format_moment, label
+from .plaintext import TEXT_FILTERS
 
 
 @lru_cache(maxsize=8)
@@ -43,5 +44,6 @@ def make_env(root: Path) -> jinja2.Environment:
     env.filters["inline_markdown"] = lambda text: Markup(markup.inline_to_html(text or ""))
     env.filters["day"] = format_day
     env.filters["moment"] = format_moment
+    env.filters.update(TEXT_FILTERS)  # for release.txt
     env.globals["label"] = label
     return env

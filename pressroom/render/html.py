@@ -13,12 +13,12 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
-from urllib.parse import unquote
 
 from .. import markup
 from ..model import Release
 from . import RenderContext
-from .labels import format_moment, label, number_label
+from .labels import label, number_label
+from .view import release_view
 
 Medium = Literal["screen", "print"]
 
@@ -70,45 +70,24 @@ def release_page(release: Release, ctx: RenderContext, medium: Medium) -> str:
 
 
 def release_context(release: Release, ctx: RenderContext, medium: Medium) -> dict[str, object]:
-    """Collect everything ``release.html`` needs, already localised and escaped-safe."""
-    settings = ctx.settings
-    lang = release.language
-    embargoed = release.is_embargoed(ctx.now)
+    """Collect what ``release.html`` needs: the release view plus what depends on the medium."""
+    view = release_view(release, ctx)
     return {
-        "release": release,
-        "lang": lang,
+        "view": view,
+        "lang": view.language,
         "medium": medium,
-        "organisation": settings.organisation,
-        "site": settings.site,
-        "page_title": release.title,
-        "number_label": number_label(release),
-        "lead_text": markup.plain_text(release.lead or ""),
-        "keywords": ", ".join(release.tags),
-        "created": release.published.isoformat(),
-        "embargo_notice": (
-            label(lang, "embargo_notice", moment=format_moment(release.public_from, lang))
-            if embargoed
-            else None
-        ),
-        "slug": release.slug,
-        "links": [
-            {"title": link.title, "href": safe_href(link.url), "shown": unquote(link.url)}
-            for link in release.links
+        "organisation": view.organisation,
+        "page_title": view.title,
+        "funder_logos": [
+            {"name": funder.name, "src": asset_url(funder.logo, medium)}
+            for funder in view.funders.items
+            if funder.logo is not None
         ],
-        "attachments": [path.name for path in release.attachments],
-        "funders": [
-            {"name": funder.name, "logo": asset_url(funder.logo, medium)}
-            for funder in release.boilerplate.funders
-        ],
-        "logo_url": asset_url(settings.organisation.logo, medium),
-        "page_counter": page_counter_css(lang),
-        "running_head": css_string(running_head(settings.organisation.name, release)),
+        "logo_url": asset_url(view.organisation.logo, medium),
+        "page_counter": page_counter_css(view.language),
+        # The PDF's running head: "Org · Pressemitteilung 3/2013", or "Org" without a number.
+        "running_head": css_string(" · ".join(filter(None, (view.organisation.name, view.kicker)))),
     }
-
-
-def running_head(organisation: str, release: Release) -> str:
-    """Return the PDF's running head: "Org · Pressemitteilung 3/2013", or "Org" without a number."""
-    return " · ".join(part for part in (organisation, number_label(release)) if part)
 
 
 def page_counter_css(language: str) -> str:

@@ -1,0 +1,253 @@
+"""The release view: everything any format shows of one release, decided once.
+
+``release_view`` turns a resolved Release (and the moment, for the embargo
+notice) into a frozen ReleaseView: the words already localised ("Pressemitteilung
+3/2013", "Pressekontakte", "Gefördert durch"), the Markdown already rendered to
+sanitized HTML and to wrapped plain text, and every front-matter URL already
+vetted. Every format (web page, PDF, DOCX, text, e-mail, feed entry) renders from
+it, so what a release shows is decided here and nowhere else; the templates only
+arrange it.
+
+The view is plain data (strings, tuples, paths), so it pickles into the build's
+forked workers. Fields a reader never sees as such (link targets, the Markdown
+source, the language code) carry ``metadata={"shown": False}``; fields holding
+HTML carry ``{"shown": "html"}`` (their text is what is shown). The test of every
+format walks the fields by that mark: a new field is expected in every output
+until it is marked otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Generic, TypeVar
+from urllib.parse import unquote
+
+from markupsafe import Markup
+
+from .. import markup
+from ..model import Contact, Organisation, Release
+from . import RenderContext
+from .labels import format_moment, label, number_label
+from .plaintext import inline_text, markdown_to_text
+
+T = TypeVar("T")
+HIDDEN = {"shown": False}  # machine data: link targets, sources, codes, moments
+HTML = {"shown": "html"}  # sanitized HTML: readers see its text
+
+
+@dataclass(frozen=True)
+class Prose:
+    """One Markdown text (lead, body, boilerplate) in the forms the formats need."""
+
+    markdown: str = field(metadata=HIDDEN)  # the source, for the DOCX token walker
+    html: Markup = field(metadata=HTML)  # sanitized HTML
+    text: str = field(metadata=HIDDEN)  # plain text, links as "text (URL)"
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """A "more information" link: *href* is None when the URL may not be a link target."""
+
+    title: str
+    href: str | None = field(metadata=HIDDEN)
+    address: str  # the URL as readers see it (percent-escapes decoded); "" when unsafe
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    """A file published next to the release; *href* is its path relative to the release page."""
+
+    name: str
+    href: str = field(metadata=HIDDEN)
+
+
+@dataclass(frozen=True)
+class ContactView:
+    """One press contact, with link targets for its e-mail address and phone number."""
+
+    name: str
+    role: str
+    email: str
+    phone: str
+    email_href: str = field(metadata=HIDDEN)  # "mailto:..." or ""
+    phone_href: str = field(metadata=HIDDEN)  # "tel:+49..." or ""
+
+
+@dataclass(frozen=True)
+class FunderView:
+    name: str
+    logo: Path | None = field(metadata=HIDDEN)
+
+
+@dataclass(frozen=True)
+class Block(Generic[T]):
+    """A headed list: links, attachments, contacts or funders. Empty means not shown."""
+
+    heading: str
+    items: tuple[T, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+@dataclass(frozen=True)
+class OrganisationView:
+    """The sender block: name, postal address, phone, e-mail, website."""
+
+    name: str
+    address_lines: tuple[str, ...]
+    phone: str
+    email: str
+    website: str = field(metadata=HIDDEN)  # the URL, for links
+    website_shown: str  # "www.example.org": the URL without scheme and trailing slash
+    logo: Path | None = field(metadata=HIDDEN)
+
+
+@dataclass(frozen=True)
+class ReleaseView:
+    """Everything the formats show of one release, localised and made safe (see the module)."""
+
+    slug: str = field(metadata=HIDDEN)
+    language: str = field(metadata=HIDDEN)
+    published: datetime = field(metadata=HIDDEN)  # aware; the release date and time
+    keywords: str = field(metadata=HIDDEN)  # the tags, for document metadata
+    description: str = field(metadata=HIDDEN)  # plain text of lead or subtitle, for metadata
+    draft_notice: str | None  # "Entwurf – nicht zur Veröffentlichung" for drafts
+    embargo_notice: str | None  # "Sperrfrist: ..." while the release is held back
+    kicker: str  # "Pressemitteilung 3/2013"; "" without a number (a draft)
+    dateline: str  # "Rostock, 26.08.2021"
+    title: str  # plain text in every format: a "*" is a gender star, not emphasis
+    subtitle: str | None
+    lead: Prose | None
+    body: Prose
+    links: Block[LinkView]
+    attachments: Block[AttachmentView]
+    contacts: Block[ContactView]
+    boilerplate: Prose
+    funders: Block[FunderView]
+    organisation: OrganisationView
+
+    @property
+    def date_iso(self) -> str:
+        """The release date as ``YYYY-MM-DD`` (for ``<time datetime>``)."""
+        return self.published.date().isoformat()
+
+
+def release_view(release: Release, ctx: RenderContext) -> ReleaseView:
+    """Return the view of *release* at ``ctx.now``, built once per context and release.
+
+    Formats rendered with the same context share one view (the build makes a
+    context per release, so nothing outlives it).
+    """
+    cached = ctx.views.get(release.slug)
+    if cached is not None and cached[0] is release:
+        return cached[1]
+    view = build_view(release, ctx)
+    ctx.views[release.slug] = (release, view)
+    return view
+
+
+def build_view(release: Release, ctx: RenderContext) -> ReleaseView:
+    """Build the view of *release* (uncached; see ``release_view``)."""
+    lang = release.language
+    settings = ctx.settings
+    embargo_notice = None
+    if release.is_embargoed(ctx.now):
+        moment = format_moment(release.public_from.astimezone(settings.site.zone), lang)
+        embargo_notice = label(lang, "embargo_notice", moment=moment)
+    contacts_key = "press_contacts" if len(release.contacts) > 1 else "press_contact"
+    return ReleaseView(
+        slug=release.slug,
+        language=lang,
+        published=release.published,
+        keywords=", ".join(release.tags),
+        description=markup.plain_text(release.lead or release.subtitle or ""),
+        draft_notice=label(lang, "draft") if release.status == "draft" else None,
+        embargo_notice=embargo_notice,
+        kicker=number_label(release),
+        dateline=release.dateline,
+        title=release.title,
+        subtitle=release.subtitle or None,
+        lead=inline_prose(release.lead) if release.lead and release.lead.strip() else None,
+        body=prose(release.body),
+        links=Block(
+            label(lang, "more_information"),
+            tuple(link_view(link.title, link.url) for link in release.links),
+        ),
+        attachments=Block(
+            label(lang, "attachments"),
+            tuple(attachment_view(path, settings.releases_dir) for path in release.attachments),
+        ),
+        contacts=Block(label(lang, contacts_key), tuple(contact_view(c) for c in release.contacts)),
+        boilerplate=prose(release.boilerplate.text),
+        funders=Block(
+            label(lang, "funded_by"),
+            tuple(FunderView(f.name, f.logo) for f in release.boilerplate.funders),
+        ),
+        organisation=organisation_view(settings.organisation),
+    )
+
+
+def prose(text: str) -> Prose:
+    """Render block Markdown (body, boilerplate) to sanitized HTML and wrapped plain text."""
+    return Prose(text, Markup(markup.to_html(text)), markdown_to_text(text))
+
+
+def inline_prose(text: str) -> Prose:
+    """Render one paragraph of Markdown (the lead) without its <p>, and as one line of text."""
+    tokens = markup.parser().parseInline(text.strip())
+    plain = inline_text(tokens[0].children or []) if tokens else ""
+    return Prose(text, Markup(markup.inline_to_html(text)), plain)
+
+
+def link_view(title: str, url: str) -> LinkView:
+    """Vet a front-matter link: it skips the Markdown sanitizer, so it gets the same policy here."""
+    from .html import safe_href  # moves to pressroom/urls.py; html imports this module
+
+    href = safe_href(url)
+    return LinkView(title, href, unquote(href) if href else "")
+
+
+def attachment_view(path: Path, releases_dir: Path) -> AttachmentView:
+    """Address an attachment as the build places it: its path below releases/."""
+    try:
+        href = path.resolve().relative_to(releases_dir.resolve()).as_posix()
+    except ValueError:
+        href = path.name
+    return AttachmentView(path.name, href)
+
+
+def contact_view(contact: Contact) -> ContactView:
+    """Return a contact with its mailto: and tel: targets."""
+    phone_digits = "".join(ch for ch in contact.phone if ch.isdigit() or ch == "+")
+    return ContactView(
+        name=contact.name,
+        role=contact.role,
+        email=contact.email or "",
+        phone=contact.phone,
+        email_href=f"mailto:{contact.email}" if contact.email else "",
+        phone_href=f"tel:{phone_digits}" if phone_digits else "",
+    )
+
+
+def organisation_view(organisation: Organisation) -> OrganisationView:
+    """Return the sender block; blank address lines go."""
+    lines = tuple(line.strip() for line in organisation.address.splitlines() if line.strip())
+    return OrganisationView(
+        name=organisation.name,
+        address_lines=lines,
+        phone=organisation.phone,
+        email=organisation.email or "",
+        website=organisation.website,
+        website_shown=display_url(organisation.website),
+        logo=organisation.logo,
+    )
+
+
+def display_url(url: str) -> str:
+    """Shorten a website address for reading: "https://www.x.de/" -> "www.x.de"."""
+    for prefix in ("https://", "http://"):
+        url = url.removeprefix(prefix)
+    return url.rstrip("/")
