@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from email import message_from_bytes
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -106,21 +105,6 @@ def unsubscribe_header(sender: str, recipient: str, key: bytes | None) -> str:
 
     words = "unsubscribe" if key is None else f"unsubscribe%20{unsubscribe_token(key, recipient)}"
     return f"<mailto:{sender}?subject={words}>"
-
-
-def build_message(edition: Edition, job: Job, attach_docx: bool = False,
-                  unsubscribe_key: bytes | None = None,
-                  clock: Callable[[], datetime] | None = None) -> EmailMessage:
-    """Build the RFC 5322 message of *job*: text + HTML alternatives, the PDF attached.
-
-    Everything comes from the stored edition and the job, so every attempt of a job
-    builds the same message (same Message-ID, and the same Date once the job is
-    due): a repeat is recognisable. *clock* is the real clock (see ``message_date``).
-    """
-    builder = MessageBuilder(unsubscribe_key=unsubscribe_key, clock=clock)
-    parsed = message_from_bytes(builder.build(edition, job, attach_docx), policy=SMTP)
-    assert isinstance(parsed, EmailMessage)
-    return parsed
 
 
 class MessageBuilder:

@@ -152,6 +152,9 @@ def make_edition(
     ``email.html``; the PDF (and DOCX) are the built files. Storing them makes the
     queue self-contained: what was queued is what goes out, whatever build/ holds later.
     """
+    from .render import RenderContext
+    from .render.email import render_email_html
+
     site, org = settings.site, settings.organisation
     if not org.email:
         raise UserError("organisation: email is required to distribute (it is the sender)", settings.path)
@@ -174,25 +177,11 @@ def make_edition(
     }
     stored = {"text": _file("text", files["txt"])}
     stored["html"] = File("html", f"{release.slug}.html", CONTENT_TYPES["html"],
-                          render_email_html(release, settings, urls, now).encode("utf-8"))
+                          render_email_html(release, RenderContext.for_settings(settings, now), urls))
     for kind in ("pdf", "docx"):
         if kind in files and files[kind].is_file():
             stored[kind] = _file(kind, files[kind])
     return Edition(release.slug, revision, content_hash(release), meta, stored, now)
-
-
-def render_email_html(release: Release, settings: Settings, urls: Mapping[str, str],
-                      now: datetime) -> str:
-    """Render the HTML body of the e-mail from the template ``email.html``."""
-    from .render.env import make_env
-    from .render.html import safe_href
-
-    env = make_env(settings.root)
-    links = [{"title": link.title, "href": safe_href(link.url)} for link in release.links]
-    return env.get_template("email.html").render(
-        release=release, settings=settings, organisation=settings.organisation,
-        lang=release.language, urls=urls, links=links, embargoed=release.is_embargoed(now),
-    )
 
 
 def plan_withdrawals(pressroom: Pressroom, unsent_slugs: set[str]) -> list[Withdrawn]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from distribution_support import NOW, pdf_bytes, publish_fake
 
-from pressroom.mail import HeaderInjection, build_message, safe
+from pressroom.mail import HeaderInjection, MessageBuilder, safe
 from pressroom.queue import Edition, Job, SqliteQueue
 
 DISTRIBUTION = """\
@@ -35,15 +36,18 @@ def queued(room, tmp_path: Path, extra: str = "") -> tuple[Edition, Job]:  # typ
         return queue.edition(job.slug, job.revision), job
 
 
-def parse(message: EmailMessage) -> EmailMessage:
-    parsed = message_from_bytes(message.as_bytes(), policy=policy.default)
+def sent_message(edition: Edition, job: Job, attach_docx: bool = False,
+                  clock: Callable[[], datetime] | None = None) -> EmailMessage:
+    """Build the message as a channel does (wire bytes) and parse it back."""
+    wire = MessageBuilder(clock=clock).build(edition, job, attach_docx)
+    parsed = message_from_bytes(wire, policy=policy.default)
     assert isinstance(parsed, EmailMessage)
     return parsed
 
 
 def test_message_is_text_and_html_alternatives_with_the_pdf_attached(room, tmp_path: Path) -> None:
     edition, job = queued(room, tmp_path)
-    msg = parse(build_message(edition, job))
+    msg = sent_message(edition, job)
     assert msg.get_content_type() == "multipart/mixed"
     alternative, attachment = msg.iter_parts()
     assert alternative.get_content_type() == "multipart/alternative"
@@ -58,8 +62,8 @@ def test_message_is_text_and_html_alternatives_with_the_pdf_attached(room, tmp_p
 
 def test_docx_is_attached_only_where_the_channel_asks(room, tmp_path: Path) -> None:
     edition, job = queued(room, tmp_path)
-    without = [p.get_filename() for p in parse(build_message(edition, job)).iter_attachments()]
-    with_docx = [p.get_filename() for p in parse(build_message(edition, job, True)).iter_attachments()]
+    without = [p.get_filename() for p in sent_message(edition, job).iter_attachments()]
+    with_docx = [p.get_filename() for p in sent_message(edition, job, True).iter_attachments()]
     assert without == ["2030-01-01-meldung.pdf"]
     assert with_docx == ["2030-01-01-meldung.pdf", "2030-01-01-meldung.docx"]
 
@@ -68,7 +72,7 @@ def test_headers_name_sender_reply_contact_unsubscribe_and_a_key_derived_message
     room, tmp_path: Path
 ) -> None:
     edition, job = queued(room, tmp_path)
-    msg = parse(build_message(edition, job, clock=lambda: NOW + timedelta(days=1)))  # sent when due
+    msg = sent_message(edition, job, clock=lambda: NOW + timedelta(days=1))  # sent when due
     assert msg["Subject"] == "Neue Beratungsstelle eröffnet"
     assert msg["From"].addresses[0].addr_spec == "presse@beispiel.example"
     assert msg["From"].addresses[0].display_name == "Beispiel e.V."
@@ -84,8 +88,8 @@ def test_every_attempt_builds_the_same_identity(room, tmp_path: Path) -> None:
     def later() -> datetime:
         return NOW + timedelta(days=1)
 
-    first = build_message(edition, job, clock=later)
-    second = build_message(edition, replace(job, attempts=3), clock=later)
+    first = sent_message(edition, job, clock=later)
+    second = sent_message(edition, replace(job, attempts=3), clock=later)
     for header in ("Message-ID", "Date", "Subject", "To"):
         assert first[header] == second[header]
 
@@ -94,10 +98,10 @@ def test_subject_carries_the_embargo_when_the_job_goes_out_before_it(room, tmp_p
     edition, job = queued(room, tmp_path, extra="embargo: 2030-01-02T10:00\n")
     early = replace(job, not_before=NOW)
     late = replace(job, not_before=NOW + timedelta(days=2))
-    subject = parse(build_message(edition, early))["Subject"]
+    subject = sent_message(edition, early)["Subject"]
     assert subject.startswith("Sperrfrist 02.01.2030, 10:00 Uhr: ")
     assert subject.endswith("Neue Beratungsstelle eröffnet")
-    assert parse(build_message(edition, late))["Subject"] == "Neue Beratungsstelle eröffnet"
+    assert sent_message(edition, late)["Subject"] == "Neue Beratungsstelle eröffnet"
 
 
 SEPARATORS = ["\r", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029",
@@ -112,13 +116,13 @@ def test_builder_refuses_line_separators_in_every_header_value(room, tmp_path: P
     bad_title = replace(edition, meta={**edition.meta, "title": injected})
     bad_sender = replace(edition, meta={**edition.meta, "from_name": injected})
     with pytest.raises(HeaderInjection):
-        build_message(bad_title, job)
+        sent_message(bad_title, job)
     with pytest.raises(HeaderInjection):
-        build_message(bad_sender, job)
+        sent_message(bad_sender, job)
     with pytest.raises(HeaderInjection):
-        build_message(edition, replace(job, name=injected))
+        sent_message(edition, replace(job, name=injected))
     with pytest.raises(HeaderInjection):
-        build_message(edition, replace(job, email=f"a{separator}@example.org"))
+        sent_message(edition, replace(job, email=f"a{separator}@example.org"))
 
 
 def test_safe_lets_ordinary_unicode_through() -> None:
@@ -133,6 +137,6 @@ def test_html_body_escapes_markup_in_the_release(room, tmp_path: Path) -> None:
         publish_fake(room.load(NOW), queue, tmp_path)
         job = queue.jobs()[0]
         edition = queue.edition(job.slug, job.revision)
-    html = parse(build_message(edition, job)).get_body(("html",)).get_content()
+    html = sent_message(edition, job).get_body(("html",)).get_content()
     assert "<script>" not in html and "onerror" not in html.replace("&lt;img src=x onerror", "")
     assert "href=\"javascript" not in html

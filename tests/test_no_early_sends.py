@@ -31,7 +31,7 @@ from distribution_support import (
 )
 
 from pressroom.cli_distribution import dispatch_command, publish_command
-from pressroom.mail import build_message
+from pressroom.mail import MessageBuilder
 from pressroom.publish import make_edition, plan_jobs
 from pressroom.queue import Job, SqliteQueue
 
@@ -156,8 +156,9 @@ def test_the_date_header_is_never_in_the_future_and_the_message_id_stays(room, t
     (new,) = plan_jobs(release, pressroom.settings, datetime(2030, 1, 1, 9, 0, tzinfo=UTC))
     job = Job(1, new.key(release.slug, 1), release.slug, 1, new.list_name, new.channel, new.email,
               new.name, "pending", new.not_before, 0, "", None, "", now, now, None)
-    early = build_message(edition, job, clock=lambda: now)
-    late = build_message(edition, replace(job, attempts=2), clock=lambda: now + timedelta(days=90))
+    early = message_from_bytes(MessageBuilder(clock=lambda: now).build(edition, job))
+    late = message_from_bytes(MessageBuilder(clock=lambda: now + timedelta(days=90))
+                              .build(edition, replace(job, attempts=2)))
     assert parsedate_to_datetime(early["Date"]) == now  # built before it was due: the build time
     assert parsedate_to_datetime(late["Date"]) == job.not_before  # once due: the fixed due time
     assert early["Message-ID"] == late["Message-ID"]

@@ -370,7 +370,8 @@ def test_untrusted_text_stays_text_and_scripts_never_reach_the_feed(room: Room) 
         assert not fragment.xpath("//script | //*[@onerror]")
         assert not [v for v in fragment.xpath("//@href | //@src") if "javascript" in v]
         assert "&lt;script&gt;alert(2)" in html  # shown as text, as on the page
-        assert fragment.xpath("//li/a[not(@href)]/text()") == ["Böse"]
+        # A link the URL policy refuses is its title alone, as on the page.
+        assert fragment.xpath("//li[not(a)]/text()") == ["Böse"]
     parsed = feedparser.parse(atom)
     assert parsed.bozo == 0
 

@@ -17,15 +17,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import markup
-from .labels import format_moment, label, number_label
+from .labels import label
+from .view import display_url, release_view
 
 if TYPE_CHECKING:
     from docx.document import Document
     from docx.text.paragraph import Paragraph
 
-    from ..model import Boilerplate, Contact, Organisation, Release, Settings
+    from ..model import Organisation, Release
     from . import RenderContext
     from .docx_markdown import MarkdownWriter
+    from .view import Block, ContactView, FunderView, LinkView, OrganisationView, ReleaseView
 
 REFERENCE_DOCX = Path("templates") / "reference.docx"
 LANGUAGE_TAGS = {"de": "de-DE", "en": "en-GB"}
@@ -60,7 +62,7 @@ def render_docx(release: Release, ctx: RenderContext) -> bytes:
     base, style_ids = base_document(reference, version, release.language, settings.organisation)
     document = open_document(io.BytesIO(base))
     writer = MarkdownWriter(document, settings.releases_dir, style_ids=style_ids)
-    write_release(writer, release, ctx.now, settings)
+    write_release(writer, release_view(release, ctx))
     set_core_properties(document, release, settings.organisation)
     buffer = io.BytesIO()
     document.save(buffer)
@@ -250,62 +252,54 @@ def add_field(paragraph: Paragraph, instruction: str) -> None:
     paragraph._p.append(field)
 
 
-def write_release(writer: MarkdownWriter, release: Release, now: datetime, settings: Settings) -> None:
-    """Write the release itself: label, dateline, notices, title, lead, body, links, contacts."""
-    language = release.language
-    if release.number:  # a draft without a number has no label line
-        writer.paragraph("Release Label", number_label(release))
-    writer.paragraph("Dateline", release.dateline)
-    if release.status == "draft":
-        writer.paragraph("Embargo", label(language, "draft"))
-    if release.is_embargoed(now):
-        moment = format_moment(release.public_from.astimezone(settings.site.zone), language)
-        notice = label(language, "embargo_notice", moment=moment)
-        writer.paragraph("Embargo", notice)
-    # Titles are plain text in every format (a title's "*" is a gender star, not emphasis).
-    writer.paragraph("Title", release.title)
-    if release.subtitle:
-        writer.paragraph("Subtitle", release.subtitle)
-    if release.lead:
-        _inline_paragraph(writer, release.lead, "Lead")
+def write_release(writer: MarkdownWriter, view: ReleaseView) -> None:
+    """Write the release itself from its view: every block the other formats show."""
+    language = view.language
+    if view.kicker:  # a draft without a number has no label line
+        writer.paragraph("Release Label", view.kicker)
+    writer.paragraph("Dateline", view.dateline)
+    for notice in (view.draft_notice, view.embargo_notice):
+        if notice:
+            writer.paragraph("Embargo", notice)
+    writer.paragraph("Title", view.title)
+    if view.subtitle:
+        writer.paragraph("Subtitle", view.subtitle)
+    if view.lead:
+        _inline_paragraph(writer, view.lead.markdown, "Lead")
     writer.base_style = "Normal"
-    writer.write(markup.parse(release.body))
-    if release.links:
-        writer.paragraph("Heading 2", label(language, "more_information"))
-        for link in release.links:
-            _link_paragraph(writer, link.title, link.url)
-    if release.contacts:
-        key = "press_contacts" if len(release.contacts) > 1 else "press_contact"
-        writer.paragraph("Heading 2", label(language, key))
-        for contact in release.contacts:
+    writer.write(markup.parse(view.body.markdown))
+    if view.links:
+        writer.paragraph("Heading 2", view.links.heading)
+        for link in view.links.items:
+            _link_paragraph(writer, link)
+    if view.attachments:
+        writer.paragraph("Heading 2", view.attachments.heading)
+        for attachment in view.attachments.items:
+            writer.paragraph("List Bullet", attachment.name)
+    if view.contacts:
+        writer.paragraph("Heading 2", view.contacts.heading)
+        for contact in view.contacts.items:
             write_contact(writer, contact, language)
     writer.base_style = writer.style("Boilerplate")
-    writer.write(markup.parse(release.boilerplate.text))
-    write_funder_logos(writer, release.boilerplate, language)
-    write_address(writer, settings.organisation, language)
+    writer.write(markup.parse(view.boilerplate.markdown))
+    write_funders(writer, view.funders)
+    write_address(writer, view.organisation, language)
 
 
-def write_funder_logos(writer: MarkdownWriter, boilerplate: Boilerplate, language: str) -> None:
-    """Show the funders' logos under the boilerplate, each described by the funder's name."""
+def write_funders(writer: MarkdownWriter, funders: Block[FunderView]) -> None:
+    """Write "Gefördert durch: A, B" under the boilerplate, then the funders' logos."""
     from docx.shared import Mm
 
     from .docx_markdown import add_picture
 
-    funders = [f for f in boilerplate.funders if f.logo is not None and f.logo.is_file()]
     if not funders:
-        return  # the boilerplate text names the funders already
-    paragraph = writer.paragraph("Boilerplate", label(language, "funded_by"))
-    for funder in funders:
-        assert funder.logo is not None
-        paragraph.add_run().add_break()
-        add_picture(paragraph.add_run(), funder.logo, funder.name, height=Mm(15))
-
-
-def display_url(url: str) -> str:
-    """Shorten a website address for reading: "https://www.x.de/" -> "www.x.de"."""
-    for prefix in ("https://", "http://"):
-        url = url.removeprefix(prefix)
-    return url.rstrip("/")
+        return
+    names = ", ".join(funder.name for funder in funders.items)
+    paragraph = writer.paragraph("Boilerplate", f"{funders.heading}: {names}")
+    for funder in funders.items:
+        if funder.logo is not None and funder.logo.is_file():
+            paragraph.add_run().add_break()
+            add_picture(paragraph.add_run(), funder.logo, funder.name, height=Mm(15))
 
 
 def _style(document: Document, name: str) -> str:
@@ -319,48 +313,43 @@ def _inline_paragraph(writer: MarkdownWriter, text: str, style: str) -> None:
         writer.write_inline(paragraph, token)
 
 
-def _link_paragraph(writer: MarkdownWriter, title: str, url: str) -> None:
-    from .docx_markdown import is_linkable
-
+def _link_paragraph(writer: MarkdownWriter, link: LinkView) -> None:
+    """Write a "more information" link: the title linked, its address after it for print."""
     paragraph = writer.paragraph("List Bullet")
-    writer.link(paragraph, title, url)
-    if not is_linkable(url):
-        paragraph.add_run(f" ({url})")
+    if link.href is None:
+        paragraph.add_run(link.title)
+        return
+    writer.link(paragraph, link.title, link.href)
+    paragraph.add_run(f" ({link.address})")
 
 
-def write_contact(writer: MarkdownWriter, contact: Contact, language: str) -> None:
+def write_contact(writer: MarkdownWriter, contact: ContactView, language: str) -> None:
     """Write one press contact as a single "Contact" paragraph: name, role, phone, e-mail."""
     paragraph = writer.paragraph("Contact")
     paragraph.add_run(contact.name).bold = True
-    lines: list[tuple[str, str | None]] = []
     if contact.role:
-        lines.append((contact.role, None))
-    if contact.phone:
-        lines.append((f"{label(language, 'phone')} {contact.phone}", _tel(contact.phone)))
-    if contact.email:
-        lines.append((contact.email, f"mailto:{contact.email}"))
-    for text, url in lines:
         paragraph.add_run().add_break()
-        if url:
-            prefix = f"{label(language, 'email')}: " if url.startswith("mailto:") else ""
-            paragraph.add_run(prefix)
-            writer.link(paragraph, text, url)
+        paragraph.add_run(contact.role)
+    if contact.phone:
+        paragraph.add_run().add_break()
+        text = f"{label(language, 'phone')} {contact.phone}"
+        if contact.phone_href:
+            writer.link(paragraph, text, contact.phone_href)
         else:
             paragraph.add_run(text)
+    if contact.email:
+        paragraph.add_run().add_break()
+        paragraph.add_run(f"{label(language, 'email')}: ")
+        writer.link(paragraph, contact.email, contact.email_href)
 
 
-def _tel(phone: str) -> str:
-    return "tel:" + "".join(ch for ch in phone if ch.isdigit() or ch == "+")
-
-
-def write_address(writer: MarkdownWriter, organisation: Organisation, language: str) -> None:
-    """Close with the organisation's name, postal address, website, e-mail and phone."""
+def write_address(writer: MarkdownWriter, organisation: OrganisationView, language: str) -> None:
+    """Close with the organisation's name, postal address, phone, e-mail and website."""
     paragraph = writer.paragraph("Address")
     paragraph.add_run(organisation.name).bold = True
-    for line in organisation.address.splitlines():
-        if line.strip():
-            paragraph.add_run().add_break()
-            paragraph.add_run(line.strip())
+    for line in organisation.address_lines:
+        paragraph.add_run().add_break()
+        paragraph.add_run(line)
     if organisation.phone:
         paragraph.add_run().add_break()
         paragraph.add_run(f"{label(language, 'phone')} {organisation.phone}")
@@ -370,7 +359,7 @@ def write_address(writer: MarkdownWriter, organisation: Organisation, language: 
         writer.link(paragraph, organisation.email, f"mailto:{organisation.email}")
     if organisation.website:
         paragraph.add_run().add_break()
-        writer.link(paragraph, display_url(organisation.website), organisation.website)
+        writer.link(paragraph, organisation.website_shown, organisation.website)
 
 
 def set_core_properties(document: Document, release: Release, organisation: Organisation) -> None:

@@ -29,9 +29,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from .. import markup
-from ..model import Contact, Release, Settings
+from ..model import Release, Settings
 from . import RenderContext
-from .labels import label, number_label
+from .labels import label
+from .view import release_view
 
 if TYPE_CHECKING:
     from feedgen.entry import FeedEntry
@@ -65,7 +66,7 @@ def render_feeds(
     settings = ctx.settings
     ordered = sorted(releases, key=lambda r: (r.published, r.slug), reverse=True)
     fg = new_generator(settings, ordered[0].published if ordered else EMPTY_FEED_DATE)
-    entries = [add_entry(fg, release, settings, enclosure_sizes[release.slug]) for release in ordered]
+    entries = [add_entry(fg, release, ctx, enclosure_sizes[release.slug]) for release in ordered]
 
     # The self link differs between the two feeds; everything else is shared.
     fg.link(feed_links(settings, ATOM_PATH, "application/atom+xml"), replace=True)
@@ -105,8 +106,9 @@ def feed_links(settings: Settings, self_path: str, self_type: str) -> list[dict[
     ]
 
 
-def add_entry(fg: FeedGenerator, release: Release, settings: Settings, pdf_size: int) -> FeedEntry:
+def add_entry(fg: FeedGenerator, release: Release, ctx: RenderContext, pdf_size: int) -> FeedEntry:
     """Append *release* to the feed (callers add newest first) and return its entry."""
+    settings = ctx.settings
     site = settings.site
     page_url = site.url(f"{release.slug}/{release.slug}.html")
     fe = fg.add_entry(order="append")
@@ -123,7 +125,7 @@ def add_entry(fg: FeedGenerator, release: Release, settings: Settings, pdf_size:
         # content() below replaces. RSS readers take <description> as HTML: escape so the text stays text.
         fe.description(html.escape(text, quote=False))
         fe.summary(text)
-    fe.content(content_html(release, settings, page_url), type="html")
+    fe.content(entry_content(release, ctx, page_url), type="html")
     for tag in release.tags:
         fe.category(term=tag)
     return fe
@@ -154,49 +156,11 @@ def shorten(text: str, limit: int) -> str:
     return cut + "…"
 
 
-def content_html(release: Release, settings: Settings, page_url: str) -> str:
-    """Return the entry's full HTML: what the release page shows, sanitized, URLs absolute."""
-    lang = release.language
-    esc = html.escape
-    parts: list[str] = []
-    kicker = [number_label(release), release.dateline]
-    parts.append("<p>" + "<br>".join(esc(line) for line in kicker if line) + "</p>")
-    if release.subtitle:
-        parts.append(f"<p><strong>{esc(release.subtitle)}</strong></p>")
-    if release.lead:
-        parts.append(f"<p><strong>{markup.inline_to_html(release.lead)}</strong></p>")
-    parts.append(markup.to_html(release.body))
-    if release.links:
-        parts.append(f"<h2>{esc(label(lang, 'more_information'))}</h2><ul>")
-        parts.extend(
-            f'<li><a href="{esc(link.url)}">{esc(link.title)}</a></li>' for link in release.links
-        )
-        parts.append("</ul>")
-    if release.contacts:
-        heading = "press_contacts" if len(release.contacts) > 1 else "press_contact"
-        parts.append(f"<h2>{esc(label(lang, heading))}</h2>")
-        parts.extend(contact_html(contact, lang) for contact in release.contacts)
-    boilerplate = release.boilerplate
-    parts.append("<hr>")
-    parts.append(markup.to_html(boilerplate.text))
-    if boilerplate.funders:
-        names = ", ".join(esc(funder.name) for funder in boilerplate.funders)
-        parts.append(f"<p>{esc(label(lang, 'funded_by'))}: {names}</p>")
-    return absolute_urls(markup.sanitize("\n".join(parts)), page_url)
-
-
-def contact_html(contact: Contact, lang: str) -> str:
-    """Return one press contact as a paragraph: name, role, e-mail, phone."""
-    esc = html.escape
-    lines = [f"<strong>{esc(contact.name)}</strong>"]
-    if contact.role:
-        lines.append(esc(contact.role))
-    if contact.email:
-        email = esc(contact.email)
-        lines.append(f'{esc(label(lang, "email"))}: <a href="mailto:{email}">{email}</a>')
-    if contact.phone:
-        lines.append(f"{esc(label(lang, 'phone'))} {esc(contact.phone)}")
-    return "<p>" + "<br>".join(lines) + "</p>"
+def entry_content(release: Release, ctx: RenderContext, page_url: str) -> str:
+    """Return the entry's full HTML from ``feed_entry.html``: sanitized, URLs absolute."""
+    view = release_view(release, ctx)
+    fragment = ctx.env.get_template("feed_entry.html").render(view=view, lang=view.language)
+    return absolute_urls(markup.sanitize(fragment), page_url)
 
 
 def absolute_urls(fragment: str, base: str) -> str:

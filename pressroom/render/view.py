@@ -52,7 +52,9 @@ class LinkView:
 
     title: str
     href: str | None = field(metadata=HIDDEN)
-    address: str  # the URL as readers see it (percent-escapes decoded); "" when unsafe
+    # The URL as readers see it (percent-escapes decoded), "" when unsafe: printed where
+    # a link cannot be followed (PDF, DOCX, text), so not a block of every format.
+    address: str = field(metadata=HIDDEN)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,27 @@
+"""The HTML part of the e-mail that carries a release, from the template ``email.html``.
+
+The text part is the release's ``.txt`` (``render/text.py``); both come from the
+same release view as every other format. ``publish`` renders this once per
+edition and stores it in the queue, so what was queued is what goes out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urljoin
+
+from ..model import Release
+from . import RenderContext
+from .view import release_view
+
+
+def render_email_html(release: Release, ctx: RenderContext, urls: Mapping[str, str]) -> bytes:
+    """Render the e-mail's HTML body; *urls* are the public addresses of the built files
+    by format ("html", "pdf", "docx"), linked where the release is on the web."""
+    view = release_view(release, ctx)
+    page = urls.get("html")
+    # Attachments are published next to the page: the same relative address, made absolute.
+    file_urls = {a.href: urljoin(page, a.href) for a in view.attachments.items} if page else {}
+    template = ctx.env.get_template("email.html")
+    html = template.render(view=view, lang=view.language, urls=urls, file_urls=file_urls)
+    return html.encode("utf-8")
