@@ -32,7 +32,7 @@ from .. import markup
 from ..model import Release, Settings
 from . import RenderContext
 from .labels import label
-from .view import release_view
+from .view import ReleaseView, release_view
 
 if TYPE_CHECKING:
     from feedgen.entry import FeedEntry
@@ -119,7 +119,7 @@ def add_entry(fg: FeedGenerator, release: Release, ctx: RenderContext, pdf_size:
         fe.enclosure(site.url(f"{release.slug}/{release.slug}.pdf"), str(pdf_size), PDF_TYPE)
     fe.published(release.published)  # also the RSS pubDate
     fe.updated(release.published)
-    text = summary_text(release)
+    text = summary_text(release_view(release, ctx))
     if text:
         # Order matters: feedgen's description() also sets Atom content, which
         # content() below replaces. RSS readers take <description> as HTML: escape so the text stays text.
@@ -137,12 +137,11 @@ def entry_id(release: Release, settings: Settings) -> str:
     return f"tag:{host},{release.date.isoformat()}:{release.slug}"
 
 
-def summary_text(release: Release) -> str:
+def summary_text(view: ReleaseView) -> str:
     """Return the plain-text summary: the lead, else the subtitle, else the body's start."""
-    for candidate in (release.lead, release.subtitle):
-        if candidate and candidate.strip():
-            return markup.plain_text(candidate).strip()
-    for token in markup.parse(release.body):
+    if view.description:
+        return view.description
+    for token in markup.parse(view.body.markdown):
         if token.type == "inline" and token.content.strip():
             return shorten(markup.plain_text(token.content).strip(), SUMMARY_LIMIT)
     return ""
@@ -207,7 +206,8 @@ def repair_entry_links(atom: bytes, entries: Sequence[FeedEntry]) -> bytes:
             raise AssertionError(f"{entry_id_text}: feedgen wrote {len(links)} links, not {len(data)}")
         for link_element, link in zip(links, data, strict=True):
             set_link_attributes(link_element, link)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    # lxml's stubs type tostring as Any; with an encoding it returns bytes.
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
 def set_link_attributes(element: etree._Element, link: Mapping[str, str]) -> None:

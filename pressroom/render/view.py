@@ -165,7 +165,7 @@ def build_view(release: Release, ctx: RenderContext) -> ReleaseView:
         language=lang,
         published=release.published,
         keywords=", ".join(release.tags),
-        description=markup.plain_text(release.lead or release.subtitle or ""),
+        description=description(release),
         draft_notice=label(lang, "draft") if release.status == "draft" else None,
         embargo_notice=embargo_notice,
         kicker=number_label(release),
@@ -190,6 +190,14 @@ def build_view(release: Release, ctx: RenderContext) -> ReleaseView:
         ),
         organisation=organisation_view(settings.organisation),
     )
+
+
+def description(release: Release) -> str:
+    """Return the plain text of the lead, else of the subtitle (for summaries and metadata)."""
+    for candidate in (release.lead, release.subtitle):
+        if candidate and candidate.strip():
+            return markup.plain_text(candidate).strip()
+    return ""
 
 
 def prose(text: str) -> Prose:
