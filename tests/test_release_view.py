@@ -312,21 +312,47 @@ def test_one_contact_gets_the_singular_heading(room: Room) -> None:
     assert view.contacts.heading == "Pressekontakt"
 
 
+# The README's example of a template override, word for word.
+TEXT_OVERRIDE = """\
+{#- Our text version (e-mail text part and .txt): pressroom's default, with the
+    contacts on one line each and a reprint note at the end. -#}
+{% extends "default/release.txt" %}
+
+{% block contacts %}
+{% if view.contacts %}
+{{ view.contacts.heading | underlined("-") }}
+{% for contact in view.contacts.items %}
+{{ contact.name }}, {{ contact.role }}: {{ contact.email }}
+{% endfor %}
+
+{% endif %}
+{% endblock %}
+
+{% block organisation %}
+{{ super() }}
+Abdruck honorarfrei. Belegexemplar bitte an {{ view.organisation.email }}.
+{% endblock %}
+"""
+
+
 def test_press_room_overrides_the_text_and_extends_the_default(room: Room) -> None:
     templates = room.root / "templates"
     templates.mkdir()
-    (templates / "release.txt").write_text(
-        '{% include "default/release.txt" %}\n'
-        "Abdruck honorarfrei: {{ view.title }} & <mehr>\n",
-        encoding="utf-8",
-    )
-    room.ready("2030-01-01-eins", title="Zahlen & <b>Fakten</b>")
+    (templates / "release.txt").write_text(TEXT_OVERRIDE, encoding="utf-8")
+    room.ready("2030-01-01-eins", title="Zahlen & <b>Fakten</b>", extra="contacts: [anna, ben]\n")
     pressroom = room.load()
     text = render_text(pressroom.releases[0], RenderContext.for_settings(pressroom.settings, NOW))
     lines = text.decode("utf-8").splitlines()
-    # Text is not HTML-escaped, neither the default's part nor the override's.
-    assert "Zahlen & <b>Fakten</b>" in lines
-    assert lines[-1] == "Abdruck honorarfrei: Zahlen & <b>Fakten</b> & <mehr>"
+    assert "Zahlen & <b>Fakten</b>" in lines  # text is never HTML-escaped
+    assert lines[lines.index("Pressekontakte") + 2:][:2] == [
+        "Anna Muster, Pressesprecherin: anna@beispiel.example",
+        "Ben Beispiel, Geschäftsführer: ben@beispiel.example",
+    ]
+    assert lines[-3:] == [  # the default's organisation block, then the addition
+        "https://www.beispiel.example",
+        "",
+        "Abdruck honorarfrei. Belegexemplar bitte an presse@beispiel.example.",
+    ]
 
 
 def test_press_room_overrides_the_feed_entry_and_it_stays_escaped(room: Room) -> None:
