@@ -23,6 +23,7 @@ import pytest
 from conftest import NOW, SLUG_2013, SLUG_2021, Room, load_sample
 from docx import Document
 
+from pressroom.errors import UserError
 from pressroom.mail import MessageBuilder
 from pressroom.model import Release
 from pressroom.publish import make_edition
@@ -369,3 +370,17 @@ def test_press_room_overrides_the_feed_entry_and_it_stays_escaped(room: Room) ->
     content = entry.content[0].value
     assert content.startswith("<p>Zahlen &amp; &lt;script&gt;alert(1)&lt;/script&gt;</p>")
     assert "Gefördert vom Neuen Programm" in content  # the default's part is there too
+
+
+def test_a_copied_template_from_before_the_view_names_its_file(room: Room) -> None:
+    templates = room.root / "templates"
+    templates.mkdir()
+    outdated = templates / "release.html"
+    outdated.write_text("<h1>{{ release.title }}</h1>\n{{ number_label }}\n", encoding="utf-8")
+    room.ready("2030-01-01-eins")
+    pressroom = room.load()
+    ctx = RenderContext.for_settings(pressroom.settings, NOW)
+    with pytest.raises(UserError) as raised:
+        render_html(pressroom.releases[0], ctx)
+    assert str(raised.value).startswith(f"{outdated}:1: template release.html: 'release' is undefined")
+    assert "`view`" in str(raised.value)

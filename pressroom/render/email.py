@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 
 from ..model import Release
 from . import RenderContext
-from .view import release_view
+from .view import release_view, render_template
 
 
 def render_email_html(release: Release, ctx: RenderContext, urls: Mapping[str, str]) -> bytes:
@@ -22,6 +22,4 @@ def render_email_html(release: Release, ctx: RenderContext, urls: Mapping[str, s
     page = urls.get("html")
     # Attachments are published next to the page: the same relative address, made absolute.
     file_urls = {a.href: urljoin(page, a.href) for a in view.attachments.items} if page else {}
-    template = ctx.env.get_template("email.html")
-    html = template.render(view=view, lang=view.language, urls=urls, file_urls=file_urls)
-    return html.encode("utf-8")
+    return render_template(ctx, "email.html", view, urls=urls, file_urls=file_urls).encode("utf-8")

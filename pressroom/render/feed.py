@@ -32,7 +32,7 @@ from .. import markup
 from ..model import Release, Settings
 from . import RenderContext
 from .labels import label
-from .view import ReleaseView, release_view
+from .view import ReleaseView, release_view, render_template
 
 if TYPE_CHECKING:
     from feedgen.entry import FeedEntry
@@ -157,8 +157,7 @@ def shorten(text: str, limit: int) -> str:
 
 def entry_content(release: Release, ctx: RenderContext, page_url: str) -> str:
     """Return the entry's full HTML from ``feed_entry.html``: sanitized, URLs absolute."""
-    view = release_view(release, ctx)
-    fragment = ctx.env.get_template("feed_entry.html").render(view=view, lang=view.language)
+    fragment = render_template(ctx, "feed_entry.html", release_view(release, ctx))
     return absolute_urls(markup.sanitize(fragment), page_url)
 
 

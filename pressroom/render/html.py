@@ -18,7 +18,7 @@ from .. import markup
 from ..model import Release
 from . import RenderContext
 from .labels import label, number_label
-from .view import release_view
+from .view import release_view, render_template
 
 Medium = Literal["screen", "print"]
 
@@ -65,16 +65,14 @@ def index_entry(release: Release) -> dict[str, object]:
 
 def release_page(release: Release, ctx: RenderContext, medium: Medium) -> str:
     """Render ``release.html`` for the screen or for print (the PDF's source)."""
-    template = ctx.env.get_template("release.html")
-    return template.render(**release_context(release, ctx, medium))
+    return render_template(ctx, "release.html", release_view(release, ctx),
+                           **release_context(release, ctx, medium))
 
 
 def release_context(release: Release, ctx: RenderContext, medium: Medium) -> dict[str, object]:
-    """Collect what ``release.html`` needs: the release view plus what depends on the medium."""
+    """Collect what ``release.html`` needs besides the release view: what depends on the medium."""
     view = release_view(release, ctx)
     return {
-        "view": view,
-        "lang": view.language,
         "medium": medium,
         "organisation": view.organisation,
         "page_title": view.title,

@@ -12,7 +12,7 @@ import re
 
 from ..model import Release
 from . import RenderContext
-from .view import release_view
+from .view import release_view, render_template
 
 # Blocks are separated by exactly one empty line, whatever a template leaves between them.
 _BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
@@ -20,6 +20,5 @@ _BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
 
 def render_text(release: Release, ctx: RenderContext) -> bytes:
     """Render *release* as UTF-8 plain text wrapped at 72 columns."""
-    view = release_view(release, ctx)
-    text = ctx.env.get_template("release.txt").render(view=view, lang=view.language)
+    text = render_template(ctx, "release.txt", release_view(release, ctx))
     return (_BLANK_LINES.sub("\n\n", text).strip("\n") + "\n").encode("utf-8")

@@ -27,6 +27,7 @@ from urllib.parse import unquote
 from markupsafe import Markup
 
 from .. import markup
+from ..errors import UserError
 from ..model import Contact, Organisation, Release
 from . import RenderContext
 from .labels import format_moment, label, number_label
@@ -135,6 +136,27 @@ class ReleaseView:
     def date_iso(self) -> str:
         """The release date as ``YYYY-MM-DD`` (for ``<time datetime>``)."""
         return self.published.date().isoformat()
+
+
+def render_template(ctx: RenderContext, name: str, view: ReleaseView, **extra: object) -> str:
+    """Render the template *name* with *view* (as ``view``, its language as ``lang``) and *extra*.
+
+    A press room's copy of an older default (``pressroom init`` used to copy them all)
+    may still ask for the variables templates had before the view: it fails here
+    with its file named and what to do, not with a bare "'release' is undefined".
+    """
+    import jinja2
+
+    template = ctx.env.get_template(name)
+    try:
+        return template.render(view=view, lang=view.language, **extra)
+    except jinja2.UndefinedError as exc:
+        where = Path(template.filename) if template.filename else None
+        raise UserError(
+            f"template {name}: {exc.message}; templates get the release as `view` (see the "
+            "README, Templates): update this copy of an older default, or delete it",
+            where,
+        ) from exc
 
 
 def release_view(release: Release, ctx: RenderContext) -> ReleaseView:
