@@ -60,7 +60,8 @@ def load_pressroom(
 ) -> LoadResult:
     """Load settings and every release of the press room at *root*, checking everything.
 
-    *now* (aware) is the moment warnings such as "embargo already past" refer to.
+    *now* is the moment warnings such as "embargo already past" refer to; without an
+    offset it is in the site's time zone.
     *frozen* maps each number the ledger recorded as published or sent to the slug
     that owns it (``Queue.numbers()``): those numbers never move (see assign_numbers).
     With *environ*, a secret the settings name but it lacks is a warning (see load_settings).
@@ -70,6 +71,7 @@ def load_pressroom(
     settings, problems = load_settings(root, environ)
     if settings is None:
         return LoadResult(None, sorted(problems))
+    now = in_zone(now, settings.site.zone)
     releases: list[Release] = []
     number_lines: dict[Path, int] = {}
     paths = release_files(root)
@@ -424,5 +426,9 @@ def parse_moment(value: str | None, zone: ZoneInfo) -> datetime:
     """Parse an ISO moment from the command line (naive means the site zone); default: now."""
     if value is None:
         return datetime.now(UTC)
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+    return in_zone(datetime.fromisoformat(value), zone)
+
+
+def in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
+    """Return *moment*, read in *zone* when it has no offset (a --now given without one)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
