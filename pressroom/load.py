@@ -21,6 +21,7 @@ from markdown_it.token import Token
 from . import markup
 from .errors import Problem, Severity
 from .model import Contact, Link, Pressroom, Release, Settings
+from .paths import file_named
 from .schema import FrontMatter, check_xml_text
 from .settings import load_settings, to_contact
 from .validation import validate
@@ -104,12 +105,6 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
     raise YamlError([Problem(path, 1, "front matter is not closed by a --- line")])
 
 
-def load_release(path: Path, settings: Settings, now: datetime) -> tuple[Release | None, list[Problem]]:
-    """Load one release file; its number stays empty unless the file gives one."""
-    release, _, problems = _load_release(path, settings, now)
-    return release, problems
-
-
 def _load_release(
     path: Path, settings: Settings, now: datetime
 ) -> tuple[Release | None, YamlDocument, list[Problem]]:
@@ -165,25 +160,9 @@ def check_body(
         if ref.kind == "image":
             if not ref.text.strip():
                 problems.append(Problem(path, line, f"image {ref.target} has no alt text", Severity.WARNING))
-            if local_file(releases_dir, unquote(ref.target)) is None:
+            if file_named(releases_dir, unquote(ref.target)) is None:
                 problems.append(Problem(path, line, f"image {ref.target}: no such file in releases/"))
     return problems
-
-
-def local_file(directory: Path, relative: str) -> Path | None:
-    """Return the existing file inside *directory* that *relative* names, else None.
-
-    Symbolic links and ``..`` are resolved first, so neither can lead outside.
-    """
-    if "://" in relative or relative.startswith(("/", "data:", "file:")):
-        return None
-    target = (directory / relative).resolve()
-    return target if target.is_relative_to(directory.resolve()) and target.is_file() else None
-
-
-def inside(directory: Path, relative: str) -> bool:
-    """True when *relative* names an existing file inside *directory* (links resolved)."""
-    return local_file(directory, relative) is not None
 
 
 def body_images(tokens: list[Token], releases_dir: Path) -> list[Path]:
@@ -192,7 +171,7 @@ def body_images(tokens: list[Token], releases_dir: Path) -> list[Path]:
     markdown-it percent-encodes link targets, so they are decoded before lookup.
     """
     found = (
-        local_file(releases_dir, unquote(ref.target))
+        file_named(releases_dir, unquote(ref.target))
         for ref in markup.iter_references(tokens)
         if ref.kind == "image"
     )
@@ -252,8 +231,9 @@ def _resolve(
         )
     attachments = []
     for index, name in enumerate(front.attachments):
-        if inside(settings.releases_dir, name):
-            attachments.append((settings.releases_dir / name).resolve())
+        attachment = file_named(settings.releases_dir, name)
+        if attachment is not None:
+            attachments.append(attachment)
         else:
             error(f"attachments: {name}: no such file inside releases/", "attachments", index)
     for index, link in enumerate(front.links):

@@ -185,7 +185,7 @@ def render_email_html(release: Release, settings: Settings, urls: Mapping[str, s
                       now: datetime) -> str:
     """Render the HTML body of the e-mail from the template ``email.html``."""
     from .render.env import make_env
-    from .render.html import safe_href
+    from .urls import safe_href
 
     env = make_env(settings.root)
     links = [{"title": link.title, "href": safe_href(link.url)} for link in release.links]

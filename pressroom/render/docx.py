@@ -320,11 +320,11 @@ def _inline_paragraph(writer: MarkdownWriter, text: str, style: str) -> None:
 
 
 def _link_paragraph(writer: MarkdownWriter, title: str, url: str) -> None:
-    from .docx_markdown import is_linkable
+    from ..urls import absolute_href
 
     paragraph = writer.paragraph("List Bullet")
     writer.link(paragraph, title, url)
-    if not is_linkable(url):
+    if absolute_href(url) is None:
         paragraph.add_run(f" ({url})")
 
 

@@ -30,6 +30,7 @@ from urllib.parse import urljoin, urlsplit
 
 from .. import markup
 from ..model import Contact, Release, Settings
+from ..urls import URL_SCHEMES
 from . import RenderContext
 from .labels import label, number_label
 
@@ -218,7 +219,7 @@ def absolute_urls(fragment: str, base: str) -> str:
         tags=markup.ALLOWED_TAGS,
         attributes=attributes,
         attribute_filter=resolve,
-        url_schemes=markup.URL_SCHEMES,
+        url_schemes=set(URL_SCHEMES),
         link_rel=None,
     )
 
@@ -243,7 +244,8 @@ def repair_entry_links(atom: bytes, entries: Sequence[FeedEntry]) -> bytes:
             raise AssertionError(f"{entry_id_text}: feedgen wrote {len(links)} links, not {len(data)}")
         for link_element, link in zip(links, data, strict=True):
             set_link_attributes(link_element, link)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    xml: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return xml
 
 
 def set_link_attributes(element: etree._Element, link: Mapping[str, str]) -> None:

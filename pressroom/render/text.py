@@ -15,8 +15,8 @@ from markdown_it.tree import SyntaxTreeNode
 
 from .. import markup
 from ..model import Contact, Release
+from ..urls import safe_href
 from . import RenderContext
-from .html import safe_href
 from .labels import format_moment, label, number_label
 
 WIDTH = 72
