@@ -125,7 +125,7 @@ def build_pressroom(
 
 def shared_inputs(settings: Settings) -> str:
     """Hash what every release depends on: settings, lists, templates, pressroom itself."""
-    from .authoring import default_templates
+    from .defaults import default_templates
 
     files = [settings.path, *tree_files(settings.root / "templates", default_templates())]
     files += [b.logo for b in [settings.organisation] if b.logo]
