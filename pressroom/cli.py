@@ -17,7 +17,6 @@ import click
 from .cli_common import (
     QUIET_KEY,
     PressroomGroup,
-    configure_logging,
     fail,
     frozen_numbers,
     moment_or_fail,
@@ -74,7 +73,10 @@ def cli(verbose: bool, quiet: bool) -> None:
     """Write a press release once; check, render and distribute it."""
     if verbose and quiet:
         raise click.UsageError("-v and -q exclude each other")
+    from .cli_logging import configure_logging
+
     configure_logging(verbose, quiet)
+    click.get_current_context().meta[QUIET_KEY] = quiet
 
 
 @cli.command()
