@@ -39,7 +39,7 @@ golden: install
 
 lint: install
 	$(BIN)/ruff check pressroom tests bench
-	$(BIN)/mypy pressroom
+	$(BIN)/mypy --strict pressroom
 
 bench: install
 	$(PY) bench/bench_build.py

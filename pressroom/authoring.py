@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
 from .errors import UserError
 from .settings import settings_path
-
-
-def default_templates() -> Path:
-    """Return the folder of the shipped templates.
-
-    Installed from a wheel they are the package data ``pressroom/templates``; in a
-    source checkout (and an editable install) they are the top-level ``templates/``.
-    """
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "templates", here.parent / "templates"):
-        if candidate.is_dir():
-            return candidate
-    raise UserError("pressroom's default templates are missing from this installation")
 
 
 def slug_for(title: str, day: date) -> str:
@@ -114,8 +100,48 @@ boilerplates:
 """
 
 
+TEMPLATES_README = """\
+# Templates of this press room
+
+This folder holds only the templates you change. Every other one comes from
+pressroom itself, so your press room receives improved defaults with each
+pressroom update.
+
+A file here replaces pressroom's default of the same name: release.html (the web
+page and the PDF), release.css, base.html, index.html (the newsroom page),
+index.css, email.html. Run `python -c "import pressroom.defaults as d;
+print(d.default_templates())"` to see the defaults.
+
+Change one part of a page rather than copying all of it: extend the default as
+`default/<name>` and replace only the blocks you need. `{{ super() }}` keeps the
+default's content of a block. index.html here is such an override: it extends
+`default/index.html` and adds one rule to its style. Delete it to get the default
+back.
+
+    {% extends "default/release.html" %}
+    {% block meta %}
+    {{ super() }}
+    <meta name="robots" content="noarchive">
+    {% endblock %}
+"""
+
+EXAMPLE_OVERRIDE = """\
+{#- An example override: it replaces pressroom's index.html, takes everything from the
+    default ("default/index.html") and changes one block. See README.md; delete this
+    file to use the default unchanged. -#}
+{% extends "default/index.html" %}
+{% block style %}
+{{ super() }}
+/* The newsroom's title in the house colour. */
+.index-title { color: var(--accent); }
+{% endblock %}
+"""
+
+
 def init_pressroom(target: Path, today: date, language: str = "en") -> list[Path]:
-    """Create a working press room in *target*: settings, one example release, templates."""
+    """Create a working press room in *target*: settings, one example release, and a
+    templates/ folder with a README on overriding and one example override (the
+    defaults are not copied: they come from pressroom, so they improve with it)."""
     settings = settings_path(target)
     if settings.exists():
         raise UserError(f"{settings} already exists; not overwriting a press room")
@@ -132,7 +158,10 @@ def init_pressroom(target: Path, today: date, language: str = "en") -> list[Path
         ignore.write_text("build/\nvar/\n", encoding="utf-8")
         created.append(ignore)
     templates = target / "templates"
-    if not templates.exists():
-        shutil.copytree(default_templates(), templates, ignore=shutil.ignore_patterns("__pycache__"))
-        created.append(templates)
+    templates.mkdir(exist_ok=True)
+    for name, text in (("README.md", TEMPLATES_README), ("index.html", EXAMPLE_OVERRIDE)):
+        path = templates / name
+        if not path.exists():  # a templates/ folder already there keeps what it has
+            path.write_text(text, encoding="utf-8")
+            created.append(path)
     return created

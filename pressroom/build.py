@@ -11,6 +11,7 @@ A release moves from private/ to public/ at the first build after it becomes pub
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import os
 import shutil
@@ -22,11 +23,12 @@ from pathlib import Path
 from . import __version__
 from .atomic import write_atomic
 from .errors import CheckFailed, UserError
-from .load import load_pressroom
+from .load import in_zone, load_pressroom
 from .model import Pressroom, Release, Settings
 from .report import Reporter, SilentReporter
 from .state import Manifest, hash_files, tree_files
 
+log = logging.getLogger(__name__)
 FORMATS = ("html", "pdf", "docx", "txt")
 PUBLIC, PRIVATE = "public", "private"
 # Feeds carry full content: readers want the recent releases, not the whole archive.
@@ -69,7 +71,8 @@ def build_pressroom(
     """Check the press room at *root*, then render it into *out*.
 
     Raises CheckFailed (and writes nothing) when the check finds errors, or any
-    problem with *strict*. *now* decides embargoes; *only* limits rendering to one slug.
+    problem with *strict*. *now* decides embargoes (without an offset: in the site's
+    time zone); *only* limits rendering to one slug.
     *frozen* holds the ledger's numbers (number -> slug), which never move.
     """
     root = root.resolve()
@@ -79,6 +82,7 @@ def build_pressroom(
     if result.failed(strict) or result.pressroom is None:
         raise CheckFailed(result.problems)
     pressroom = result.pressroom
+    now = in_zone(now, pressroom.settings.site.zone)
     out = (out or root / "build").resolve()
     if only is not None and only not in {r.slug for r in pressroom.releases}:
         raise UserError(f"no release with the slug {only!r}")
@@ -121,7 +125,7 @@ def build_pressroom(
 
 def shared_inputs(settings: Settings) -> str:
     """Hash what every release depends on: settings, lists, templates, pressroom itself."""
-    from .authoring import default_templates
+    from .defaults import default_templates
 
     files = [settings.path, *tree_files(settings.root / "templates", default_templates())]
     files += [b.logo for b in [settings.organisation] if b.logo]
@@ -197,6 +201,7 @@ def render_release(release: Release, settings: Settings, now: datetime) -> Rende
             "txt": render_text(release, context),
         }
     except Exception as exc:  # keep building the others; the build reports the failure
+        log.debug("%s: rendering failed", release.path, exc_info=True)
         return f"{type(exc).__name__}: {exc}"
 
 

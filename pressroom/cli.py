@@ -14,18 +14,21 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli_common import fail, frozen_numbers, parse_now, print_problems, settings_or_fail
+from .cli_common import (
+    QUIET_KEY,
+    PressroomGroup,
+    fail,
+    frozen_numbers,
+    moment_or_fail,
+    print_problems,
+    root_option,
+    settings_or_fail,
+)
 
 if TYPE_CHECKING:
     from .load import LoadResult
 
-ROOT = click.option(
-    "--root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="The press room: the folder holding releases/ and templates/.",
-)
+ROOT = root_option()
 QUEUE = click.option(
     "--queue",
     "queue_file",
@@ -61,10 +64,19 @@ def run_check(root: Path, strict: bool, queue_file: Path | None = None) -> LoadR
     return result
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PressroomGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pressroom")
-def cli() -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also show debug messages, with the traceback of a release that failed to render.")
+@click.option("-q", "--quiet", is_flag=True, help="Show only errors.")
+def cli(verbose: bool, quiet: bool) -> None:
     """Write a press release once; check, render and distribute it."""
+    if verbose and quiet:
+        raise click.UsageError("-v and -q exclude each other")
+    from .cli_logging import configure_logging
+
+    configure_logging(verbose, quiet)
+    click.get_current_context().meta[QUIET_KEY] = quiet
 
 
 @cli.command()
@@ -83,14 +95,10 @@ def check(root: Path, queue_file: Path | None, strict: bool) -> None:
 def new(title: str, day: Any, root: Path) -> None:
     """Write a new draft release file named after TITLE."""
     from .authoring import new_release
-    from .errors import PressroomError
 
     settings = settings_or_fail(root)
     when = day.date() if day else date.today()
-    try:
-        path = new_release(root, title, when, settings.site.default_place, settings.site.default_contacts)
-    except PressroomError as exc:
-        fail(str(exc))
+    path = new_release(root, title, when, settings.site.default_place, settings.site.default_contacts)
     click.echo(f"created {path}")
 
 
@@ -100,12 +108,8 @@ def new(title: str, day: Any, root: Path) -> None:
 def init(directory: Path, language: str) -> None:
     """Create a working press room in DIRECTORY."""
     from .authoring import init_pressroom
-    from .errors import PressroomError
 
-    try:
-        created = init_pressroom(directory, date.today(), language)
-    except PressroomError as exc:
-        fail(str(exc))
+    created = init_pressroom(directory, date.today(), language)
     for path in created:
         click.echo(f"created {path}")
     click.echo(f"next: cd {directory} && pressroom check")
@@ -136,24 +140,16 @@ def run_build(
     queue_file: Path | None = None,
 ) -> Any:
     """Build the press room for the CLI: problems as path:line, failures as exit 1."""
-    from zoneinfo import ZoneInfo
-
     from .build import build_pressroom
-    from .errors import CheckFailed, PressroomError
-    from .report import reporter_for_terminal
-    from .settings import load_settings
+    from .report import SilentReporter, reporter_for_terminal
 
-    # Broken settings are reported by the build's own check; --now needs only the zone.
-    settings, _ = load_settings(root)
-    now = parse_now(now_text, settings.site.zone if settings else ZoneInfo("UTC"))
+    # A --now without an offset is in the site's time zone, which the build reads with
+    # the settings: the settings are loaded once, by the build.
+    now = moment_or_fail(now_text)
     frozen = frozen_numbers(root, queue_file)
-    try:
-        result = build_pressroom(root, out, now, only, jobs, reporter_for_terminal(), strict, frozen)
-    except CheckFailed as exc:
-        print_problems(exc.problems, root)
-        fail(f"build refused: {sum(p.is_error for p in exc.problems)} error(s); nothing was written")
-    except PressroomError as exc:
-        fail(str(exc))
+    quiet = click.get_current_context().meta.get(QUIET_KEY, False)
+    reporter = SilentReporter() if quiet else reporter_for_terminal()
+    result = build_pressroom(root, out, now, only, jobs, reporter, strict, frozen)
     for slug, message in result.failures.items():
         click.echo(f"{result.pressroom.release(slug).path}:1: rendering failed: {message}", err=True)
     if result.failures:

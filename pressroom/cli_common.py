@@ -1,25 +1,98 @@
-"""What every command shares: failing without a traceback, printing problems,
-loading the settings a command needs, reading --now and the ledger's numbers."""
+"""What every command shares: the one error path (pressroom's errors become one line
+and exit status 1), logging for -v/-q, the --root option, printing problems, loading
+the settings a command needs, reading --now and the ledger's numbers."""
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
+
+from .errors import CheckFailed, PressroomError, QueueError, UserError
 
 if TYPE_CHECKING:
     from .errors import Problem
     from .model import Settings
 
+F = TypeVar("F", bound=Callable[..., Any])
+ROOT_KEY = "pressroom.root"  # where --root leaves the press room for the error path
+QUIET_KEY = "pressroom.quiet"  # where -q leaves itself for the commands that report progress
+
+
+class Failure(click.ClickException):
+    """A command failed: its one-line message on stderr, exit status 1, no traceback."""
+
+    exit_code = 1
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        # Not click's "Error: ..." prefix: a message that starts with path:line stays so.
+        click.echo(self.format_message(), err=True, file=file)
+
 
 def fail(message: str) -> NoReturn:
-    """Print *message* to stderr and exit 1 (no traceback)."""
-    click.echo(message, err=True)
-    sys.exit(1)
+    """End the command: *message* on stderr, exit status 1 (no traceback)."""
+    raise Failure(message)
+
+
+def failure_of(exc: PressroomError, ctx: click.Context) -> Failure:
+    """Turn a pressroom error raised under *ctx* into the line the user sees.
+
+    A failed check prints its problems first; a wrong request (UserError, located
+    ``path:line:`` when it names a file) and a fault of the queue are their own
+    sentence; any other error is "COMMAND failed: message".
+    """
+    words = ctx.command_path.split()
+    # Invoked on its own (as tests do) a command's path is its name; else drop "pressroom".
+    command = " ".join(words[1:] if ctx.parent is not None else [ctx.command.name or ""])
+    if isinstance(exc, CheckFailed):
+        print_problems(exc.problems, ctx.meta.get(ROOT_KEY, Path(".")))
+        errors = sum(p.is_error for p in exc.problems)
+        return Failure(f"{command} refused: {errors} error(s); nothing was written")
+    if isinstance(exc, (UserError, QueueError)):
+        return Failure(str(exc))
+    return Failure(f"{command} failed: {exc}")
+
+
+class PressroomCommand(click.Command):
+    """A command that ends on a pressroom error with one line and exit status 1.
+
+    This is the one place the CLI catches pressroom's errors; the commands let them rise.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PressroomError as exc:
+            raise failure_of(exc, ctx) from exc
+
+
+class PressroomGroup(PressroomCommand, click.Group):
+    """A group of PressroomCommands (its own callback, such as ``queue``'s default, too)."""
+
+    command_class = PressroomCommand
+    group_class = type  # its subgroups are PressroomGroups as well
+
+
+def _remember_root(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    if value is not None:
+        ctx.meta[ROOT_KEY] = value
+    return value
+
+
+def root_option(default: Path | None = Path(".")) -> Callable[[F], F]:
+    """The --root option of every command (``None`` as *default*: the group's --root decides)."""
+    return click.option(
+        "--root",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=default,
+        show_default=default is not None,
+        callback=_remember_root,
+        help="The press room: the folder holding releases/ and templates/ (default: .).",
+    )
 
 
 def print_problems(problems: list[Problem], root: Path) -> None:
@@ -54,16 +127,12 @@ def frozen_numbers(root: Path, given: Path | None = None) -> dict[str, str]:
 
     A press room that never published has no ledger, and reading must not create one.
     """
-    from .errors import PressroomError
     from .queue import open_queue, queue_path
 
     path = queue_path(root, given)
     if not path.exists():
         return {}
-    try:
-        queue = open_queue(path)
-    except PressroomError as exc:
-        fail(str(exc))
+    queue = open_queue(path)
     try:
         return queue.numbers()
     finally:
@@ -85,6 +154,17 @@ def site_zone(root: Path) -> ZoneInfo:
         return ZoneInfo(str(name))
     except (OSError, UnicodeDecodeError, YamlError, ValueError, ZoneInfoNotFoundError):
         return ZoneInfo("UTC")
+
+
+def moment_or_fail(text: str | None) -> datetime | None:
+    """Read --now as given (without an offset it is naive: the library reads it in the
+    site's time zone); ``None`` without it (the library takes the clock)."""
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"--now: {text!r} is not an ISO 8601 date or datetime")
 
 
 def parse_now(text: str | None, zone: ZoneInfo) -> datetime:

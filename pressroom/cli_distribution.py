@@ -10,8 +10,8 @@ import functools
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from .cli_common import (
+    PressroomCommand,
+    PressroomGroup,
     fail,
     parse_now,
     pressroom_or_fail,
-    print_problems,
+    root_option,
     settings_or_fail,
     site_zone,
 )
@@ -42,12 +44,11 @@ WAIT_KEY = "pressroom.queue_wait"  # where the wrapper leaves --wait for _open
 def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add --root, --queue, --now and --wait to a command (also accepted before a `queue` subcommand).
 
-    A storage fault of the queue (locked, full, damaged, deleted) ends the command
-    with its one-line message and exit status 1.
+    A pressroom error (a storage fault of the queue, a failed check) rises to the
+    command group, which ends the command with one line and exit status 1.
     """
 
-    @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-                  help="The press room: the folder holding releases/ (default: .).")
+    @root_option(default=None)
     @click.option("--queue", "queue_file", type=click.Path(dir_okay=False, path_type=Path),
                   default=None, help="The queue file (default: $PRESSROOM_QUEUE or var/queue.sqlite3).")
     @click.option("--now", "now_text", default=None, metavar="ISO", help=NOW_HELP)
@@ -56,20 +57,15 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(root: Path | None, queue_file: Path | None, now_text: str | None,
                 wait: float | None, **kwargs: Any) -> Any:
-        from .errors import QueueError
-
         context = click.get_current_context()
         parent = context.find_object(dict) or {}
         context.meta[WAIT_KEY] = wait if wait is not None else parent.get("wait")
-        try:
-            return func(
-                root=root or parent.get("root") or Path("."),
-                queue_file=queue_file or parent.get("queue_file"),
-                now_text=now_text or parent.get("now_text"),
-                **kwargs,
-            )
-        except QueueError as exc:
-            fail(str(exc))
+        return func(
+            root=root or parent.get("root") or Path("."),
+            queue_file=queue_file or parent.get("queue_file"),
+            now_text=now_text or parent.get("now_text"),
+            **kwargs,
+        )
 
     return wrapper
 
@@ -80,34 +76,15 @@ def _open(root: Path, given: Path | None, create: bool = False) -> Queue:
     Outside a press room this exits with one line and creates nothing; a missing
     ledger is an error, never silently a new empty one.
     """
-    from .errors import PressroomError
     from .queue import DEFAULT_WAIT, open_queue, queue_path
 
     pressroom_or_fail(root)
     wait = click.get_current_context().meta.get(WAIT_KEY)
-    try:
-        return open_queue(queue_path(root, given), create=create,
-                          wait=DEFAULT_WAIT if wait is None else wait)
-    except PressroomError as exc:
-        fail(str(exc))
+    return open_queue(queue_path(root, given), create=create,
+                      wait=DEFAULT_WAIT if wait is None else wait)
 
 
-@contextmanager
-def _failing(what: str, root: Path) -> Iterator[None]:
-    """End the command on a pressroom error with "WHAT failed: ..." and exit status 1,
-    after the problems of a failed check."""
-    from .errors import CheckFailed, PressroomError
-
-    try:
-        yield
-    except CheckFailed as exc:
-        print_problems(exc.problems, root)
-        fail(f"{what} failed: {exc}")
-    except PressroomError as exc:
-        fail(f"{what} failed: {exc}")
-
-
-@click.command("publish")
+@click.command("publish", cls=PressroomCommand)
 @common_options
 @click.option("--dry-run", is_flag=True,
               help="Check, then print what would be queued, to whom, through which channel and "
@@ -130,7 +107,7 @@ def publish_command(root: Path, queue_file: Path | None, now_text: str | None,
     if dry_run:
         _publish_dry_run(root, queue_path(root, queue_file), now)
         return
-    with closing(_open(root, queue_file, create=True)) as queue, _failing("publish", root):
+    with closing(_open(root, queue_file, create=True)) as queue:
         report = publish(root, queue, now)
     for line in report.lines():
         click.echo(line)
@@ -153,13 +130,12 @@ CHANNEL_DOWN_EXIT = 3
 def _publish_dry_run(root: Path, ledger: Path, now: datetime) -> None:
     from .dryrun import publish_plan
 
-    with _failing("publish --dry-run", root):
-        lines = publish_plan(root, ledger, now)
+    lines = publish_plan(root, ledger, now)
     for line in lines:
         click.echo(line)
 
 
-@click.command("dispatch")
+@click.command("dispatch", cls=PressroomCommand)
 @common_options
 @click.option("--once", is_flag=True, help="Deliver what is due, then exit (for cron and CI).")
 @click.option("--poll", type=float, default=10.0, show_default=True,
@@ -244,22 +220,17 @@ def _channel_line(state: ChannelState, zone: ZoneInfo) -> str:
 def _dispatch_dry_run(root: Path, queue_file: Path | None, settings: Settings, now: datetime,
                       channels: frozenset[str] | None) -> None:
     from .dryrun import dispatch_plan
-    from .errors import PressroomError
     from .gate import Gate
     from .queue import queue_path
 
-    try:
-        lines = dispatch_plan(queue_path(root, queue_file), settings, now, channels,
-                              Gate(root.resolve()))
-    except PressroomError as exc:
-        fail(f"dispatch --dry-run failed: {exc}")
+    lines = dispatch_plan(queue_path(root, queue_file), settings, now, channels,
+                          Gate(root.resolve()))
     for line in lines:
         click.echo(line)
 
 
-@click.group("queue", invoke_without_command=True)
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="The press room (default: .).")
+@click.group("queue", cls=PressroomGroup, invoke_without_command=True)
+@root_option(default=None)
 @click.option("--queue", "queue_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="The queue file (default: $PRESSROOM_QUEUE or var/queue.sqlite3).")
 @click.option("--now", "now_text", default=None, metavar="ISO", help=NOW_HELP)
@@ -362,8 +333,6 @@ RETRY_USAGE = ("usage: pressroom queue retry ID | --state failed|dead|cancelled 
 def retry_command(root: Path, queue_file: Path | None, now_text: str | None, job_id: int | None,
                   state: str | None, slug: str | None, channel: str | None, all_dead: bool) -> None:
     """Make a failed, dead or cancelled job due again: one by ID, or a selection at once."""
-    from .errors import PressroomError
-
     if all_dead and state not in (None, "dead"):
         fail(f"queue retry: --all-dead means --state dead, not --state {state}")
     state = "dead" if all_dead else state
@@ -374,13 +343,10 @@ def retry_command(root: Path, queue_file: Path | None, now_text: str | None, job
              "queue retry: --slug and --channel narrow a selection; add --state STATE or --all-dead")
     now = parse_now(now_text, settings_or_fail(root).site.zone)
     with closing(_open(root, queue_file)) as queue:
-        try:
-            if job_id is not None:
-                job = queue.retry(job_id, now)
-            else:
-                jobs = queue.retry_where(now, cast("State", state), slug, channel)
-        except PressroomError as exc:
-            fail(str(exc))
+        if job_id is not None:
+            job = queue.retry(job_id, now)
+        else:
+            jobs = queue.retry_where(now, cast("State", state), slug, channel)
     if job_id is not None:
         click.echo(f"retry: {_job_line(job, site_zone(root))}")
     else:
@@ -431,7 +397,7 @@ def resend_command(root: Path, queue_file: Path | None, now_text: str | None, sl
     settings = settings_or_fail(root)
     now = parse_now(now_text, settings.site.zone)
     _refuse_a_ledger_ci_forgets(root, queue_file, settings, "resend")
-    with closing(_open(root, queue_file)) as queue, _failing("resend", root):
+    with closing(_open(root, queue_file)) as queue:
         result = build_pressroom(root, now=now, only=slug, frozen=queue.numbers())
         revision, added, recalled = resend(result.pressroom, result.outputs, queue, slug, now)
     click.echo(f"resend {slug}: revision {revision} queued ({added} job(s))"
@@ -449,7 +415,7 @@ def send_command(root: Path, queue_file: Path | None, now_text: str | None, slug
     settings = settings_or_fail(root)
     now = parse_now(now_text, settings.site.zone)
     _refuse_a_ledger_ci_forgets(root, queue_file, settings, "send")
-    with closing(_open(root, queue_file, create=True)) as queue, _failing("send", root):
+    with closing(_open(root, queue_file, create=True)) as queue:
         result = build_pressroom(root, now=now, only=slug, frozen=queue.numbers())
         revision, added = send_release(result.pressroom, result.outputs, queue, slug, now)
     click.echo(f"send {slug}: {added} job(s) queued (revision {revision})"
@@ -467,7 +433,7 @@ def baseline_command(root: Path, queue_file: Path | None, now_text: str | None) 
     from .publish import record_baseline
 
     now = parse_now(now_text, settings_or_fail(root).site.zone)
-    with closing(_open(root, queue_file, create=True)) as queue, _failing("baseline", root):
+    with closing(_open(root, queue_file, create=True)) as queue:
         result = build_pressroom(root, now=now, frozen=queue.numbers())
         report = record_baseline(result.pressroom, result.outputs, queue, now, result.failures)
     for line in report.lines():

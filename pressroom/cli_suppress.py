@@ -12,12 +12,12 @@ from pathlib import Path
 
 import click
 
-from .cli_common import fail, parse_now, site_zone
+from .cli_common import PressroomCommand, fail, parse_now, site_zone
 from .cli_distribution import _open, common_options
 from .model import local_time
 
 
-@click.command("suppress")
+@click.command("suppress", cls=PressroomCommand)
 @common_options
 @click.argument("address")
 @click.option("--reason", default="", help="Why, for the record (who asked, when, how).")
@@ -35,7 +35,7 @@ def suppress_command(root: Path, queue_file: Path | None, now_text: str | None, 
     click.echo(f"{verb}: {normalise(address)}")
 
 
-@click.command("unsuppress")
+@click.command("unsuppress", cls=PressroomCommand)
 @common_options
 @click.argument("address")
 def unsuppress_command(root: Path, queue_file: Path | None, now_text: str | None, address: str) -> None:
@@ -49,7 +49,7 @@ def unsuppress_command(root: Path, queue_file: Path | None, now_text: str | None
     click.echo(f"unsuppressed: {normalise(address)}")
 
 
-@click.command("suppressed")
+@click.command("suppressed", cls=PressroomCommand)
 @common_options
 @click.option("--csv", "as_csv", is_flag=True,
               help="Write CSV (address, since, source, reason) to stdout, for the record.")
@@ -75,18 +75,14 @@ def suppressed_command(root: Path, queue_file: Path | None, now_text: str | None
     click.echo(f"{len(entries)} suppressed address(es)")
 
 
-@click.command("inbox")
+@click.command("inbox", cls=PressroomCommand)
 @common_options
 @click.argument("maildir", type=click.Path(file_okay=False, path_type=Path))
 def inbox_command(root: Path, queue_file: Path | None, now_text: str | None, maildir: Path) -> None:
     """Read the replies and bounces in MAILDIR; suppress hard bounces and unsubscribe requests."""
-    from .errors import PressroomError
     from .inbox import read_inbox
 
     now = parse_now(now_text, site_zone(root))
     with closing(_open(root, queue_file, create=True)) as queue:
-        try:
-            report = read_inbox(maildir, queue, now)
-        except PressroomError as exc:
-            fail(f"inbox: {exc}")
+        report = read_inbox(maildir, queue, now)
     click.echo(report.line())

@@ -61,7 +61,7 @@ class RetryPolicy:
 
     def delay(self, attempts: int, rng: random.Random) -> timedelta:
         """Return the wait after the *attempts*-th failed attempt."""
-        exponential = self.base_delay * (2 ** max(attempts - 1, 0))
+        exponential: timedelta = self.base_delay * (2 ** max(attempts - 1, 0))
         capped = min(exponential, self.max_delay)
         return min(capped * (1 + rng.uniform(0, self.jitter)), self.max_delay)
 

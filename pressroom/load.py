@@ -21,6 +21,7 @@ from markdown_it.token import Token
 from . import markup
 from .errors import Problem, Severity
 from .model import Contact, Link, Pressroom, Release, Settings
+from .paths import file_named
 from .schema import FrontMatter, check_xml_text
 from .settings import load_settings, to_contact
 from .validation import validate
@@ -60,7 +61,8 @@ def load_pressroom(
 ) -> LoadResult:
     """Load settings and every release of the press room at *root*, checking everything.
 
-    *now* (aware) is the moment warnings such as "embargo already past" refer to.
+    *now* is the moment warnings such as "embargo already past" refer to; without an
+    offset it is in the site's time zone.
     *frozen* maps each number the ledger recorded as published or sent to the slug
     that owns it (``Queue.numbers()``): those numbers never move (see assign_numbers).
     With *environ*, a secret the settings name but it lacks is a warning (see load_settings).
@@ -70,6 +72,7 @@ def load_pressroom(
     settings, problems = load_settings(root, environ)
     if settings is None:
         return LoadResult(None, sorted(problems))
+    now = in_zone(now, settings.site.zone)
     releases: list[Release] = []
     number_lines: dict[Path, int] = {}
     paths = release_files(root)
@@ -100,12 +103,6 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
         if lines[index].strip() in ("---", "..."):
             return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
     raise YamlError([Problem(path, 1, "front matter is not closed by a --- line")])
-
-
-def load_release(path: Path, settings: Settings, now: datetime) -> tuple[Release | None, list[Problem]]:
-    """Load one release file; its number stays empty unless the file gives one."""
-    release, _, problems = _load_release(path, settings, now)
-    return release, problems
 
 
 def _load_release(
@@ -163,25 +160,9 @@ def check_body(
         if ref.kind == "image":
             if not ref.text.strip():
                 problems.append(Problem(path, line, f"image {ref.target} has no alt text", Severity.WARNING))
-            if local_file(releases_dir, unquote(ref.target)) is None:
+            if file_named(releases_dir, unquote(ref.target)) is None:
                 problems.append(Problem(path, line, f"image {ref.target}: no such file in releases/"))
     return problems
-
-
-def local_file(directory: Path, relative: str) -> Path | None:
-    """Return the existing file inside *directory* that *relative* names, else None.
-
-    Symbolic links and ``..`` are resolved first, so neither can lead outside.
-    """
-    if "://" in relative or relative.startswith(("/", "data:", "file:")):
-        return None
-    target = (directory / relative).resolve()
-    return target if target.is_relative_to(directory.resolve()) and target.is_file() else None
-
-
-def inside(directory: Path, relative: str) -> bool:
-    """True when *relative* names an existing file inside *directory* (links resolved)."""
-    return local_file(directory, relative) is not None
 
 
 def body_images(tokens: list[Token], releases_dir: Path) -> list[Path]:
@@ -190,7 +171,7 @@ def body_images(tokens: list[Token], releases_dir: Path) -> list[Path]:
     markdown-it percent-encodes link targets, so they are decoded before lookup.
     """
     found = (
-        local_file(releases_dir, unquote(ref.target))
+        file_named(releases_dir, unquote(ref.target))
         for ref in markup.iter_references(tokens)
         if ref.kind == "image"
     )
@@ -250,8 +231,9 @@ def _resolve(
         )
     attachments = []
     for index, name in enumerate(front.attachments):
-        if inside(settings.releases_dir, name):
-            attachments.append((settings.releases_dir / name).resolve())
+        attachment = file_named(settings.releases_dir, name)
+        if attachment is not None:
+            attachments.append(attachment)
         else:
             error(f"attachments: {name}: no such file inside releases/", "attachments", index)
     for index, link in enumerate(front.links):
@@ -424,5 +406,9 @@ def parse_moment(value: str | None, zone: ZoneInfo) -> datetime:
     """Parse an ISO moment from the command line (naive means the site zone); default: now."""
     if value is None:
         return datetime.now(UTC)
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+    return in_zone(datetime.fromisoformat(value), zone)
+
+
+def in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
+    """Return *moment*, read in *zone* when it has no offset (a --now given without one)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)

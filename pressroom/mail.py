@@ -86,7 +86,7 @@ def subject(edition: Edition, job: Job) -> str:
     and after "Korrektur:"/"Correction:" if the job corrects a message the recipient received."""
     meta = edition.meta
     lang = meta["language"]
-    text = meta["title"]
+    text = str(meta["title"])
     # Editions stored before "public_from" existed name only the embargo.
     held = meta.get("public_from") or meta.get("embargo")
     if held:

@@ -14,6 +14,8 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from .urls import URL_SCHEMES
+
 ALLOWED_TAGS = {
     "p",
     "br",
@@ -49,7 +51,6 @@ ALLOWED_ATTRIBUTES = {
     "th": {"style"},
     "td": {"style"},
 }
-URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
 @lru_cache(maxsize=1)
@@ -71,7 +72,7 @@ def sanitize(html: str) -> str:
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
+        url_schemes=set(URL_SCHEMES),
         filter_style_properties={"text-align"},
         link_rel="noopener noreferrer",
     )

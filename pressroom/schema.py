@@ -244,5 +244,4 @@ class FrontMatter(Strict):
     distribution: list[Line] | None = None
 
 
-SETTINGS_KEYS = tuple(SettingsIn.model_fields)
 FRONT_MATTER_KEYS = tuple(FrontMatter.model_fields)

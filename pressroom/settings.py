@@ -20,6 +20,7 @@ from .model import (
     Settings,
     Site,
 )
+from .paths import contained_file
 from .recipients import Listed, duplicates, read_csv
 from .schema import ContactIn, DistributionIn, SettingsIn
 from .validation import validate
@@ -81,10 +82,9 @@ def _resolve(
     def local_file(value: str | None, *key: str | int) -> Path | None:
         if value is None:
             return None
-        target = (path.parent / value).resolve()
-        if not target.is_relative_to(root.resolve()) or not target.is_file():
+        target = contained_file(path.parent / value, root)
+        if target is None:
             problems.append(Problem(path, at(*key), f"{value}: no such file in the press room"))
-            return None
         return target
 
     try:

@@ -13,7 +13,7 @@ from conftest import NOW, PERIOD_TEXTS, SLUG_2013, SLUG_2021, Room, load_sample
 
 from pressroom.model import Pressroom
 from pressroom.render import RenderContext
-from pressroom.render.html import page_counter_css, render_html, render_index, safe_href
+from pressroom.render.html import page_counter_css, render_html, render_index
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20"/></svg>'
 
@@ -156,24 +156,6 @@ def test_front_matter_links_with_unsafe_schemes_lose_their_href(room: Room) -> N
     items = doc.xpath("//section[@class='links']//li")
     assert [text_of(li) for li in items][1] == "Böse"
     assert doc.xpath("//section[@class='links']//a/@href") == ["https://example.org/a"]
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("https://x.example/a", "https://x.example/a"),
-        ("mailto:a@b.example", "mailto:a@b.example"),
-        ("photo.jpg", "photo.jpg"),
-        ("javascript:alert(1)", None),
-        (" JAVASCRIPT:alert(1)", None),
-        ("java\tscript:alert(1)", None),
-        ("file:///etc/passwd", None),
-        ("data:text/html,x", None),
-        ("#", None),
-    ],
-)
-def test_safe_href_allows_only_web_mail_phone_and_relative(url: str, expected: str | None) -> None:
-    assert safe_href(url) == expected
 
 
 def test_page_counter_is_localised_css() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from docx.document import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -27,8 +27,8 @@ from docx.text.run import Run
 from lxml.etree import _Element
 from markdown_it.token import Token
 
-from ..load import inside
-from ..markup import URL_SCHEMES
+from ..paths import file_named
+from ..urls import absolute_href
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +39,6 @@ ALIGNMENTS = {
     "text-align:center": WD_ALIGN_PARAGRAPH.CENTER,
     "text-align:right": WD_ALIGN_PARAGRAPH.RIGHT,
 }
-
-
-def is_linkable(url: str) -> bool:
-    """True when *url* may become a working hyperlink (http, https, mailto, tel only)."""
-    try:
-        scheme = urlsplit(url.strip()).scheme.lower()
-    except ValueError:  # malformed URL such as an unclosed IPv6 bracket
-        return False
-    return scheme in URL_SCHEMES
 
 
 def open_hyperlink(paragraph: Paragraph, url: str) -> _Element:
@@ -83,7 +74,7 @@ class MarkdownWriter:
     """Write parsed Markdown into *document* with *base_style* for plain paragraphs.
 
     Images are embedded only when they name a file inside *images_dir*; links
-    become hyperlinks only for the schemes of ``markup.URL_SCHEMES``.
+    become hyperlinks only when ``urls.absolute_href`` allows them.
     """
 
     document: Document
@@ -122,9 +113,10 @@ class MarkdownWriter:
     def link(self, paragraph: Paragraph, text: str, url: str) -> None:
         """Append *text* linked to *url*, or plain *text* when the URL scheme is not allowed."""
         run = paragraph.add_run(text)
-        if is_linkable(url):
+        href = absolute_href(url)
+        if href is not None:
             self.style_run(run, HYPERLINK_STYLE)
-            open_hyperlink(paragraph, url).append(run._r)
+            open_hyperlink(paragraph, href).append(run._r)
 
     # -- blocks ---------------------------------------------------------------
 
@@ -271,7 +263,8 @@ class MarkdownWriter:
             state.strike += 1 if kind.endswith("open") else -1
         elif kind == "link_open":
             href = str(child.attrs.get("href", ""))
-            state.hyperlink = open_hyperlink(paragraph, href) if is_linkable(href) else None
+            link = absolute_href(href)
+            state.hyperlink = open_hyperlink(paragraph, link) if link is not None else None
         elif kind == "link_close":
             state.hyperlink = None
         elif kind == "image":
@@ -295,13 +288,14 @@ class MarkdownWriter:
     def _image(self, paragraph: Paragraph, token: Token, state: _Format) -> None:
         alt = "".join(c.content for c in token.children or []) or token.content
         src = unquote(str(token.attrs.get("src", "")))
-        if not inside(self.images_dir, src):
+        path = file_named(self.images_dir, src)
+        if path is None:
             log.warning("image %s is not a file inside %s: writing its alt text", src, self.images_dir)
             self._run(paragraph, alt, state)
             return
         run = self._run(paragraph, "", state)
         title = str(token.attrs.get("title") or "")
-        shape = add_picture(run, (self.images_dir / src).resolve(), alt, title)
+        shape = add_picture(run, path, alt, title)
         if shape is None:
             run.text = alt
         else:

@@ -9,7 +9,7 @@ import jinja2
 from markupsafe import Markup
 
 from .. import markup
-from ..authoring import default_templates
+from ..defaults import default_templates
 from ..model import format_day
 from .labels import format_moment, label
 from .plaintext import TEXT_FILTERS

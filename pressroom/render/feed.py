@@ -30,6 +30,7 @@ from urllib.parse import urljoin, urlsplit
 
 from .. import markup
 from ..model import Release, Settings
+from ..urls import URL_SCHEMES
 from . import RenderContext
 from .labels import label
 from .view import ReleaseView, release_view, render_template
@@ -180,7 +181,7 @@ def absolute_urls(fragment: str, base: str) -> str:
         tags=markup.ALLOWED_TAGS,
         attributes=attributes,
         attribute_filter=resolve,
-        url_schemes=markup.URL_SCHEMES,
+        url_schemes=set(URL_SCHEMES),
         link_rel=None,
     )
 

@@ -21,6 +21,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+from ..paths import contained, resolved
+
 
 class RefusedURL(ValueError):
     """A URL the renderer will not fetch."""
@@ -29,19 +31,18 @@ class RefusedURL(ValueError):
 def resolve_inside(url: str, root: Path) -> Path:
     """Return the regular file *url* names inside *root*, or raise RefusedURL.
 
-    Only ``file:`` URLs without a remote host qualify; the path is resolved
-    strictly (every symlink followed) before it is compared with *root*.
+    Only ``file:`` URLs without a remote host qualify; the press room's containment
+    rule (``pressroom.paths``) decides the rest.
     """
     parts = urlsplit(url)
     if parts.scheme.lower() != "file":
         raise RefusedURL(f"only files inside the press room may be used, not {url[:80]!r}")
     if parts.netloc not in ("", "localhost"):
         raise RefusedURL(f"file URL on another host: {url[:80]!r}")
-    try:
-        target = Path(url2pathname(unquote(parts.path))).resolve(strict=True)
-    except (OSError, RuntimeError) as exc:  # missing file, symlink loop
-        raise RefusedURL(f"no such file: {url[:80]!r}") from exc
-    if not target.is_relative_to(root.resolve()):
+    target = resolved(Path(url2pathname(unquote(parts.path))))
+    if target is None:  # missing file, symlink loop
+        raise RefusedURL(f"no such file: {url[:80]!r}")
+    if not contained(target, root):
         raise RefusedURL(f"outside the press room: {url[:80]!r}")
     if not target.is_file():
         raise RefusedURL(f"not a regular file: {url[:80]!r}")
@@ -54,7 +55,8 @@ def make_url_fetcher(root: Path) -> Callable[[str], Any]:
     The result is an instance of a ``weasyprint.urls.URLFetcher`` subclass, which
     WeasyPrint 70 requires (it reads the fetcher's ``_fail_on_errors``).
     """
-    return _fetcher_class()(root)
+    fetcher: Callable[[str], Any] = _fetcher_class()(root)
+    return fetcher
 
 
 @lru_cache(maxsize=1)

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import base64
 import mimetypes
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-from .. import markup
 from ..model import Release
 from . import RenderContext
 from .labels import label, number_label
@@ -121,20 +119,3 @@ def asset_url(path: Path | None, medium: Medium) -> str | None:
     return f"data:{content_type};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
-
-
-def safe_href(url: str) -> str | None:
-    """Return *url* when it may be a link target (the sanitizer's schemes or relative), else None.
-
-    Front-matter links are as untrusted as the body; they skip the Markdown
-    sanitizer, so they get the same scheme allowlist here.
-    """
-    url = url.strip()
-    if not url or url == "#" or any(ord(char) < 0x20 or ord(char) == 0x7F for char in url):
-        return None
-    match = _SCHEME.match(url)
-    if match:
-        return url if match.group(1).lower() in markup.URL_SCHEMES else None
-    head = re.split(r"[/?#]", url, maxsplit=1)[0]
-    return None if ":" in head else url

@@ -9,9 +9,10 @@ same bytes.
 from __future__ import annotations
 
 from ..model import Release
+from ..urls import absolute_href
 from . import RenderContext
 from .fetcher import make_url_fetcher
-from .html import release_page, safe_href
+from .html import release_page
 
 PDF_VARIANT = "pdf/ua-1"
 
@@ -38,7 +39,7 @@ def html_to_pdf(html: str, ctx: RenderContext) -> bytes:
     # A release embeds nothing: its attachments are published next to it, not inside
     document.metadata.attachments = []
     pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
-    assert pdf is not None  # write_pdf returns bytes when given no target
+    assert isinstance(pdf, bytes)  # write_pdf returns bytes when given no target
     return pdf
 
 
@@ -47,8 +48,8 @@ def keep_link(kind: str, target: str) -> bool:
 
     WeasyPrint resolves relative hrefs (and ``#``) against the base URL, which is
     a ``file:`` URL of the build machine: such links would leak its paths and
-    lead nowhere for a reader of the PDF.
+    lead nowhere for a reader of the PDF (the URL policy refuses ``file:``).
     """
     if kind == "internal":
         return True
-    return kind == "external" and not target.lower().startswith("file:") and safe_href(target) is not None
+    return kind == "external" and absolute_href(target) is not None

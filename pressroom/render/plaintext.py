@@ -17,6 +17,7 @@ from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 
 from .. import markup
+from ..urls import safe_href
 
 if TYPE_CHECKING:
     from .view import LinkView
@@ -122,8 +123,6 @@ def inline_text(tokens: list[Token]) -> str:
 
 def link_text(text: str, url: str) -> str:
     """Write a link for readers of plain text; unsafe or empty targets keep only the text."""
-    from .html import safe_href  # moves to pressroom/urls.py
-
     href = safe_href(url)
     if href is None:
         return text

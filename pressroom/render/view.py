@@ -29,6 +29,7 @@ from markupsafe import Markup
 from .. import markup
 from ..errors import UserError
 from ..model import Contact, Organisation, Release
+from ..urls import safe_href
 from . import RenderContext
 from .labels import format_moment, label, number_label
 from .plaintext import inline_text, markdown_to_text
@@ -236,8 +237,6 @@ def inline_prose(text: str) -> Prose:
 
 def link_view(title: str, url: str) -> LinkView:
     """Vet a front-matter link: it skips the Markdown sanitizer, so it gets the same policy here."""
-    from .html import safe_href  # moves to pressroom/urls.py; html imports this module
-
     href = safe_href(url)
     return LinkView(title, href, unquote(href) if href else "")
 
