@@ -157,8 +157,9 @@ def _resolve_distribution(
 ) -> Distribution:
     from .channels import channel_types, make_channel
 
+    written = [c.type for c in raw.channels.values()] if raw is not None else [DEFAULT_CHANNEL["type"]]
     try:
-        types = channel_types()
+        types = channel_types(written)
     except PressroomError as exc:  # a broken plug-in: say so where the channels are set
         problems.append(Problem(path, doc.line_of(("distribution",), 1), str(exc)))
         return Distribution()

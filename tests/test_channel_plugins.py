@@ -148,3 +148,15 @@ def test_a_plugin_that_cannot_be_loaded_is_a_problem_not_a_traceback(room, plugi
     assert ("releases/pressroom.yaml:27: channel plug-in filedrop = pressroom_filedrop:FileDropChannel "
             "(pressroom.channels) cannot be loaded: ModuleNotFoundError: No module named "
             "'not_installed_anywhere'") in result.output
+
+
+def test_settings_with_built_in_channels_only_never_load_plugins(room, plugin: Path) -> None:
+    # Built-in types are found without scanning every installed package's entry points,
+    # so even a broken plug-in does not concern a room that does not use it.
+    (plugin / "pressroom_filedrop.py").write_text("import not_installed_anywhere\n", encoding="utf-8")
+    room.add_settings(DISTRIBUTION.replace("{type: filedrop, folder: build/drop, indent: 1}",
+                                           "{type: webhook, url: 'https://web.example/hook', "
+                                           "secret_env: HOOK}"))
+    result = CliRunner().invoke(cli, ["check", "--root", str(room.root)])
+    assert result.exit_code == 0, result.output
+    assert "pressroom_filedrop" not in sys.modules

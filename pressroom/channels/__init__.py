@@ -17,7 +17,7 @@ the settings, never from the settings themselves.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -113,6 +113,7 @@ class EmailSettings(ChannelSettings):
 
 
 S = TypeVar("S", bound=ChannelSettings)
+E = TypeVar("E", bound=EmailSettings)
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,7 @@ class Transport(Generic[S]):
         """Release connections; safe to call twice."""
 
 
-class EmailTransport(Transport[S]):
+class EmailTransport(Transport[E]):
     """A channel that delivers each job as an e-mail to its recipient."""
 
     @classmethod
@@ -202,8 +203,7 @@ class EmailTransport(Transport[S]):
         return "it would send real mail before its time"
 
     def compose(self, edition: Edition, job: Job) -> bytes:
-        attach_docx = isinstance(self.settings, EmailSettings) and self.settings.attach_docx
-        return self.runtime.messages.build(edition, job, attach_docx)
+        return self.runtime.messages.build(edition, job, self.settings.attach_docx)
 
     def deliver(self, content: bytes, edition: Edition, job: Job) -> None:
         from ..addresses import check_address
@@ -222,17 +222,28 @@ class EmailTransport(Transport[S]):
 ChannelTypes = Mapping[str, type[Transport[Any]]]
 
 
-def channel_types() -> dict[str, type[Transport[Any]]]:
-    """Return the channel types by name: the built-in ones, then those other packages
-    register in the entry point group ``pressroom.channels`` (imported here, when a
-    command needs channels, to keep start-up light). A plug-in that cannot be loaded
-    is a PressroomError naming it."""
+def built_in_channel_types() -> dict[str, type[Transport[Any]]]:
+    """Return the channel types pressroom ships, by name (imported here, when a command
+    needs channels, to keep start-up light)."""
     from .maildir import MaildirChannel
     from .smtp import SmtpChannel
     from .webhook import WebhookChannel
 
-    types: dict[str, type[Transport[Any]]] = {
-        kind.type_name: kind for kind in (MaildirChannel, SmtpChannel, WebhookChannel)}
+    return {kind.type_name: kind for kind in (MaildirChannel, SmtpChannel, WebhookChannel)}
+
+
+def channel_types(needed: Iterable[str] = ()) -> dict[str, type[Transport[Any]]]:
+    """Return the channel types by name: the built-in ones, then those other packages
+    register in the entry point group ``pressroom.channels``.
+
+    When every type in *needed* is built in, the entry points are not scanned (that
+    reads the metadata of every installed package, a few milliseconds or more). A
+    plug-in that cannot be loaded is a PressroomError naming it.
+    """
+    types = built_in_channel_types()
+    wanted = set(needed)
+    if wanted and wanted <= types.keys():
+        return types
     for point in entry_points(group=ENTRY_POINT_GROUP):
         if point.name in types:  # a plug-in cannot replace a built-in channel
             continue
@@ -254,7 +265,7 @@ def make_channel(name: str, options: Mapping[str, object],
     Raises PressroomError for an unknown type and pydantic's ValidationError for keys
     the type refuses (``settings`` turns both into located problems).
     """
-    known = channel_types() if types is None else types
+    known = channel_types([str(options.get("type"))]) if types is None else types
     kind = known.get(str(options.get("type")))
     if kind is None:
         raise PressroomError(unknown_type(options.get("type"), known))
@@ -280,5 +291,5 @@ def open_channel(channel: Channel, root: Path, environ: Mapping[str, str] | None
 __all__ = [
     "ENTRY_POINT_GROUP", "ChannelConfigError", "ChannelDown", "ChannelSettings", "DeliveryFailure",
     "EmailSettings", "EmailTransport", "PermanentFailure", "Runtime", "TemporaryFailure", "Transport",
-    "channel_types", "make_channel", "open_channel", "unknown_type",
+    "built_in_channel_types", "channel_types", "make_channel", "open_channel", "unknown_type",
 ]
