@@ -72,6 +72,6 @@ def usable_channels(settings: Settings, now: datetime,
         return None, []
     channels = settings.distribution.channels.values()
     notes = [f"--now is in the future: simulation; channel {c.name!r} not used "
-             f"({c.transport.early(c.settings, c.name)}); only maildir channels deliver"
+             f"({c.transport.early_delivery(c.settings, c.name)}); only maildir channels deliver"
              for c in channels if reaches_outside(c)]
     return frozenset(c.name for c in channels if not reaches_outside(c)), notes

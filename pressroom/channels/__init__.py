@@ -155,15 +155,15 @@ class Transport(Generic[S]):
         return self.runtime.root
 
     @classmethod
-    def targets(cls, recipients: RecipientList) -> list[Recipient]:
-        """Return who one delivery of a release on *recipients* goes to: each recipient,
+    def targets(cls, lst: RecipientList) -> list[Recipient]:
+        """Return whom the deliveries of a release on the list *lst* go to: each recipient,
         or one delivery without an address for a channel that publishes."""
         if cls.per_recipient:
-            return list(recipients.recipients)
+            return list(lst.recipients)
         return [Recipient("")]
 
     @classmethod
-    def early(cls, settings: ChannelSettings, name: str) -> str:
+    def early_delivery(cls, settings: ChannelSettings, name: str) -> str:
         """Say what a delivery before its time would do (the simulation notice)."""
         return f"it would deliver to {settings.destination(name)} before its time"
 
@@ -199,7 +199,7 @@ class EmailTransport(Transport[E]):
     """A channel that delivers each job as an e-mail to its recipient."""
 
     @classmethod
-    def early(cls, settings: ChannelSettings, name: str) -> str:
+    def early_delivery(cls, settings: ChannelSettings, name: str) -> str:
         return "it would send real mail before its time"
 
     def compose(self, edition: Edition, job: Job) -> bytes:

@@ -100,7 +100,7 @@ class WebhookChannel(Transport[WebhookSettings]):
     per_recipient = False
 
     @classmethod
-    def early(cls, settings: ChannelSettings, name: str) -> str:
+    def early_delivery(cls, settings: ChannelSettings, name: str) -> str:
         return f"it would post to {settings.destination(name)} before its time"
 
     @property
