@@ -77,6 +77,19 @@ def test_a_path_is_a_file_and_a_url_stays_a_url(tmp_path: Path) -> None:
     assert queue_location(tmp_path, "postgresql://db.example/presse") == "postgresql://db.example/presse"
 
 
+def test_a_sqlite_url_in_the_checkout_is_refused_in_ci_like_the_path_it_names(room) -> None:
+    room.add_settings(DISTRIBUTION.replace("outbox: {type: maildir}",
+                                           "outbox: {type: smtp, host: 127.0.0.1, port: 25}"))
+    room.ready("2030-01-01-ort", title="Ein Ort")
+    ledger = room.root / "var" / "queue.sqlite3"
+    assert queue_location(room.root, f"sqlite://{ledger}") == ledger
+    done = CliRunner(env={"CI": "true"}).invoke(
+        cli, ["publish", "--root", str(room.root), "--queue", f"sqlite://{ledger}", "--now", NOW])
+    assert done.exit_code == 1
+    assert done.stderr.startswith("publish refused: the ledger var/queue.sqlite3 lives in this checkout")
+    assert not ledger.exists()
+
+
 def test_a_sqlite_url_opens_the_file_it_names(tmp_path: Path) -> None:
     ledger = tmp_path / "ledger.sqlite3"
     queue = open_queue(f"sqlite://{ledger}")

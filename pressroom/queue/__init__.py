@@ -35,7 +35,7 @@ from .base import (
     Suppression,
     job_key,
 )
-from .sqlite import DEFAULT_WAIT, SqliteQueue, sqlite_backend
+from .sqlite import DEFAULT_WAIT, SQLITE_SCHEME, SqliteQueue, sqlite_backend, sqlite_file
 
 DEFAULT_QUEUE = Path("var") / "queue.sqlite3"
 QUEUE_ENV = "PRESSROOM_QUEUE"
@@ -61,18 +61,25 @@ class QueueBackend(Protocol):
 
 def queue_location(root: Path, given: str | Path | None = None) -> Location:
     """Return where the queue lives: *given*, else $PRESSROOM_QUEUE, else
-    root/var/queue.sqlite3; a URL stays text, anything else is a file path."""
+    root/var/queue.sqlite3. A URL of another backend stays text; a ``sqlite://`` URL
+    becomes the file it names, so the safeguards judge it like a path (a ledger in the
+    checkout is refused in CI however it is written)."""
     if given is None:
         given = os.environ.get(QUEUE_ENV) or root / DEFAULT_QUEUE
-    if isinstance(given, Path) or _SCHEME.match(given) is None:
+    if isinstance(given, Path):
+        return given
+    match = _SCHEME.match(given)
+    if match is None:
         return Path(given)
+    if match.group(1).lower() == SQLITE_SCHEME:
+        return sqlite_file(given)
     return given
 
 
 def queue_backends() -> dict[str, QueueBackend]:
     """Return the queue backends by URL scheme: ``sqlite`` and those other packages
     register in the entry point group ``pressroom.queues``."""
-    backends: dict[str, QueueBackend] = {"sqlite": sqlite_backend}
+    backends: dict[str, QueueBackend] = {SQLITE_SCHEME: sqlite_backend}
     for point in entry_points(group=ENTRY_POINT_GROUP):
         backends.setdefault(point.name, cast(QueueBackend, point.load()))
     return backends

@@ -852,7 +852,7 @@ class SqliteBackend:
 
     def open(self, location: str, create: bool, wait: float) -> SqliteQueue:
         """Open the ledger file *location* names."""
-        return SqliteQueue(_file_of(location), create=create, wait=wait)
+        return SqliteQueue(sqlite_file(location), create=create, wait=wait)
 
     @contextmanager
     def scratch(self, location: str) -> Iterator[SqliteQueue]:
@@ -861,7 +861,7 @@ class SqliteBackend:
         The copy is read through a read-only connection with SQLite's backup API, which
         gives a consistent snapshot even while a dispatcher writes.
         """
-        path = _file_of(location)
+        path = sqlite_file(location)
         with tempfile.TemporaryDirectory(prefix="pressroom-dry-run-") as folder:
             copy = Path(folder) / "ledger.sqlite3"
             if path.exists():
@@ -871,11 +871,12 @@ class SqliteBackend:
 
 
 sqlite_backend = SqliteBackend()
+SQLITE_SCHEME = "sqlite"
 
 
-def _file_of(location: str) -> Path:
+def sqlite_file(location: str) -> Path:
     """Return the file a location names: ``sqlite:///abs/path``, ``sqlite://rel/path`` or a path."""
-    return Path(location.removeprefix("sqlite://"))
+    return Path(location.removeprefix(f"{SQLITE_SCHEME}://"))
 
 
 def _snapshot(path: Path, copy: Path) -> None:
