@@ -32,7 +32,7 @@ ROOT = root_option()
 QUEUE = click.option(
     "--queue",
     "queue_file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH|URL",
     default=None,
     help="The ledger whose release numbers stay fixed (default: $PRESSROOM_QUEUE or var/queue.sqlite3).",
 )
@@ -47,7 +47,7 @@ def summary(result: LoadResult, strict: bool) -> str:
     return f"check {verdict}: {releases} release(s), {errors} error(s), {warnings} warning(s){strict_note}"
 
 
-def run_check(root: Path, strict: bool, queue_file: Path | None = None) -> LoadResult:
+def run_check(root: Path, strict: bool, queue_file: str | None = None) -> LoadResult:
     """Load and check the press room against the ledger's numbers; print problems; exit 1 if it failed.
 
     Under --strict or in CI (where the secrets should be set), a secret the settings
@@ -83,7 +83,7 @@ def cli(verbose: bool, quiet: bool) -> None:
 @ROOT
 @QUEUE
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-def check(root: Path, queue_file: Path | None, strict: bool) -> None:
+def check(root: Path, queue_file: str | None, strict: bool) -> None:
     """Check the settings and every release; report all problems as path:line: message."""
     run_check(root, strict, queue_file)
 
@@ -129,7 +129,7 @@ def init(directory: Path, language: str) -> None:
 @QUEUE
 def build(
     root: Path, out: Path | None, now_text: str | None, only: str | None, jobs: int | None, strict: bool,
-    queue_file: Path | None,
+    queue_file: str | None,
 ) -> None:
     """Check, then render every release to HTML, PDF, DOCX, text and the feeds."""
     run_build(root, out, now_text, only, jobs, strict, queue_file)
@@ -137,7 +137,7 @@ def build(
 
 def run_build(
     root: Path, out: Path | None, now_text: str | None, only: str | None, jobs: int | None, strict: bool,
-    queue_file: Path | None = None,
+    queue_file: str | None = None,
 ) -> Any:
     """Build the press room for the CLI: problems as path:line, failures as exit 1."""
     from .build import build_pressroom

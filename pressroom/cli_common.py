@@ -122,17 +122,17 @@ def settings_or_fail(root: Path) -> Settings:
     return settings
 
 
-def frozen_numbers(root: Path, given: Path | None = None) -> dict[str, str]:
+def frozen_numbers(root: Path, given: str | Path | None = None) -> dict[str, str]:
     """Return the numbers the ledger recorded (number -> slug); none when there is no ledger.
 
     A press room that never published has no ledger, and reading must not create one.
     """
-    from .queue import open_queue, queue_path
+    from .queue import open_queue, queue_location
 
-    path = queue_path(root, given)
-    if not path.exists():
+    location = queue_location(root, given)
+    if isinstance(location, Path) and not location.exists():
         return {}
-    queue = open_queue(path)
+    queue = open_queue(location)
     try:
         return queue.numbers()
     finally:

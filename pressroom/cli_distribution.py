@@ -34,9 +34,11 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from .model import Settings
-    from .queue import ChannelState, Job, Queue, State
+    from .queue import ChannelState, Job, Location, Queue, State
 
 NOW_HELP = "The moment to act at (ISO 8601; without an offset: the site's time zone). Default: now."
+QUEUE_HELP = ("The queue: a file (SQLite) or a URL of a queue backend (default: $PRESSROOM_QUEUE "
+              "or var/queue.sqlite3).")
 WAIT_HELP = "Seconds to wait for another process that holds the queue (default: 10)."
 WAIT_KEY = "pressroom.queue_wait"  # where the wrapper leaves --wait for _open
 
@@ -49,13 +51,12 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """
 
     @root_option(default=None)
-    @click.option("--queue", "queue_file", type=click.Path(dir_okay=False, path_type=Path),
-                  default=None, help="The queue file (default: $PRESSROOM_QUEUE or var/queue.sqlite3).")
+    @click.option("--queue", "queue_file", metavar="PATH|URL", default=None, help=QUEUE_HELP)
     @click.option("--now", "now_text", default=None, metavar="ISO", help=NOW_HELP)
     @click.option("--wait", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
                   help=WAIT_HELP)
     @functools.wraps(func)
-    def wrapper(root: Path | None, queue_file: Path | None, now_text: str | None,
+    def wrapper(root: Path | None, queue_file: str | None, now_text: str | None,
                 wait: float | None, **kwargs: Any) -> Any:
         context = click.get_current_context()
         parent = context.find_object(dict) or {}
@@ -70,17 +71,17 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _open(root: Path, given: Path | None, create: bool = False) -> Queue:
+def _open(root: Path, given: str | None, create: bool = False) -> Queue:
     """Open the queue of the press room at *root*; only ``publish`` may *create* it.
 
     Outside a press room this exits with one line and creates nothing; a missing
     ledger is an error, never silently a new empty one.
     """
-    from .queue import DEFAULT_WAIT, open_queue, queue_path
+    from .queue import DEFAULT_WAIT, open_queue, queue_location
 
     pressroom_or_fail(root)
     wait = click.get_current_context().meta.get(WAIT_KEY)
-    return open_queue(queue_path(root, given), create=create,
+    return open_queue(queue_location(root, given), create=create,
                       wait=DEFAULT_WAIT if wait is None else wait)
 
 
@@ -89,7 +90,7 @@ def _open(root: Path, given: Path | None, create: bool = False) -> Queue:
 @click.option("--dry-run", is_flag=True,
               help="Check, then print what would be queued, to whom, through which channel and "
                    "when; build nothing, queue nothing.")
-def publish_command(root: Path, queue_file: Path | None, now_text: str | None,
+def publish_command(root: Path, queue_file: str | None, now_text: str | None,
                     dry_run: bool) -> None:
     """Check, build, then queue every ready release not queued before.
 
@@ -98,14 +99,14 @@ def publish_command(root: Path, queue_file: Path | None, now_text: str | None,
     refused: CI throws it away, and the next run would send everything again.
     """
     from .publish import publish
-    from .queue import queue_path
+    from .queue import queue_location
 
     settings = settings_or_fail(root)
     now = parse_now(now_text, settings.site.zone)
     # Before the dry run too: it must not promise deliveries the real run refuses.
     _refuse_a_ledger_ci_forgets(root, queue_file, settings, "publish")
     if dry_run:
-        _publish_dry_run(root, queue_path(root, queue_file), now)
+        _publish_dry_run(root, queue_location(root, queue_file), now)
         return
     with closing(_open(root, queue_file, create=True)) as queue:
         report = publish(root, queue, now)
@@ -113,13 +114,13 @@ def publish_command(root: Path, queue_file: Path | None, now_text: str | None,
         click.echo(line)
 
 
-def _refuse_a_ledger_ci_forgets(root: Path, queue_file: Path | None, settings: Settings,
+def _refuse_a_ledger_ci_forgets(root: Path, queue_file: str | None, settings: Settings,
                                 command: str) -> None:
     """Stop *command* (it queues deliveries) when CI would throw its ledger away."""
-    from .queue import queue_path
+    from .queue import queue_location
     from .safeguards import ledger_refusal
 
-    refusal = ledger_refusal(root, queue_path(root, queue_file), settings, os.environ, command)
+    refusal = ledger_refusal(root, queue_location(root, queue_file), settings, os.environ, command)
     if refusal is not None:
         fail(refusal)
 
@@ -127,7 +128,7 @@ def _refuse_a_ledger_ci_forgets(root: Path, queue_file: Path | None, settings: S
 CHANNEL_DOWN_EXIT = 3
 
 
-def _publish_dry_run(root: Path, ledger: Path, now: datetime) -> None:
+def _publish_dry_run(root: Path, ledger: Location, now: datetime) -> None:
     from .dryrun import publish_plan
 
     lines = publish_plan(root, ledger, now)
@@ -144,7 +145,7 @@ def _publish_dry_run(root: Path, ledger: Path, now: datetime) -> None:
               help="Seconds a claimed job stays with this dispatcher before others may take it.")
 @click.option("--dry-run", is_flag=True,
               help="Print the jobs due at --now (or now), channel by channel; send nothing.")
-def dispatch_command(root: Path, queue_file: Path | None, now_text: str | None, once: bool,
+def dispatch_command(root: Path, queue_file: str | None, now_text: str | None, once: bool,
                      poll: float, lease: int, dry_run: bool) -> None:
     """Deliver due jobs; SIGTERM stops after the job in hand.
 
@@ -217,13 +218,13 @@ def _channel_line(state: ChannelState, zone: ZoneInfo) -> str:
             f" {state.last_error}")
 
 
-def _dispatch_dry_run(root: Path, queue_file: Path | None, settings: Settings, now: datetime,
+def _dispatch_dry_run(root: Path, queue_file: str | None, settings: Settings, now: datetime,
                       channels: frozenset[str] | None) -> None:
     from .dryrun import dispatch_plan
     from .gate import Gate
-    from .queue import queue_path
+    from .queue import queue_location
 
-    lines = dispatch_plan(queue_path(root, queue_file), settings, now, channels,
+    lines = dispatch_plan(queue_location(root, queue_file), settings, now, channels,
                           Gate(root.resolve()))
     for line in lines:
         click.echo(line)
@@ -231,13 +232,12 @@ def _dispatch_dry_run(root: Path, queue_file: Path | None, settings: Settings, n
 
 @click.group("queue", cls=PressroomGroup, invoke_without_command=True)
 @root_option(default=None)
-@click.option("--queue", "queue_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="The queue file (default: $PRESSROOM_QUEUE or var/queue.sqlite3).")
+@click.option("--queue", "queue_file", metavar="PATH|URL", default=None, help=QUEUE_HELP)
 @click.option("--now", "now_text", default=None, metavar="ISO", help=NOW_HELP)
 @click.option("--wait", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help=WAIT_HELP)
 @click.pass_context
-def queue_group(ctx: click.Context, root: Path | None, queue_file: Path | None,
+def queue_group(ctx: click.Context, root: Path | None, queue_file: str | None,
                 now_text: str | None, wait: float | None) -> None:
     """Show and manage the outbox: status (default), list, retry, cancel, resend, send, baseline,
     and the suppression list: suppress, unsuppress, suppressed."""
@@ -248,7 +248,7 @@ def queue_group(ctx: click.Context, root: Path | None, queue_file: Path | None,
 
 @queue_group.command("status")
 @common_options
-def status_command(root: Path, queue_file: Path | None, now_text: str | None) -> None:
+def status_command(root: Path, queue_file: str | None, now_text: str | None) -> None:
     """A table of jobs by release and state, with the next due and last sent time."""
     from .queue import STATES
 
@@ -298,7 +298,7 @@ def _cancel_reasons(queue: Queue, slugs: Sequence[str]) -> list[str]:
                                             "cancelled"]), default=None)
 @click.option("--slug", default=None, help="Only the jobs of this release.")
 @click.option("--limit", type=int, default=None)
-def list_command(root: Path, queue_file: Path | None, now_text: str | None, state: str | None,
+def list_command(root: Path, queue_file: str | None, now_text: str | None, state: str | None,
                  slug: str | None, limit: int | None) -> None:
     """List jobs: id, state, release, list, channel, recipient, attempts, due, last error."""
     zone = site_zone(root)
@@ -330,7 +330,7 @@ RETRY_USAGE = ("usage: pressroom queue retry ID | --state failed|dead|cancelled 
 @click.option("--slug", default=None, help="With --state: only the jobs of this release.")
 @click.option("--channel", default=None, help="With --state: only the jobs of this channel.")
 @click.option("--all-dead", is_flag=True, help="Retry every dead job (the same as --state dead).")
-def retry_command(root: Path, queue_file: Path | None, now_text: str | None, job_id: int | None,
+def retry_command(root: Path, queue_file: str | None, now_text: str | None, job_id: int | None,
                   state: str | None, slug: str | None, channel: str | None, all_dead: bool) -> None:
     """Make a failed, dead or cancelled job due again: one by ID, or a selection at once."""
     if all_dead and state not in (None, "dead"):
@@ -341,14 +341,15 @@ def retry_command(root: Path, queue_file: Path | None, now_text: str | None, job
     if job_id is None and state is None:
         fail(RETRY_USAGE if not (slug or channel) else
              "queue retry: --slug and --channel narrow a selection; add --state STATE or --all-dead")
-    now = parse_now(now_text, settings_or_fail(root).site.zone)
+    zone = site_zone(root)  # site.timezone alone: a broken recipient list must not block a retry
+    now = parse_now(now_text, zone)
     with closing(_open(root, queue_file)) as queue:
         if job_id is not None:
             job = queue.retry(job_id, now)
         else:
             jobs = queue.retry_where(now, cast("State", state), slug, channel)
     if job_id is not None:
-        click.echo(f"retry: {_job_line(job, site_zone(root))}")
+        click.echo(f"retry: {_job_line(job, zone)}")
     else:
         _echo_retried(jobs, str(state))
 
@@ -368,9 +369,9 @@ def _echo_retried(jobs: Sequence[Job], state: str, shown: int = 20) -> None:
 @queue_group.command("cancel")
 @common_options
 @click.argument("slug")
-def cancel_command(root: Path, queue_file: Path | None, now_text: str | None, slug: str) -> None:
+def cancel_command(root: Path, queue_file: str | None, now_text: str | None, slug: str) -> None:
     """Recall a release before it goes out; say what had already been sent."""
-    now = parse_now(now_text, settings_or_fail(root).site.zone)
+    now = parse_now(now_text, site_zone(root))  # site.timezone alone: recall works with a broken list
     with closing(_open(root, queue_file)) as queue:
         result = queue.cancel(slug, now, "recalled: pressroom queue cancel")
     click.echo(f"cancel {slug}: {result.cancelled} job(s) recalled")
@@ -388,26 +389,23 @@ def _echo_jobs(heading: str, jobs: Sequence[Job]) -> None:
 @queue_group.command("resend")
 @common_options
 @click.argument("slug")
-def resend_command(root: Path, queue_file: Path | None, now_text: str | None, slug: str) -> None:
+def resend_command(root: Path, queue_file: str | None, now_text: str | None, slug: str) -> None:
     """Send the current text as a correction to those who received the release
     ("Korrektur:"/"Correction:", in reply to their original); who still waited gets the new text."""
-    from .build import build_pressroom
-    from .publish import resend
+    from .publish import resend_release
 
     settings = settings_or_fail(root)
     now = parse_now(now_text, settings.site.zone)
     _refuse_a_ledger_ci_forgets(root, queue_file, settings, "resend")
     with closing(_open(root, queue_file)) as queue:
-        result = build_pressroom(root, now=now, only=slug, frozen=queue.numbers())
-        revision, added, recalled = resend(result.pressroom, result.outputs, queue, slug, now)
-    click.echo(f"resend {slug}: revision {revision} queued ({added} job(s))"
-               + (f"; {recalled} unsent job(s) of the old revision recalled" if recalled else ""))
+        resent = resend_release(root, queue, slug, now)
+    click.echo(resent.line())
 
 
 @queue_group.command("send")
 @common_options
 @click.argument("slug")
-def send_command(root: Path, queue_file: Path | None, now_text: str | None, slug: str) -> None:
+def send_command(root: Path, queue_file: str | None, now_text: str | None, slug: str) -> None:
     """Queue a release on purpose to all its recipients, however old (see distribution.max_age)."""
     from .build import build_pressroom
     from .publish import send_release
@@ -424,7 +422,7 @@ def send_command(root: Path, queue_file: Path | None, now_text: str | None, slug
 
 @queue_group.command("baseline")
 @common_options
-def baseline_command(root: Path, queue_file: Path | None, now_text: str | None) -> None:
+def baseline_command(root: Path, queue_file: str | None, now_text: str | None) -> None:
     """Record every public ready release as already distributed, sending nothing.
 
     For importing an archive: `publish` then queues only releases that come later.

@@ -21,7 +21,7 @@ from .model import local_time
 @common_options
 @click.argument("address")
 @click.option("--reason", default="", help="Why, for the record (who asked, when, how).")
-def suppress_command(root: Path, queue_file: Path | None, now_text: str | None, address: str,
+def suppress_command(root: Path, queue_file: str | None, now_text: str | None, address: str,
                      reason: str) -> None:
     """Send ADDRESS nothing from any list, from now on (jobs already queued to it too)."""
     from .suppression import normalise
@@ -38,7 +38,7 @@ def suppress_command(root: Path, queue_file: Path | None, now_text: str | None, 
 @click.command("unsuppress", cls=PressroomCommand)
 @common_options
 @click.argument("address")
-def unsuppress_command(root: Path, queue_file: Path | None, now_text: str | None, address: str) -> None:
+def unsuppress_command(root: Path, queue_file: str | None, now_text: str | None, address: str) -> None:
     """Take ADDRESS off the suppression list (cancelled jobs stay cancelled: `queue retry` them)."""
     from .suppression import normalise
 
@@ -53,7 +53,7 @@ def unsuppress_command(root: Path, queue_file: Path | None, now_text: str | None
 @common_options
 @click.option("--csv", "as_csv", is_flag=True,
               help="Write CSV (address, since, source, reason) to stdout, for the record.")
-def suppressed_command(root: Path, queue_file: Path | None, now_text: str | None, as_csv: bool) -> None:
+def suppressed_command(root: Path, queue_file: str | None, now_text: str | None, as_csv: bool) -> None:
     """List the suppressed addresses: since when, from which source, why."""
     zone = site_zone(root)
     with closing(_open(root, queue_file)) as queue:
@@ -78,7 +78,7 @@ def suppressed_command(root: Path, queue_file: Path | None, now_text: str | None
 @click.command("inbox", cls=PressroomCommand)
 @common_options
 @click.argument("maildir", type=click.Path(file_okay=False, path_type=Path))
-def inbox_command(root: Path, queue_file: Path | None, now_text: str | None, maildir: Path) -> None:
+def inbox_command(root: Path, queue_file: str | None, now_text: str | None, maildir: Path) -> None:
     """Read the replies and bounces in MAILDIR; suppress hard bounces and unsubscribe requests."""
     from .inbox import read_inbox
 

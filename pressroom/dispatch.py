@@ -15,7 +15,6 @@ they stop the dispatcher.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
@@ -26,15 +25,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from .addresses import check_address
 from .channels import (
     ChannelDown,
-    EmailTransport,
     PermanentFailure,
     TemporaryFailure,
     Transport,
-    WebhookTransport,
     open_channel,
 )
 from .errors import PressroomError, QueueError
@@ -83,28 +80,6 @@ class DispatchReport:
         return self.sent + self.retrying + self.dead
 
 
-def webhook_body(edition: Edition, job: Job) -> bytes:
-    """Return the JSON a webhook receives for one release."""
-    meta = edition.meta
-    payload = {
-        "event": "release",
-        "slug": edition.slug,
-        "revision": edition.revision,
-        "number": meta["number"],
-        "title": meta["title"],
-        "lead": meta.get("lead"),
-        "date": meta["published"],
-        "embargo": meta.get("embargo"),
-        "language": meta["language"],
-        "urls": meta["urls"],
-        "delivery": job.key,
-        # A correction: the delivery it replaces is the one the receiver already has.
-        "correction": bool(job.replaces),
-        "replaces": job.replaces or None,
-    }
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
-
-
 class Dispatcher:
     """Claims and delivers jobs; ``stop()`` (from a signal handler) ends it after the job in hand."""
 
@@ -133,7 +108,7 @@ class Dispatcher:
         self.echo = echo or (lambda line: None)
         self.rng = rng or random.Random()
         self._stop = threading.Event()
-        self._transports: dict[str, Transport] = {}
+        self._transports: dict[str, Transport[Any]] = {}
         self._working: set[str] = set()  # channels that delivered in this run
         self._editions: dict[tuple[str, int], Edition] = {}
         self.messages = MessageBuilder(unsubscribe_key=queue.secret(TOKEN_KEY))
@@ -288,42 +263,29 @@ class Dispatcher:
         report.paused.append(line)
         self.echo(line)
 
-    def prepare(self, job: Job, edition: Edition) -> tuple[Transport, bytes]:
-        """Return the open channel of *job* and what it sends: the e-mail or the webhook body.
+    def prepare(self, job: Job, edition: Edition) -> tuple[Transport[Any], bytes]:
+        """Return the open channel of *job* and what it sends (an e-mail, a webhook body).
 
-        Both are built from the stored edition and the job alone, the same way on
-        every attempt, so a fault while building is final for the job.
+        The channel composes it from the stored edition and the job alone, the same way
+        on every attempt, so a fault while composing is final for the job.
         """
-        channel = self.settings.distribution.channels.get(job.channel)
-        if channel is None:
+        if job.channel not in self.settings.distribution.channels:
             raise PermanentFailure(f"channel {job.channel!r} is no longer in the settings")
         transport = self._transport(job.channel)
         try:
-            if isinstance(transport, WebhookTransport):
-                return transport, webhook_body(edition, job)
-            attach_docx = bool(channel.option("attach_docx", False))
-            return transport, self.messages.build(edition, job, attach_docx)
+            return transport, transport.compose(edition, job)
         except Exception as exc:  # a header refused by the builder, an address it cannot parse
             log.debug("job %s: building failed", job.id, exc_info=True)
             reason = str(exc) if isinstance(exc, PressroomError) else f"{type(exc).__name__}: {exc}"
             raise PermanentFailure(f"cannot build the message for {job.email or job.channel}:"
                                    f" {reason}") from None
 
-    def send(self, job: Job, edition: Edition, transport: Transport, content: bytes) -> None:
+    def send(self, job: Job, edition: Edition, transport: Transport[Any], content: bytes) -> None:
         """Hand *content* to *transport*; raise a DeliveryFailure if it did not go out
         (anything else raised is a fault nobody foresaw)."""
-        if isinstance(transport, EmailTransport):
-            # The envelope carries the addresses in the form the builder wrote into From
-            # and To (an international domain as IDNA): an old ledger may hold them as
-            # they were written. The builder has judged both already, so neither raises.
-            transport.send(content, check_address(edition.meta["from_email"]),
-                           check_address(job.email))
-        elif isinstance(transport, WebhookTransport):
-            transport.send(content, job.key)
-        else:  # pragma: no cover - the registry only holds the two kinds
-            raise PermanentFailure(f"channel {job.channel!r} cannot deliver")
+        transport.deliver(content, edition, job)
 
-    def _wait_for_slot(self, name: str, transport: Transport) -> None:
+    def _wait_for_slot(self, name: str, transport: Transport[Any]) -> None:
         """Keep the channel's rate across every dispatcher: the slots are in the queue."""
         interval = transport.rate_interval()
         if interval:
@@ -332,10 +294,10 @@ class Dispatcher:
             if wait > 0:
                 time.sleep(wait)
 
-    def _transport(self, name: str) -> Transport:
+    def _transport(self, name: str) -> Transport[Any]:
         if name not in self._transports:
             channel = self.settings.distribution.channels[name]
-            self._transports[name] = open_channel(channel, self.root, self.environ)
+            self._transports[name] = open_channel(channel, self.root, self.environ, self.messages)
         return self._transports[name]
 
     def _edition(self, job: Job) -> Edition:
@@ -359,7 +321,7 @@ class Dispatcher:
         self._working.clear()
 
 
-def _close_quietly(transport: Transport) -> None:
+def _close_quietly(transport: Transport[Any]) -> None:
     """Close *transport*; a fault while closing is logged, it undoes no delivery."""
     try:
         transport.close()

@@ -1,7 +1,7 @@
 """Dry runs of ``publish`` and ``dispatch``: the real decisions, on a throwaway ledger.
 
-A dry run copies the ledger through a read-only connection (SQLite's backup API
-gives a consistent snapshot even while a dispatcher writes) into a temporary file
+A dry run takes a throwaway copy of the ledger from its backend (SQLite: a
+consistent snapshot through a read-only connection, even while a dispatcher writes)
 and runs the same code as the real command against the copy, so the plan it
 prints is the one the command would carry out. The ledger itself, and build/,
 are never written; without a ledger no file is created.
@@ -9,17 +9,14 @@ are never written; without a ledger no file is created.
 
 from __future__ import annotations
 
-import sqlite3
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import CheckFailed, UserError
+from .errors import CheckFailed
 from .model import Settings, local_time
-from .queue import Job, SqliteQueue
+from .queue import Job, Location, scratch_queue
 
 if TYPE_CHECKING:
     from .gate import Gate
@@ -28,33 +25,7 @@ if TYPE_CHECKING:
 DRY_RUN_OWNER = "dry-run"
 
 
-@contextmanager
-def scratch_ledger(path: Path) -> Iterator[SqliteQueue]:
-    """Yield a queue on a temporary copy of the ledger at *path* (empty if none exists)."""
-    with tempfile.TemporaryDirectory(prefix="pressroom-dry-run-") as folder:
-        copy = Path(folder) / "ledger.sqlite3"
-        if path.exists():
-            _snapshot(path, copy)
-        with SqliteQueue(copy) as queue:
-            yield queue
-
-
-def _snapshot(path: Path, copy: Path) -> None:
-    try:
-        source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise UserError(f"cannot read the queue: {exc}", path) from None
-    target = sqlite3.connect(copy)
-    try:
-        source.backup(target)
-    except sqlite3.Error as exc:
-        raise UserError(f"cannot read the queue: {exc}", path) from None
-    finally:
-        source.close()
-        target.close()
-
-
-def publish_plan(root: Path, ledger: Path, now: datetime) -> list[str]:
+def publish_plan(root: Path, ledger: Location, now: datetime) -> list[str]:
     """Return what ``publish`` at *now* would queue, to whom, through which channel, when.
 
     Checks the press room (raises CheckFailed on errors) and plans from the loaded
@@ -63,7 +34,7 @@ def publish_plan(root: Path, ledger: Path, now: datetime) -> list[str]:
     from .load import load_pressroom
     from .publish import queue_releases
 
-    with scratch_ledger(ledger) as queue, tempfile.TemporaryDirectory() as stand_ins:
+    with scratch_queue(ledger) as queue, tempfile.TemporaryDirectory() as stand_ins:
         result = load_pressroom(root, now, frozen=queue.numbers())
         if result.failed(False) or result.pressroom is None:
             raise CheckFailed(result.problems)
@@ -78,7 +49,7 @@ def publish_plan(root: Path, ledger: Path, now: datetime) -> list[str]:
     return [*lines, "publish would report:", *(f"  {line}" for line in report.lines())]
 
 
-def dispatch_plan(ledger: Path, settings: Settings, now: datetime,
+def dispatch_plan(ledger: Location, settings: Settings, now: datetime,
                   channels: frozenset[str] | None, gate: Gate | None = None) -> list[str]:
     """Return the jobs due at *now*, channel by channel, as ``dispatch`` would take them.
 
@@ -88,7 +59,7 @@ def dispatch_plan(ledger: Path, settings: Settings, now: datetime,
     """
     due: dict[str, list[Job]] = {}
     refused: dict[int, str] = {}
-    with scratch_ledger(ledger) as queue:
+    with scratch_queue(ledger) as queue:
         while (job := queue.claim(now, timedelta(days=1), DRY_RUN_OWNER)) is not None:
             due.setdefault(job.channel, []).append(job)
             verdict = gate.check(job, queue, now) if gate is not None else None
@@ -117,7 +88,7 @@ def target(job: Job, settings: Settings) -> str:
     if job.email:
         return job.email
     channel = settings.distribution.channels.get(job.channel)
-    return str(channel.option("url")) if channel is not None else job.channel
+    return channel.settings.destination(channel.name) if channel is not None else job.channel
 
 
 

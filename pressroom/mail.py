@@ -84,15 +84,12 @@ def message_id(key: str, host: str) -> str:
 def subject(edition: Edition, job: Job) -> str:
     """Return the subject: the title, after the embargo notice if the job goes out before it,
     and after "Korrektur:"/"Correction:" if the job corrects a message the recipient received."""
-    meta = edition.meta
-    lang = meta["language"]
-    text = str(meta["title"])
-    # Editions stored before "public_from" existed name only the embargo.
-    held = meta.get("public_from") or meta.get("embargo")
-    if held:
-        lifts = datetime.fromisoformat(held)
-        if job.not_before < lifts:
-            text = f"{label(lang, 'embargo')} {format_moment(lifts, lang)}: {text}"
+    record = edition.record
+    lang = record.language
+    text = record.title
+    lifts = record.held_until
+    if lifts is not None and job.not_before < lifts:
+        text = f"{label(lang, 'embargo')} {format_moment(lifts, lang)}: {text}"
     if job.replaces:
         text = f"{label(lang, 'correction')}: {text}"
     return text
@@ -129,23 +126,22 @@ class MessageBuilder:
 
     def headers(self, edition: Edition, job: Job) -> bytes:
         """Return the per-recipient header lines, each value checked and folded."""
-        meta = edition.meta
+        record = edition.record
         head = EmailMessage(policy=SMTP)
         head["Subject"] = safe(subject(edition, job), "Subject")
-        head["From"] = address(meta["from_name"], meta["from_email"], "From")
+        head["From"] = address(record.sender.name, record.sender.email, "From")
         head["To"] = address(job.name, job.email, "To")
-        if meta.get("reply_to_email"):
-            head["Reply-To"] = address(meta.get("reply_to_name") or "", meta["reply_to_email"],
-                                       "Reply-To")
+        if record.reply_to is not None:
+            head["Reply-To"] = address(record.reply_to.name, record.reply_to.email, "Reply-To")
         head["Date"] = format_datetime(message_date(job.not_before, self.clock()))
-        head["Message-ID"] = message_id(job.key, meta["host"])
+        head["Message-ID"] = message_id(job.key, record.host)
         if job.replaces:  # a correction threads under the message the recipient received
-            original = message_id(job.replaces, meta["host"])
+            original = message_id(job.replaces, record.host)
             head["In-Reply-To"] = original
             head["References"] = original
         head["List-Unsubscribe"] = safe(
-            unsubscribe_header(meta["from_email"], job.email, self.unsubscribe_key), "List-Unsubscribe")
-        head["Content-Language"] = safe(meta["language"], "Content-Language")
+            unsubscribe_header(record.sender.email, job.email, self.unsubscribe_key), "List-Unsubscribe")
+        head["Content-Language"] = safe(record.language, "Content-Language")
         return b"".join((_IDS if name in _ID_HEADERS else SMTP).fold_binary(name, value)
                         for name, value in head.items())
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from .channels import ChannelSettings, Transport
 
 Status = Literal["draft", "ready"]
 
@@ -80,14 +83,17 @@ class Recipient:
 
 @dataclass(frozen=True)
 class Channel:
-    """A named way out: maildir, smtp or webhook, with its type-specific options."""
+    """A named way out of the press room: its channel type (the transport class that
+    delivers, see ``pressroom.channels``) and its typed settings."""
 
     name: str
-    type: str
-    options: tuple[tuple[str, object], ...] = ()
+    transport: type[Transport[Any]]
+    settings: ChannelSettings
 
-    def option(self, key: str, default: object = None) -> object:
-        return dict(self.options).get(key, default)
+    @property
+    def type(self) -> str:
+        """The channel type's name: maildir, smtp, webhook or one a plug-in registers."""
+        return self.transport.type_name
 
 
 @dataclass(frozen=True)

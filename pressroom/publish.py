@@ -21,8 +21,7 @@ from urllib.parse import urlsplit
 from .addresses import check_address
 from .errors import UserError
 from .model import Pressroom, Release, Settings
-from .queue import OPEN_STATES, UNSENT_STATES, Edition, File, Job, NewJob, Queue
-from .safeguards import reaches_outside
+from .queue import OPEN_STATES, UNSENT_STATES, Edition, EditionRecord, File, Job, Mailbox, NewJob, Queue
 from .suppression import normalise
 
 Outputs = Callable[[str], Mapping[str, Path]]
@@ -134,19 +133,18 @@ def plan_jobs(release: Release, settings: Settings, now: datetime) -> list[NewJo
     for lst in lists:
         channel = dist.channels[lst.channel]
         not_before = now if lst.embargoed else public_from
-        targets = [("", "")] if channel.type == "webhook" else [(r.email, r.name) for r in lst.recipients]
-        for email, name in targets:
-            if (channel.name, email.lower()) in seen:
+        for target in channel.transport.targets(lst):
+            if (channel.name, target.email.lower()) in seen:
                 continue
-            seen.add((channel.name, email.lower()))
-            jobs.append(NewJob(lst.name, channel.name, email, name, not_before))
+            seen.add((channel.name, target.email.lower()))
+            jobs.append(NewJob(lst.name, channel.name, target.email, target.name, not_before))
     return jobs
 
 
 def make_edition(
     release: Release, settings: Settings, files: Mapping[str, Path], revision: int, now: datetime
 ) -> Edition:
-    """Freeze *release* for the queue: metadata and the files every message carries.
+    """Freeze *release* for the queue: its record and the files every message carries.
 
     The text body is the built ``.txt``; the HTML body comes from the template
     ``email.html``; the PDF (and DOCX) are the built files. Storing them makes the
@@ -161,27 +159,22 @@ def make_edition(
     reply = next((c for c in release.contacts if c.email), None)
     urls = {kind: _public_url(settings, release.slug, files[kind]) for kind in ("html", "pdf", "docx")
             if kind in files}
-    meta = {
-        "slug": release.slug, "revision": revision, "title": release.title,
-        "number": release.number, "lead": release.lead, "language": release.language,
-        "published": release.published.isoformat(),
-        "embargo": release.embargo.isoformat() if release.embargo else None,
-        # Until then a message is early and carries the notice: the embargo, or a later date.
-        "public_from": release.public_from.isoformat(),
-        # The sender as the SMTP envelope carries it: ASCII, an international domain in IDNA.
-        "from_name": org.name, "from_email": check_address(org.email),
-        "reply_to_name": reply.name if reply else None,
-        "reply_to_email": reply.email if reply else None,
-        "host": urlsplit(site.base_url).hostname or "localhost",
-        "urls": urls,
-    }
+    record = EditionRecord(
+        title=release.title, number=release.number, language=release.language,
+        published=release.published, lead=release.lead, embargo=release.embargo,
+        public_from=release.public_from,
+        sender=Mailbox(org.name, check_address(org.email)),
+        reply_to=Mailbox(reply.name, reply.email) if reply and reply.email else None,
+        host=urlsplit(site.base_url).hostname or "localhost",
+        urls=urls,
+    )
     stored = {"text": _file("text", files["txt"])}
     stored["html"] = File("html", f"{release.slug}.html", CONTENT_TYPES["html"],
                           render_email_html(release, RenderContext.for_settings(settings, now), urls))
     for kind in ("pdf", "docx"):
         if kind in files and files[kind].is_file():
             stored[kind] = _file(kind, files[kind])
-    return Edition(release.slug, revision, content_hash(release), meta, stored, now)
+    return Edition(release.slug, revision, content_hash(release), record, stored, now)
 
 
 def plan_withdrawals(pressroom: Pressroom, unsent_slugs: set[str]) -> list[Withdrawn]:
@@ -334,7 +327,7 @@ def hold_old(release: Release, jobs: list[NewJob], settings: Settings, now: date
     if now - release.public_from <= settings.distribution.max_age:
         return jobs
     channels = settings.distribution.channels
-    kept = [job for job in jobs if not reaches_outside(channels[job.channel])]
+    kept = [job for job in jobs if not channels[job.channel].transport.reaches_outside]
     if len(kept) < len(jobs):
         report.too_old[release.slug] = release.public_from
     return kept
@@ -445,6 +438,35 @@ def resend(pressroom: Pressroom, outputs: Outputs, queue: Queue, slug: str,
     added = queue.add_edition(edition, jobs, now)
     recalled = queue.supersede(slug, revision, now)
     return revision, added, recalled
+
+
+@dataclass(frozen=True)
+class Resent:
+    """What ``resend_release`` queued: the new revision, its jobs, the old jobs recalled."""
+
+    slug: str
+    revision: int
+    queued: int
+    recalled: int
+
+    def line(self) -> str:
+        """Describe the outcome in one line."""
+        recalled = f"; {self.recalled} unsent job(s) of the old revision recalled" if self.recalled else ""
+        return f"resend {self.slug}: revision {self.revision} queued ({self.queued} job(s)){recalled}"
+
+
+def resend_release(root: Path, queue: Queue, slug: str, now: datetime) -> Resent:
+    """Check the press room at *root*, build *slug*, and queue its current text as a new
+    revision (see ``resend``): what ``pressroom queue resend`` does, for library users.
+
+    Raises CheckFailed when the press room has errors, UserError when *slug* cannot be
+    resent (unknown, a draft, never sent to anyone, nobody on its lists received it).
+    """
+    from .build import build_pressroom
+
+    result = build_pressroom(root, now=now, only=slug, frozen=queue.numbers())
+    revision, added, recalled = resend(result.pressroom, result.outputs, queue, slug, now)
+    return Resent(slug, revision, added, recalled)
 
 
 def publish(root: Path, queue: Queue, now: datetime) -> PublishReport:

@@ -14,16 +14,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from .model import Channel, Settings
+from .queue import Location
 
-# Channel types that reach someone outside this machine.
-OUTSIDE_TYPES = frozenset({"smtp", "webhook"})
 # A --now this far ahead of the real clock is a simulation; less is clock skew.
 SIMULATION_TOLERANCE = timedelta(seconds=60)
 
 
 def reaches_outside(channel: Channel) -> bool:
     """True for channels whose deliveries leave the machine (mail servers, websites)."""
-    return channel.type in OUTSIDE_TYPES
+    return channel.transport.reaches_outside
 
 
 def in_ci(environ: Mapping[str, str]) -> bool:
@@ -31,10 +30,11 @@ def in_ci(environ: Mapping[str, str]) -> bool:
     return environ.get("CI", "").strip().lower() not in ("", "false", "0")
 
 
-def ledger_refusal(root: Path, queue_file: Path, settings: Settings,
+def ledger_refusal(root: Path, location: Location, settings: Settings,
                    environ: Mapping[str, str], command: str = "publish") -> str | None:
     """Return why *command* (one that queues deliveries: publish, queue send/resend)
-    must not trust the ledger at *queue_file*, or None if it may.
+    must not trust the ledger at *location*, or None if it may (a URL names a server,
+    which outlives the run).
 
     A SQLite ledger inside the checkout does not survive a CI run: the next push
     would find it empty and queue every release again. That only matters when a
@@ -44,8 +44,10 @@ def ledger_refusal(root: Path, queue_file: Path, settings: Settings,
         return None
     if not any(reaches_outside(c) for c in settings.distribution.channels.values()):
         return None
+    if not isinstance(location, Path):
+        return None
     base = root.resolve()
-    ledger = queue_file.resolve()
+    ledger = location.resolve()
     if not ledger.is_relative_to(base):
         return None
     return (f"{command} refused: the ledger {ledger.relative_to(base)} lives in this checkout, "
@@ -70,12 +72,6 @@ def usable_channels(settings: Settings, now: datetime,
         return None, []
     channels = settings.distribution.channels.values()
     notes = [f"--now is in the future: simulation; channel {c.name!r} not used "
-             f"({_consequence(c)}); only maildir channels deliver"
+             f"({c.transport.early_delivery(c.settings, c.name)}); only maildir channels deliver"
              for c in channels if reaches_outside(c)]
     return frozenset(c.name for c in channels if not reaches_outside(c)), notes
-
-
-def _consequence(channel: Channel) -> str:
-    if channel.type == "webhook":
-        return f"it would post to {channel.option('url')} before its time"
-    return "it would send real mail before its time"

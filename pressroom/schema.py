@@ -19,7 +19,6 @@ from pydantic import (
     Field,
     PlainValidator,
     StrictBool,
-    StrictInt,
     Tag,
 )
 
@@ -159,32 +158,13 @@ class SiteIn(Strict):
     default_contacts: list[Line] = []
 
 
-class MaildirChannelIn(Strict):
-    type: Literal["maildir"]
-    path: Line = "build/outbox"
-    attach_docx: StrictBool = False
+class ChannelIn(BaseModel):
+    """A channel as written: its ``type``; the channel type's own settings model
+    (``pressroom.channels``) judges the other keys, so plug-in types need nothing here."""
 
+    model_config = ConfigDict(extra="allow", frozen=True)
 
-class SmtpChannelIn(Strict):
-    type: Literal["smtp"]
-    host: Line
-    port: StrictInt = 587
-    security: Literal["starttls", "ssl", "none"] = "starttls"
-    username: OptionalLine | None = None
-    password_env: OptionalLine | None = None
-    rate_per_minute: Annotated[StrictInt, Field(gt=0)] = 300
-    timeout: Annotated[StrictInt, Field(gt=0)] = 30
-    attach_docx: StrictBool = False
-
-
-class WebhookChannelIn(Strict):
-    type: Literal["webhook"]
-    url: Annotated[Line, Field(pattern=r"^https?://[^\s]+$")]
-    secret_env: OptionalLine | None = None
-    timeout: Annotated[StrictInt, Field(gt=0)] = 10
-
-
-ChannelIn = Annotated[MaildirChannelIn | SmtpChannelIn | WebhookChannelIn, Field(discriminator="type")]
+    type: Line
 
 
 class RecipientIn(Strict):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .addresses import check_address
-from .errors import Problem, Severity
+from .errors import PressroomError, Problem, Severity
 from .model import (
     Boilerplate,
     Channel,
@@ -26,12 +27,16 @@ from .schema import ContactIn, DistributionIn, SettingsIn
 from .validation import validate
 from .yamlload import YamlDocument, YamlError, load_yaml
 
+if TYPE_CHECKING:
+    from .channels import ChannelTypes
+
 SETTINGS_FILE = Path("releases") / "pressroom.yaml"
 # Where links point while a press room has not said where it is published.
 PLACEHOLDER_URL = "https://example.invalid/"
 
-# The embedded default: a fresh press room distributes into a real Maildir.
-DEFAULT_CHANNEL = Channel("outbox", "maildir", (("path", "build/outbox"), ("attach_docx", False)))
+# The embedded default: a fresh press room distributes into a real Maildir
+# (at the maildir channel's default path).
+DEFAULT_CHANNEL = {"type": "maildir"}
 
 
 def settings_path(root: Path) -> Path:
@@ -150,32 +155,33 @@ def _resolve_distribution(
     path: Path,
     problems: list[Problem],
 ) -> Distribution:
+    from .channels import channel_types, make_channel
+
+    written = [c.type for c in raw.channels.values()] if raw is not None else [DEFAULT_CHANNEL["type"]]
+    try:
+        types = channel_types(written)
+    except PressroomError as exc:  # a broken plug-in: say so where the channels are set
+        problems.append(Problem(path, doc.line_of(("distribution",), 1), str(exc)))
+        return Distribution()
     if raw is None:
         # Without a distribution section, releases go to the press office's own
         # address in a local Maildir: somewhere real, and nobody outside is reached.
         own = (Recipient(check_address(organisation.email), organisation.name),) if organisation.email else ()
-        outbox = RecipientList("outbox", DEFAULT_CHANNEL.name, own)
-        return Distribution({DEFAULT_CHANNEL.name: DEFAULT_CHANNEL}, {"outbox": outbox}, ("outbox",))
+        outbox = RecipientList("outbox", "outbox", own)
+        default = make_channel("outbox", DEFAULT_CHANNEL, types)
+        return Distribution({"outbox": default}, {"outbox": outbox}, ("outbox",))
 
     def at(*key: str | int) -> int:
         return doc.line_of(("distribution", *key), 1)
 
-    channels = {
-        name: Channel(name, c.type, tuple((k, v) for k, v in c.model_dump().items() if k != "type"))
-        for name, c in raw.channels.items()
-    }
-    for name, defined in channels.items():
-        if defined.type == "webhook" and not defined.option("secret_env"):
-            problems.append(Problem(
-                path, at("channels", name),
-                f"channel {name!r}: a webhook needs secret_env; an unsigned webhook lets anyone "
-                "forge releases to the website",
-            ))
+    channels, unusable = _resolve_channels(raw, types, doc, path, problems)
     lists = {}
     for name, lst in raw.lists.items():
         channel = channels.get(lst.channel)
         if channel is None:
-            problems.append(Problem(path, at("lists", name, "channel"), f"unknown channel {lst.channel!r}"))
+            if lst.channel not in unusable:  # a channel with problems said so already
+                problems.append(Problem(path, at("lists", name, "channel"),
+                                        f"unknown channel {lst.channel!r}"))
             continue
         listed = [
             Listed(Recipient(r.email, r.name), path, at("lists", name, "recipients", index))
@@ -188,16 +194,18 @@ def _resolve_distribution(
             problems += unread
         problems += duplicates(listed, name)
         recipients = tuple(entry.recipient for entry in listed)
-        if channel.type == "webhook" and recipients:
+        # A channel that delivers once per list (a website) publishes: nobody on it.
+        per_recipient = channel.transport.per_recipient
+        if not per_recipient and recipients:
             problems.append(
-                Problem(path, at("lists", name), "a list on a webhook channel holds no recipients")
+                Problem(path, at("lists", name), f"a list on a {channel.type} channel holds no recipients")
             )
-        if channel.type == "webhook" and lst.embargoed:
+        if not per_recipient and lst.embargoed:
             problems.append(Problem(
                 path, at("lists", name, "embargoed"),
-                f"list {name!r}: a webhook publishes: it cannot receive releases before their embargo",
+                f"list {name!r}: a {channel.type} publishes: it cannot receive releases before their embargo",
             ))
-        if channel.type != "webhook" and not recipients and not unread:
+        if per_recipient and not recipients and not unread:
             problems.append(Problem(path, at("lists", name), "list has no recipients", Severity.WARNING))
         lists[name] = RecipientList(name, lst.channel, recipients, lst.embargoed)
     for index, name in enumerate(raw.default_lists):
@@ -206,14 +214,43 @@ def _resolve_distribution(
     return Distribution(channels, lists, tuple(raw.default_lists), raw.max_age)
 
 
+def _resolve_channels(
+    raw: DistributionIn, types: ChannelTypes, doc: YamlDocument, path: Path, problems: list[Problem]
+) -> tuple[dict[str, Channel], set[str]]:
+    """Resolve each channel by its type's own settings model; return the channels and the
+    names of those that have problems (reported in *problems*, located at their keys)."""
+    from .channels import unknown_type
+
+    channels: dict[str, Channel] = {}
+    unusable: set[str] = set()
+    for name, written in raw.channels.items():
+        key = ("distribution", "channels", name)
+        transport = types.get(written.type)
+        if transport is None:
+            unusable.add(name)
+            problems.append(Problem(path, doc.line_of((*key, "type"), 1),
+                                    f"channel {name!r}: {unknown_type(written.type, types)}"))
+            continue
+        parsed, found = validate(transport.settings_model, doc, path, 1, key)
+        problems += found
+        if parsed is None or found:
+            unusable.add(name)
+            continue
+        # Beyond its keys' types (a webhook without a signing secret): an error at the
+        # channel, while its lists are still checked against it.
+        problems += [Problem(path, doc.line_of(key, 1), message) for message in parsed.problems(name)]
+        channels[name] = Channel(name, transport, parsed)
+    return channels, unusable
+
+
 def missing_secrets(
     distribution: Distribution, environ: Mapping[str, str], doc: YamlDocument, path: Path
 ) -> list[Problem]:
     """Warn about each environment variable a channel names that *environ* does not set."""
     problems = []
     for name, channel in distribution.channels.items():
-        for key, variable in channel.options:
-            if key.endswith("_env") and variable and not environ.get(str(variable)):
+        for key, variable in channel.settings.secret_variables().items():
+            if not environ.get(variable):
                 problems.append(Problem(
                     path, doc.line_of(("distribution", "channels", name, key), 1),
                     f"channel {name!r}: environment variable {variable} is not set; "

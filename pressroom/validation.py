@@ -15,16 +15,18 @@ from .yamlload import Key, YamlDocument
 
 
 def validate(
-    model: type[BaseModel], doc: YamlDocument, path: Path, default_line: int
+    model: type[BaseModel], doc: YamlDocument, path: Path, default_line: int, at: Key = ()
 ) -> tuple[Any, list[Problem]]:
-    """Validate *doc* against *model*; return (instance or None, problems)."""
-    data = doc.data if doc.data is not None else {}
+    """Validate *doc* (or its part at the key path *at*) against *model*; return
+    (instance or None, problems), each problem named and located in the whole document."""
+    data = _part(doc.data, at)
     if not isinstance(data, dict):
-        return None, [Problem(path, default_line, "expected a mapping of keys and values")]
+        line = doc.line_of(at, default_line)
+        return None, [Problem(path, line, "expected a mapping of keys and values")]
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
-        problems = [_problem(model, error, doc, path, default_line) for error in exc.errors()]
+        problems = [_problem(model, error, doc, path, default_line, at) for error in exc.errors()]
         bad_keys = {error["loc"][0] for error in exc.errors() if error["loc"]}
     # Validate again without the offending keys, so that the checks which need a
     # valid model (ids, periods, embargoes) still report in this same run.
@@ -36,10 +38,18 @@ def validate(
     return salvaged, sorted(set(problems))
 
 
-def _problem(model: type[BaseModel], error: Any, doc: YamlDocument, path: Path, default_line: int) -> Problem:
-    key = _real_key(tuple(error["loc"]), doc.data)
-    line = doc.line_of(key, default_line)
-    name = format_key(key)
+def _part(data: Any, at: Key) -> Any:
+    """Return the value at the key path *at* of *data* (an empty mapping for no document)."""
+    for element in at:
+        data = data[element] if _contains(data, element) else None
+    return data if data is not None else {}
+
+
+def _problem(model: type[BaseModel], error: Any, doc: YamlDocument, path: Path, default_line: int,
+             at: Key = ()) -> Problem:
+    key = _real_key(tuple(error["loc"]), _part(doc.data, at))
+    line = doc.line_of(at + key, default_line)
+    name = format_key(at + key)
     kind = error["type"]
     value = error.get("input")
     if kind == "extra_forbidden":

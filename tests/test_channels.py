@@ -19,8 +19,9 @@ from pressroom.channels import (
     ChannelDown,
     PermanentFailure,
     TemporaryFailure,
+    channel_types,
+    make_channel,
     open_channel,
-    registry,
 )
 from pressroom.channels.webhook import signature
 from pressroom.model import Channel
@@ -44,15 +45,15 @@ def smtp_channel(port: int, **options: object) -> Channel:
     base = {"host": "127.0.0.1", "port": port, "security": "none", "rate_per_minute": 60000,
             "timeout": 5}
     base.update(options)
-    return Channel("mail", "smtp", tuple(base.items()))
+    return make_channel("mail", {"type": "smtp", **base})
 
 
 def test_registry_knows_the_three_channel_types() -> None:
-    assert set(registry()) == {"maildir", "smtp", "webhook"}
+    assert set(channel_types()) == {"maildir", "smtp", "webhook"}
 
 
 def test_maildir_channel_writes_messages_a_maildir_reader_opens(tmp_path: Path) -> None:
-    transport = open_channel(Channel("outbox", "maildir", (("path", "build/outbox"),)), tmp_path)
+    transport = open_channel(make_channel("outbox", {"type": "maildir", "path": "build/outbox"}), tmp_path)
     transport.send(message("a@example.org", "Erste"), "presse@beispiel.example", "a@example.org")
     transport.send(message("b@example.org", "Zweite"), "presse@beispiel.example", "b@example.org")
     transport.close()
@@ -101,7 +102,7 @@ def test_smtp_password_comes_only_from_the_named_environment_variable(smtp_serve
 
 
 def test_webhook_posts_signed_json(webhook_server: WebhookServer) -> None:
-    channel = Channel("website", "webhook", (("url", webhook_server.url), ("secret_env", "HOOK_SECRET")))
+    channel = make_channel("website", {"type": "webhook", "url": webhook_server.url, "secret_env": "HOOK_SECRET"})
     transport = open_channel(channel, Path("."), environ={"HOOK_SECRET": "geheim"})
     body = json.dumps({"slug": "2030-01-01-a"}).encode()
     transport.send(body, "key-1")
@@ -120,7 +121,7 @@ def test_webhook_posts_signed_json(webhook_server: WebhookServer) -> None:
 def test_webhook_5xx_retries_and_4xx_is_final(webhook_server: WebhookServer, status: int,
                                               failure: type[Exception]) -> None:
     webhook_server.statuses.append(status)
-    transport = open_channel(Channel("w", "webhook", (("url", webhook_server.url),)), Path("."))
+    transport = open_channel(make_channel("w", {"type": "webhook", "url": webhook_server.url}), Path("."))
     with pytest.raises(failure, match=str(status)):
         transport.send(b"{}", "k")
 
@@ -131,7 +132,7 @@ def test_a_webhook_receiver_refusing_the_signature_takes_the_channel_down(
 ) -> None:
     # Like a refused login: every release would be refused alike, so none becomes dead.
     webhook_server.statuses.append(status)
-    channel = Channel("w", "webhook", (("url", webhook_server.url), ("secret_env", "HOOK_SECRET")))
+    channel = make_channel("w", {"type": "webhook", "url": webhook_server.url, "secret_env": "HOOK_SECRET"})
     transport = open_channel(channel, Path("."), environ={"HOOK_SECRET": "falsch"})
     with pytest.raises(ChannelDown, match=f"HTTP {status} from .*: the receiver refuses pressroom"
                                           r" \(is the secret in HOOK_SECRET the one it expects\?\)"):
@@ -140,7 +141,7 @@ def test_a_webhook_receiver_refusing_the_signature_takes_the_channel_down(
 
 def test_webhook_does_not_follow_redirects(webhook_server: WebhookServer) -> None:
     webhook_server.statuses.append(302)
-    transport = open_channel(Channel("w", "webhook", (("url", webhook_server.url),)), Path("."))
+    transport = open_channel(make_channel("w", {"type": "webhook", "url": webhook_server.url}), Path("."))
     with pytest.raises(PermanentFailure, match="302"):
         transport.send(b"{}", "k")
     assert [hit.path for hit in webhook_server.hits] == ["/hooks/press"]
@@ -148,7 +149,7 @@ def test_webhook_does_not_follow_redirects(webhook_server: WebhookServer) -> Non
 
 def test_webhook_time_out_retries(webhook_server: WebhookServer) -> None:
     webhook_server.delay = 2.0
-    channel = Channel("w", "webhook", (("url", webhook_server.url), ("timeout", 1)))
+    channel = make_channel("w", {"type": "webhook", "url": webhook_server.url, "timeout": 1})
     transport = open_channel(channel, Path("."))
     with pytest.raises(TemporaryFailure):
         transport.send(b"{}", "k")
@@ -189,7 +190,7 @@ def test_smtp_logs_in_with_the_password_from_the_environment_and_a_refused_login
 def test_a_maildir_that_cannot_be_written_takes_the_channel_down(tmp_path: Path) -> None:
     (tmp_path / "build").mkdir()
     (tmp_path / "build" / "outbox").write_text("a file where the folder belongs\n")
-    transport = open_channel(Channel("outbox", "maildir", (("path", "build/outbox"),)), tmp_path)
+    transport = open_channel(make_channel("outbox", {"type": "maildir", "path": "build/outbox"}), tmp_path)
     with pytest.raises(ChannelDown, match="maildir .*build/outbox: .*Not a directory"):
         transport.send(message("a@example.org"), "presse@beispiel.example", "a@example.org")
     transport.close()

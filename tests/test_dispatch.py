@@ -233,11 +233,11 @@ def test_a_missing_secret_pauses_the_channel_and_loses_nothing(room, tmp_path: P
                                                                smtp_server: SmtpServer) -> None:
     path, settings = prepare(room, tmp_path, smtp_server.port, addresses(2))
     channel = settings.distribution.channels["mail"]
-    options = dict(channel.options) | {"username": "presse", "password_env": "NOT_SET_ANYWHERE"}
     from dataclasses import replace
 
+    unset = channel.settings.model_copy(update={"username": "presse", "password_env": "NOT_SET_ANYWHERE"})
     broken = replace(settings, distribution=replace(
-        settings.distribution, channels={"mail": replace(channel, options=tuple(options.items()))}))
+        settings.distribution, channels={"mail": replace(channel, settings=unset)}))
     report = run(path, broken, environ={})
     assert (report.sent, report.retrying, report.dead) == (0, 0, 0)
     (line,) = report.paused  # said once, not once per job

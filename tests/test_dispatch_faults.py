@@ -38,10 +38,10 @@ from distribution_support import (
     smtp_server,
 )
 
-from pressroom.channels import ChannelDown, PermanentFailure, open_channel
+from pressroom.channels import ChannelDown, PermanentFailure, make_channel, open_channel
 from pressroom.cli import cli
 from pressroom.dispatch import Dispatcher, DispatchReport, RetryPolicy
-from pressroom.model import Channel, Settings
+from pressroom.model import Settings
 from pressroom.queue import NewJob, SqliteQueue
 
 __all__ = ["hook_secret", "smtp_server"]  # fixtures used below
@@ -255,7 +255,7 @@ def test_an_address_smtplib_cannot_encode_is_final_for_that_message_and_the_sess
     smtp_server: SmtpServer
 ) -> None:
     options = {"host": "127.0.0.1", "port": smtp_server.port, "security": "none", "timeout": 5}
-    transport = open_channel(Channel("mail", "smtp", tuple(options.items())), Path("."))
+    transport = open_channel(make_channel("mail", {"type": "smtp", **options}), Path("."))
     message = EmailMessage(policy=SMTP)
     message["Subject"] = "Meldung"
     message.set_content("Text\n")
@@ -313,11 +313,12 @@ def test_a_job_whose_dispatcher_died_on_every_attempt_is_dead_and_never_claimed_
 
 
 def test_an_expired_lease_waits_behind_jobs_that_were_due_before_it_expired(tmp_path: Path) -> None:
-    from pressroom.queue import Edition
+    from pressroom.queue import Edition, EditionRecord, Mailbox
 
     lease = timedelta(minutes=5)
     with SqliteQueue(tmp_path / "q.sqlite3") as queue:
-        edition = Edition(SLUG, 1, "hash", {"title": "T"})
+        record = EditionRecord("T", "", "de", PAST, Mailbox("", "presse@example.org"), "example.org")
+        edition = Edition(SLUG, 1, "hash", record)
         jobs = [NewJob("presse", "mail", f"r{i}@example.org", "", PAST) for i in range(3)]
         queue.add_edition(edition, jobs, PAST)
         crashed = queue.claim(PAST, lease, "crashed")  # its dispatcher dies with it in hand
@@ -517,7 +518,7 @@ def test_a_starttls_handshake_with_a_server_that_speaks_no_tls_takes_the_channel
 
     with RawServer(fake_tls) as server:
         options = {"host": "127.0.0.1", "port": server.port, "security": "starttls", "timeout": 3}
-        transport = open_channel(Channel("mail", "smtp", tuple(options.items())), Path("."))
+        transport = open_channel(make_channel("mail", {"type": "smtp", **options}), Path("."))
         with pytest.raises(ChannelDown, match="TLS failed"):
             transport.send(b"Subject: x\r\n\r\nx\r\n", "presse@beispiel.example", "a@example.org")
         transport.close()
@@ -579,7 +580,7 @@ def test_mail_over_tls_goes_through_sockets_that_keep_the_deadline(tls: ssl.SSLC
     controller.start()
     try:
         options = {"host": "127.0.0.1", "port": port, "security": security, "timeout": 5}
-        transport = open_channel(Channel("mail", "smtp", tuple(options.items())), Path("."))
+        transport = open_channel(make_channel("mail", {"type": "smtp", **options}), Path("."))
         for address in ("a@example.org", "b@example.org"):
             transport.send(b"Subject: x\r\n\r\nx\r\n", "presse@beispiel.example", address)
         transport.close()
@@ -598,7 +599,7 @@ def test_a_server_trickling_its_greeting_over_tls_is_cut_off_at_the_timeout(
 
     with RawServer(trickles_over_tls) as slow:
         options = {"host": "127.0.0.1", "port": slow.port, "security": "ssl", "timeout": 2}
-        transport = open_channel(Channel("mail", "smtp", tuple(options.items())), Path("."))
+        transport = open_channel(make_channel("mail", {"type": "smtp", **options}), Path("."))
         started = time.monotonic()
         with pytest.raises(ChannelDown, match="no complete answer within 2 s"):
             transport.send(b"Subject: x\r\n\r\nx\r\n", "presse@beispiel.example", "a@example.org")
@@ -612,7 +613,7 @@ def test_a_webhook_over_https_goes_through_a_socket_that_keeps_the_deadline(
     receiver.server.socket = tls.wrap_socket(receiver.server.socket, server_side=True)
     with receiver:
         url = receiver.url.replace("http://", "https://")
-        transport = open_channel(Channel("w", "webhook", (("url", url), ("timeout", 5))), Path("."))
+        transport = open_channel(make_channel("w", {"type": "webhook", "url": url, "timeout": 5}), Path("."))
         transport.send(b'{"slug": "x"}', "key-1")
     (hit,) = receiver.hits
     assert hit.json == {"slug": "x"} and hit.headers["X-Pressroom-Delivery"] == "key-1"

@@ -292,15 +292,16 @@ def test_build_puts_a_future_dated_release_in_private(room) -> None:  # type: ig
 def test_a_job_of_an_older_revision_is_cancelled_as_superseded(room) -> None:  # type: ignore[no-untyped-def]
     from pressroom.gate import vet
     from pressroom.publish import content_hash
-    from pressroom.queue import Edition, Job
+    from pressroom.queue import Edition, EditionRecord, Job, Mailbox
 
     room.ready(SECRET, title="Zahlen")
     release = room.load(NOW).releases[0]
     job = Job(1, "k", SECRET, 1, "presse", "mail", "nord@zeitung.example", "", "sending", NOW, 1,
               "", NOW, "me", NOW, NOW, None)
     current = content_hash(release)
-    newer = Edition(SECRET, 2, current, {})
+    record = EditionRecord("Zahlen", "", "de", NOW, Mailbox("", "presse@example.org"), "example.org")
+    newer = Edition(SECRET, 2, current, record)
     assert vet(job, release, newer, False, current, NOW).reason == "superseded by revision 2"
-    same = Edition(SECRET, 1, current, {})
+    same = Edition(SECRET, 1, current, record)
     assert vet(job, release, same, False, current, NOW).go
     assert vet(job, release, same, False, "other text", NOW).action == "hold"

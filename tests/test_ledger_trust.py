@@ -294,7 +294,12 @@ def test_an_old_ledger_gains_the_baseline_column_on_open(tmp_path: Path) -> None
     db.execute("CREATE TABLE editions (slug TEXT NOT NULL, revision INTEGER NOT NULL, content_hash"
                " TEXT NOT NULL, meta TEXT NOT NULL, created_at REAL NOT NULL,"
                " PRIMARY KEY (slug, revision))")
-    db.execute("INSERT INTO editions VALUES ('2020-01-01-x', 1, 'h', '{}', 0)")
+    # The record as the first version wrote it (no public_from yet).
+    meta = ('{"title": "X", "number": "1/2020", "language": "de", "published": "2020-01-01T00:00:00+01:00",'
+            ' "embargo": null, "from_name": "Presse", "from_email": "presse@example.org", "host": "example.org",'
+            ' "lead": null, "reply_to_name": null, "reply_to_email": null, "urls": {}, "slug": "2020-01-01-x",'
+            ' "revision": 1}')
+    db.execute("INSERT INTO editions VALUES ('2020-01-01-x', 1, 'h', ?, 0)", (meta,))
     db.commit()
     db.close()
     with SqliteQueue(path) as queue:

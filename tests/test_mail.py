@@ -113,8 +113,9 @@ def test_builder_refuses_line_separators_in_every_header_value(room, tmp_path: P
                                                                separator: str) -> None:
     edition, job = queued(room, tmp_path)
     injected = f"Titel{separator}Bcc: victim@example.org"
-    bad_title = replace(edition, meta={**edition.meta, "title": injected})
-    bad_sender = replace(edition, meta={**edition.meta, "from_name": injected})
+    record = edition.record
+    bad_title = replace(edition, record=replace(record, title=injected))
+    bad_sender = replace(edition, record=replace(record, sender=replace(record.sender, name=injected)))
     with pytest.raises(HeaderInjection):
         sent_message(bad_title, job)
     with pytest.raises(HeaderInjection):

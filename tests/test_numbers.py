@@ -261,7 +261,7 @@ def test_a_correction_keeps_the_published_number(room: Room, tmp_path: Path) -> 
     cli_run(*queue_args, "resend", "2021-02-01-erst")
     with SqliteQueue(queue_file) as queue:
         edition = queue.latest_edition("2021-02-01-erst")
-        assert edition is not None and edition.meta["number"] == "1/2021"
+        assert edition is not None and edition.record.number == "1/2021"
 
 
 def test_record_numbers_never_gives_a_number_a_second_owner(tmp_path: Path) -> None:

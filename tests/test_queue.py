@@ -10,16 +10,26 @@ from pathlib import Path
 import pytest
 
 from pressroom.errors import UserError
-from pressroom.queue import Edition, File, NewJob, SqliteQueue, job_key, queue_path
+from pressroom.queue import (
+    Edition,
+    EditionRecord,
+    File,
+    Mailbox,
+    NewJob,
+    SqliteQueue,
+    job_key,
+    queue_location,
+)
 
 T0 = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=5)
+RECORD = EditionRecord("A", "1/2030", "de", T0, Mailbox("Presse", "presse@example.org"), "example.org")
 
 
 def edition(slug: str = "2030-01-01-a", revision: int = 1) -> Edition:
     files = {"text": File("text", f"{slug}.txt", "text/plain", b"Text"),
              "pdf": File("pdf", f"{slug}.pdf", "application/pdf", b"%PDF-1.4 x")}
-    return Edition(slug, revision, "hash", {"title": "A"}, files)
+    return Edition(slug, revision, "hash", RECORD, files)
 
 
 def new_jobs(count: int, due: datetime = T0) -> list[NewJob]:
@@ -38,12 +48,13 @@ def test_queue_file_uses_wal(queue: SqliteQueue) -> None:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_queue_path_prefers_option_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_queue_location_prefers_option_then_environment(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PRESSROOM_QUEUE", raising=False)
-    assert queue_path(tmp_path) == tmp_path / "var" / "queue.sqlite3"
+    assert queue_location(tmp_path) == tmp_path / "var" / "queue.sqlite3"
     monkeypatch.setenv("PRESSROOM_QUEUE", str(tmp_path / "env.sqlite3"))
-    assert queue_path(tmp_path) == tmp_path / "env.sqlite3"
-    assert queue_path(tmp_path, tmp_path / "given.sqlite3") == tmp_path / "given.sqlite3"
+    assert queue_location(tmp_path) == tmp_path / "env.sqlite3"
+    assert queue_location(tmp_path, str(tmp_path / "given.sqlite3")) == tmp_path / "given.sqlite3"
 
 
 def test_adding_the_same_jobs_twice_queues_them_once(queue: SqliteQueue) -> None:
@@ -61,7 +72,7 @@ def test_edition_round_trips_with_its_files(queue: SqliteQueue) -> None:
     queue.add_edition(edition(), new_jobs(1), T0)
     stored = queue.edition("2030-01-01-a", 1)
     assert stored.files["pdf"].data == b"%PDF-1.4 x"
-    assert stored.meta == {"title": "A"}
+    assert stored.record == RECORD
     latest = queue.latest_edition("2030-01-01-a")
     assert latest is not None and latest.revision == 1 and latest.files == {}
     assert queue.latest_edition("other") is None

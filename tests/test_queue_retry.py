@@ -81,7 +81,7 @@ def test_retry_where_leaves_jobs_of_a_replaced_revision_alone(queue_file: Path) 
     with SqliteQueue(queue_file) as queue:
         old = queue.latest_edition(EINS)
         assert old is not None
-        queue.add_edition(Edition(EINS, 2, "corrected", old.meta), [], NOW)
+        queue.add_edition(Edition(EINS, 2, "corrected", old.record), [], NOW)
         retried = queue.retry_where(LATER, "dead")
     assert {j.slug for j in retried} == {ZWEI}  # revision 1 of EINS was corrected: not resent
 

@@ -4,18 +4,34 @@ from __future__ import annotations
 
 import mailbox
 from pathlib import Path
+from typing import Literal
 
-from . import ChannelDown, EmailTransport
+from ..schema import Line
+from . import ChannelDown, EmailSettings, EmailTransport
 
 
-class MaildirChannel(EmailTransport):
+class MaildirSettings(EmailSettings):
+    """``type: maildir``: the folder (relative to the press room root) to write into."""
+
+    type: Literal["maildir"] = "maildir"
+    path: Line = "build/outbox"
+
+    def destination(self, name: str) -> str:
+        return self.path
+
+
+class MaildirChannel(EmailTransport[MaildirSettings]):
     """Write messages into a Maildir (``path`` relative to the press room root)."""
+
+    type_name = "maildir"
+    settings_model = MaildirSettings
+    reaches_outside = False  # a file on this machine reaches nobody
 
     _box: mailbox.Maildir | None = None
 
     @property
     def path(self) -> Path:
-        return self.root / str(self.option("path", "build/outbox"))
+        return self.root / self.settings.path
 
     def send(self, message: bytes, sender: str, recipient: str) -> None:
         """Store *message*; Maildir's tmp-then-rename makes each file appear whole."""

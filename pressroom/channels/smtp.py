@@ -21,12 +21,16 @@ import smtplib
 import socket
 import ssl
 import time
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from pydantic import Field, StrictInt
+
+from ..schema import Line, OptionalLine
 from . import (
     ChannelConfigError,
     ChannelDown,
     DeliveryFailure,
+    EmailSettings,
     EmailTransport,
     PermanentFailure,
     TemporaryFailure,
@@ -100,30 +104,48 @@ class _SmtpSsl(_Smtp, smtplib.SMTP_SSL):
     """The same over implicit TLS (port 465)."""
 
 
-class SmtpChannel(EmailTransport):
+class SmtpSettings(EmailSettings):
+    """``type: smtp``: the server, how to reach it, and how fast to send."""
+
+    type: Literal["smtp"] = "smtp"
+    host: Line
+    port: StrictInt = 587
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: OptionalLine | None = None
+    password_env: OptionalLine | None = None
+    rate_per_minute: Annotated[StrictInt, Field(gt=0)] = 300
+    timeout: Annotated[StrictInt, Field(gt=0)] = 30
+
+    def destination(self, name: str) -> str:
+        return f"{self.host}:{self.port}"
+
+
+class SmtpChannel(EmailTransport[SmtpSettings]):
     """Send through an SMTP server (``security``: starttls, ssl or none)."""
+
+    type_name = "smtp"
+    settings_model = SmtpSettings
 
     _conn: _Smtp | None = None
 
     @property
     def timeout(self) -> float:
         """Seconds one exchange with the server may take in all."""
-        return float(self.option("timeout", 30))
+        return float(self.settings.timeout)
 
     def rate_interval(self) -> float:
         """Seconds between two messages that keep to ``rate_per_minute``."""
-        return 60.0 / float(self.option("rate_per_minute", 300))
+        return 60.0 / self.settings.rate_per_minute
 
     def _connect(self, deadline: float) -> _Smtp:
         """Return the open session, or open one; any fault here takes the channel down."""
         if self._conn is not None:
             self._conn.keep_deadline(deadline)
             return self._conn
-        host = str(self.option("host"))
-        port = int(self.option("port", 587))
-        security = self.option("security", "starttls")
-        username = self.option("username")
-        password = self.secret("password_env")
+        host, port = self.settings.host, self.settings.port
+        security = self.settings.security
+        username = self.settings.username
+        password = self.secret(self.settings.password_env)
         if username and password is None:
             raise ChannelConfigError(f"channel {self.channel.name!r}: username without password_env")
         where = f"connecting to {host}:{port}"

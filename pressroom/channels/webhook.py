@@ -17,12 +17,27 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import json
 import ssl
 import time
+from typing import TYPE_CHECKING, Annotated, Literal
 from urllib.parse import urlsplit
 
-from . import ChannelConfigError, ChannelDown, PermanentFailure, TemporaryFailure, WebhookTransport
+from pydantic import Field, StrictInt
+
+from ..schema import Line, OptionalLine
+from . import (
+    ChannelConfigError,
+    ChannelDown,
+    ChannelSettings,
+    PermanentFailure,
+    TemporaryFailure,
+    Transport,
+)
 from .deadline import limit, passed, tls_context
+
+if TYPE_CHECKING:
+    from ..queue import Edition, Job
 
 SIGNATURE_HEADER = "X-Pressroom-Signature"
 DELIVERY_HEADER = "X-Pressroom-Delivery"
@@ -37,23 +52,77 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
-class WebhookChannel(WebhookTransport):
-    """POST JSON to ``url``."""
+def webhook_body(edition: Edition, job: Job) -> bytes:
+    """Return the JSON a webhook receives for one release."""
+    record = edition.record
+    payload = {
+        "event": "release",
+        "slug": edition.slug,
+        "revision": edition.revision,
+        "number": record.number,
+        "title": record.title,
+        "lead": record.lead,
+        "date": record.published.isoformat(),
+        "embargo": record.embargo.isoformat() if record.embargo else None,
+        "language": record.language,
+        "urls": dict(record.urls),
+        "delivery": job.key,
+        # A correction: the delivery it replaces is the one the receiver already has.
+        "correction": bool(job.replaces),
+        "replaces": job.replaces or None,
+    }
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+class WebhookSettings(ChannelSettings):
+    """``type: webhook``: where to POST, the variable holding the signing secret."""
+
+    type: Literal["webhook"] = "webhook"
+    url: Annotated[Line, Field(pattern=r"^https?://[^\s]+$")]
+    secret_env: OptionalLine | None = None
+    timeout: Annotated[StrictInt, Field(gt=0)] = 10
+
+    def problems(self, name: str) -> list[str]:
+        if not self.secret_env:
+            return [f"channel {name!r}: a webhook needs secret_env; an unsigned webhook lets "
+                    "anyone forge releases to the website"]
+        return []
+
+    def destination(self, name: str) -> str:
+        return self.url
+
+
+class WebhookChannel(Transport[WebhookSettings]):
+    """POST JSON to ``url``: one delivery per list, which holds no recipients."""
+
+    type_name = "webhook"
+    settings_model = WebhookSettings
+    per_recipient = False
+
+    @classmethod
+    def early_delivery(cls, settings: ChannelSettings, name: str) -> str:
+        return f"it would post to {settings.destination(name)} before its time"
 
     @property
     def timeout(self) -> float:
         """Seconds one request may take in all."""
-        return float(self.option("timeout", 10))
+        return float(self.settings.timeout)
+
+    def compose(self, edition: Edition, job: Job) -> bytes:
+        return webhook_body(edition, job)
+
+    def deliver(self, content: bytes, edition: Edition, job: Job) -> None:
+        self.send(content, job.key)
 
     def send(self, body: bytes, delivery_id: str) -> None:
         """POST *body*; *delivery_id* (the job key) lets the receiver drop repeats."""
-        url = str(self.option("url"))
+        url = self.settings.url
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": "pressroom",
             DELIVERY_HEADER: delivery_id,
         }
-        secret = self.secret("secret_env")
+        secret = self.secret(self.settings.secret_env)
         if secret is not None:
             headers[SIGNATURE_HEADER] = signature(secret, body)
         deadline = time.monotonic() + self.timeout
@@ -80,7 +149,7 @@ class WebhookChannel(WebhookTransport):
             raise TemporaryFailure(message)
         if answer.status in REFUSED_STATUS:
             raise ChannelDown(f"{message}: the receiver refuses pressroom (is the secret in "
-                              f"{self.option('secret_env')} the one it expects?)")
+                              f"{self.settings.secret_env} the one it expects?)")
         raise PermanentFailure(message)  # 3xx too: redirects are not followed
 
     def _connect(self, url: str, deadline: float) -> tuple[http.client.HTTPConnection, str]:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
+from ..errors import QueueError
+
 State = Literal["pending", "sending", "sent", "failed", "dead", "cancelled"]
 STATES: tuple[State, ...] = ("pending", "sending", "sent", "failed", "dead", "cancelled")
 # States a job can still leave on its own: supersede recalls these.
@@ -47,13 +49,85 @@ class File:
 
 
 @dataclass(frozen=True)
+class Mailbox:
+    """A name and an address as a message header shows them."""
+
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class EditionRecord:
+    """What a release said when it was queued, beyond the stored files: everything a
+    message's headers or a webhook body show. Backends store it as JSON (``to_json``)."""
+
+    title: str
+    number: str
+    language: str
+    published: datetime
+    sender: Mailbox  # the address as the SMTP envelope carries it: ASCII, a domain in IDNA
+    host: str  # the right-hand side of Message-IDs
+    lead: str | None = None
+    embargo: datetime | None = None
+    # Until then a message is early and carries the notice: the embargo, or a later date.
+    public_from: datetime | None = None
+    reply_to: Mailbox | None = None
+    urls: Mapping[str, str] = field(default_factory=dict)  # kind (html, pdf, docx) -> public URL
+
+    @property
+    def held_until(self) -> datetime | None:
+        """The moment before which a message is early (ledgers written before
+        ``public_from`` was stored name only the embargo)."""
+        return self.public_from or self.embargo
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the record as JSON-able data, under the keys every ledger version uses."""
+        return {
+            "title": self.title, "number": self.number, "language": self.language,
+            "published": self.published.isoformat(), "lead": self.lead,
+            "embargo": _iso(self.embargo), "public_from": _iso(self.public_from),
+            "from_name": self.sender.name, "from_email": self.sender.email,
+            "reply_to_name": self.reply_to.name if self.reply_to else None,
+            "reply_to_email": self.reply_to.email if self.reply_to else None,
+            "host": self.host, "urls": dict(self.urls),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> EditionRecord:
+        """Read a record stored by ``to_json`` or by an earlier version (keys it lacked
+        take their defaults; keys it had that are gone, such as slug, are ignored)."""
+        try:
+            reply_email = data.get("reply_to_email")
+            return cls(
+                title=str(data["title"]), number=str(data.get("number") or ""),
+                language=str(data["language"]), published=datetime.fromisoformat(data["published"]),
+                sender=Mailbox(str(data.get("from_name") or ""), str(data["from_email"])),
+                host=str(data.get("host") or "localhost"), lead=data.get("lead"),
+                embargo=_moment(data.get("embargo")), public_from=_moment(data.get("public_from")),
+                reply_to=Mailbox(str(data.get("reply_to_name") or ""), reply_email) if reply_email else None,
+                urls={str(k): str(v) for k, v in (data.get("urls") or {}).items()},
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise QueueError(f"the ledger holds an edition record it cannot read ({type(exc).__name__}:"
+                             f" {exc})") from None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _moment(value: object) -> datetime | None:
+    return datetime.fromisoformat(str(value)) if value else None
+
+
+@dataclass(frozen=True)
 class Edition:
-    """A release as it was queued: metadata (JSON-able) and the files it goes out with."""
+    """A release as it was queued: its record and the files it goes out with."""
 
     slug: str
     revision: int
     content_hash: str
-    meta: dict[str, Any]
+    record: EditionRecord
     files: dict[str, File] = field(default_factory=dict)
     created_at: datetime | None = None
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import tempfile
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import replace
@@ -34,6 +35,7 @@ from .base import (
     CancelResult,
     ChannelState,
     Edition,
+    EditionRecord,
     File,
     Job,
     NewJob,
@@ -292,7 +294,7 @@ class SqliteQueue:
             )
             added = db.total_changes - before
             # Queued means on its way out: from now on the number is this release's.
-            _insert_numbers(db, {str(edition.meta.get("number") or ""): edition.slug}, stamp, "queued")
+            _insert_numbers(db, {edition.record.number: edition.slug}, stamp, "queued")
             return added
 
     def record_baseline(self, edition: Edition, now: datetime) -> bool:
@@ -308,7 +310,7 @@ class SqliteQueue:
             db.execute("UPDATE editions SET baseline_at = ? WHERE slug = ? AND revision = ?",
                        (stamp, edition.slug, edition.revision))
             # Distributed outside pressroom is distributed: the number is this release's.
-            _insert_numbers(db, {str(edition.meta.get("number") or ""): edition.slug}, stamp, "public")
+            _insert_numbers(db, {edition.record.number: edition.slug}, stamp, "public")
             return True
 
     def baselines(self) -> dict[str, datetime]:
@@ -329,7 +331,7 @@ class SqliteQueue:
             ).fetchone()
         if row is None:
             return None
-        return Edition(row[0], row[1], row[2], json.loads(row[3]), {}, _dt(row[4]))
+        return Edition(row[0], row[1], row[2], EditionRecord.from_json(json.loads(row[3])), {}, _dt(row[4]))
 
     def edition(self, slug: str, revision: int) -> Edition:
         """Return one edition with its files."""
@@ -348,7 +350,8 @@ class SqliteQueue:
                     (slug, revision),
                 )
             }
-        return Edition(slug, revision, row[0], json.loads(row[1]), files, _dt(row[2]))
+        return Edition(slug, revision, row[0], EditionRecord.from_json(json.loads(row[1])), files,
+                       _dt(row[2]))
 
     # --- dispatch -----------------------------------------------------------------
 
@@ -746,7 +749,7 @@ def _insert_edition(db: sqlite3.Connection, edition: Edition, stamp: float) -> N
         "INSERT OR IGNORE INTO editions (slug, revision, content_hash, meta, created_at)"
         " VALUES (?, ?, ?, ?, ?)",
         (edition.slug, edition.revision, edition.content_hash,
-         json.dumps(edition.meta, sort_keys=True), stamp),
+         json.dumps(edition.record.to_json(), sort_keys=True), stamp),
     )
     db.executemany(
         "INSERT OR IGNORE INTO files (slug, revision, kind, filename, content_type, data)"
@@ -842,3 +845,50 @@ def _waiting(db: sqlite3.Connection, channel: str) -> int:
 def _replace_claimed(job: Job, until: float, owner: str) -> Job:
     return replace(job, state="sending", leased_until=_dt(until), lease_owner=owner,
                    attempts=job.attempts + 1)
+
+
+class SqliteBackend:
+    """SQLite as a queue backend: a file path, or a ``sqlite://PATH`` URL."""
+
+    def open(self, location: str, create: bool, wait: float) -> SqliteQueue:
+        """Open the ledger file *location* names."""
+        return SqliteQueue(sqlite_file(location), create=create, wait=wait)
+
+    @contextmanager
+    def scratch(self, location: str) -> Iterator[SqliteQueue]:
+        """Yield a queue on a temporary copy of the ledger (empty if none exists).
+
+        The copy is read through a read-only connection with SQLite's backup API, which
+        gives a consistent snapshot even while a dispatcher writes.
+        """
+        path = sqlite_file(location)
+        with tempfile.TemporaryDirectory(prefix="pressroom-dry-run-") as folder:
+            copy = Path(folder) / "ledger.sqlite3"
+            if path.exists():
+                _snapshot(path, copy)
+            with SqliteQueue(copy) as queue:
+                yield queue
+
+
+sqlite_backend = SqliteBackend()
+SQLITE_SCHEME = "sqlite"
+
+
+def sqlite_file(location: str) -> Path:
+    """Return the file a location names: ``sqlite:///abs/path``, ``sqlite://rel/path`` or a path."""
+    return Path(location.removeprefix(f"{SQLITE_SCHEME}://"))
+
+
+def _snapshot(path: Path, copy: Path) -> None:
+    try:
+        source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise UserError(f"cannot read the queue: {exc}", path) from None
+    target = sqlite3.connect(copy)
+    try:
+        source.backup(target)
+    except sqlite3.Error as exc:
+        raise UserError(f"cannot read the queue: {exc}", path) from None
+    finally:
+        source.close()
+        target.close()
