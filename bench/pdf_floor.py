@@ -48,7 +48,9 @@ FEATURES = (
     Feature("German hyphenation of running text", ".lead, .body, .boilerplate > p { hyphens: manual }"),
     Feature('page counter "Seite x von y"', "@page { @bottom-right { content: none } }"),
     Feature("running head (pages 2+)", "@page { @top-left { content: none } }"),
-    Feature("two columns: letterhead, contacts", ".sender, .contact { float: none; width: auto; margin-right: 0 }"),
+    Feature(
+        "two columns: letterhead, contacts", ".sender, .contact { float: none; width: auto; margin-right: 0 }"
+    ),
     Feature("link URLs printed under links", ".link-url { display: none }"),
     Feature(
         "flex letterhead/contacts (before issue 9)",
@@ -109,7 +111,9 @@ def print_seconds(document: str) -> float:
     return time.process_time() - start
 
 
-def interleaved_medians(documents: dict[str, str], rounds: int, run: Callable[[str], float]) -> dict[str, float]:
+def interleaved_medians(
+    documents: dict[str, str], rounds: int, run: Callable[[str], float]
+) -> dict[str, float]:
     """Time every document once per round, round after round; return each one's median."""
     for document in documents.values():
         run(document)  # warm-up: fonts, hyphenation dictionary, caches
@@ -130,11 +134,17 @@ def main(rounds: int = 15) -> None:
     documents.update({feature.name: with_css(page, feature.css) for feature in FEATURES})
     medians = interleaved_medians(documents, rounds, print_seconds)
     ours, floor = medians["page"], medians["floor"]
-    print(f"\nPDF template against WeasyPrint's floor ({SAMPLE}, median CPU time of {rounds} interleaved runs)\n")
+    print(
+        f"\nPDF template against WeasyPrint's floor ({SAMPLE},"
+        f" median CPU time of {rounds} interleaved runs)\n"
+    )
     print(f"| {'measure':<52} | {'result':>9} | {'target':<9} |")
     print(f"|{'-' * 54}|{'-' * 11}|{'-' * 11}|")
     print(f"| {'raw WeasyPrint, pressroom HTML (tagged)':<52} | {ours * 1000:>6.0f} ms | {'':<9} |")
-    print(f"| {'raw WeasyPrint, plain A4, same text+fonts (tagged)':<52} | {floor * 1000:>6.0f} ms | {'floor':<9} |")
+    print(
+        f"| {'raw WeasyPrint, plain A4, same text+fonts (tagged)':<52}"
+        f" | {floor * 1000:>6.0f} ms | {'floor':<9} |"
+    )
     print(f"| {'ratio pressroom HTML / plain A4':<52} | {ours / floor:>9.2f} | {'<= 1.6':<9} |")
     print("\nwhat each print feature costs (with = as shipped, without = override applied)\n")
     print(f"| {'feature':<44} | {'with':>7} | {'without':>7} | {'cost':>7} | {'share':>6} |")
