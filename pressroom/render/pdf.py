@@ -38,7 +38,7 @@ def html_to_pdf(html: str, ctx: RenderContext) -> bytes:
     # A release embeds nothing: its attachments are published next to it, not inside
     document.metadata.attachments = []
     pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
-    assert pdf is not None  # write_pdf returns bytes when given no target
+    assert isinstance(pdf, bytes)  # write_pdf returns bytes when given no target
     return pdf
 
 
