@@ -100,9 +100,13 @@ def set_fonts(document: Any) -> None:
     root = document.styles.element
     r_fonts = root.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:rFonts')}")
     explicit(r_fonts, BODY_FONT)
-    for fonts in root.iter(qn("w:rFonts")):  # styles naming theme fonts: inherit instead
-        if fonts is not r_fonts and any(k.endswith("Theme") for k in fonts.attrib):
+    for fonts in list(root.iter(qn("w:rFonts"))):
+        if fonts is r_fonts:
+            continue
+        if any(k.endswith("Theme") for k in fonts.attrib):  # theme fonts: inherit instead
             fonts.getparent().remove(fonts)
+        elif "Courier" in (fonts.get(qn("w:ascii")) or ""):  # code: the PDF's monospace
+            explicit(fonts, MONO_FONT)
     theme = next(p for p in document.part.package.iter_parts() if p.partname.endswith("theme1.xml"))
     xml = theme.blob.decode("utf-8")
     for old in ('typeface="Calibri"', 'typeface="Cambria"', 'typeface="Calibri Light"'):
