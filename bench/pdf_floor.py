@@ -53,6 +53,10 @@ FEATURES = (
     ),
     Feature("link URLs printed under links", ".link-url { display: none }"),
     Feature(
+        "spaced capitals (kicker, section heads)",
+        ".kicker, .links h2, .contacts h2 { letter-spacing: normal }",
+    ),
+    Feature(
         "flex letterhead/contacts (before issue 9)",
         ".letterhead { display: flex; justify-content: space-between; align-items: flex-start;"
         " gap: 1rem } .sender, .contact { float: none; width: auto; margin-right: 0 }"
@@ -127,7 +131,7 @@ def interleaved_medians(
     return {name: statistics.median(times) for name, times in runs.items()}
 
 
-def main(rounds: int = 15) -> None:
+def main(rounds: int = 31) -> None:
     """Print the floor rows and the feature-cost table."""
     page = sample_page()
     documents = {"page": page, "floor": plain_document(page)}
