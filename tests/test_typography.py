@@ -178,3 +178,21 @@ def test_title_words_fit_a_390_px_phone_without_overflow(sample_root) -> None:
     # the fluid size keeps "Arbeitsmarktintegration" whole and inside the column
     assert any("Arbeitsmarktintegration" in line.split() for line, _, _ in lines)
     assert all(width <= room for _, width, room in lines), lines
+
+
+def test_docx_hyphenates_running_text_but_not_titles_headings_or_contacts(room: Room) -> None:
+    room.ready("2024-03-01-meldung")
+    release = room.load().release("2024-03-01-meldung")
+    document = docx.Document(
+        io.BytesIO(render_docx(release, RenderContext.for_settings(room.load().settings, NOW)))
+    )
+    assert document.settings.element.find(qn("w:autoHyphenation")) is not None
+
+    def suppressed(name: str) -> bool:
+        p_pr = document.styles[name].element.pPr
+        return p_pr is not None and p_pr.find(qn("w:suppressAutoHyphens")) is not None
+
+    assert not any(suppressed(name) for name in ("Normal", "Lead", "Boilerplate"))
+    assert all(
+        suppressed(name) for name in ("Title", "Subtitle", "Heading 2", "Contact", "Address", "Dateline")
+    )
