@@ -1,6 +1,8 @@
 """`make bench`, build part: pressroom against raw WeasyPrint on the same HTML, same run.
 
-A report, not a test: it prints a table and exits 0. Targets come from issue 3.
+A report, not a test: it prints a table and exits 0. Targets come from issues 3 and 9;
+the PDF template's distance from WeasyPrint's floor and the cost of each print feature
+come from ``pdf_floor.py``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from archive import make_archive  # noqa: E402
+from pdf_floor import main as pdf_floor_report  # noqa: E402
 
 from pressroom.build import build_pressroom  # noqa: E402
 from pressroom.load import load_pressroom  # noqa: E402
@@ -88,7 +91,7 @@ def main() -> None:
         rows.append(("pressroom PDF step (tagged PDF/UA), per release", f"{ours * 1000:.0f} ms", ""))
         rows.append(("overhead ratio PDF step / raw WeasyPrint", f"{ours / raw:.2f}", "<= 1.15"))
         rows.append(("pressroom build, all 4 formats, per release (1 job)", f"{serial * 1000:.0f} ms", ""))
-        rows.append(("overhead ratio build / raw WeasyPrint", f"{serial / raw:.2f}", "<= 1.15"))
+        rows.append(("overhead ratio build / raw WeasyPrint", f"{serial / raw:.2f}", "<= 1.3"))
         rows.append(("speed-up 2 jobs over 1", f"{serial / parallel:.2f}x", ">= 1.7x"))
 
         big = make_archive(work / "big", NOOP_COUNT)
@@ -106,6 +109,7 @@ def main() -> None:
     print(f"|{'-' * 54}|{'-' * 11}|{'-' * 11}|")
     for name, value, target in rows:
         print(f"| {name:<52} | {value:>9} | {target:<9} |")
+    pdf_floor_report()
 
 
 if __name__ == "__main__":

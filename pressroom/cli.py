@@ -115,6 +115,22 @@ def init(directory: Path, language: str) -> None:
     click.echo(f"next: cd {directory} && pressroom check")
 
 
+@cli.command("reference-docx")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+def reference_docx(out: Path, force: bool) -> None:
+    """Write pressroom's default Word styles to OUT, to restyle and put in templates/reference.docx."""
+    from .render.docx import default_reference_docx
+
+    if out.exists() and not force:
+        fail(f"{out}: exists already (--force replaces it)")
+    try:
+        out.write_bytes(default_reference_docx().read_bytes())
+    except OSError as exc:
+        fail(f"{out}: cannot write: {exc.strerror}")
+    click.echo(f"wrote {out}: restyle it in Word or LibreOffice, then save it as templates/reference.docx")
+
+
 @cli.command()
 @ROOT
 @click.option(

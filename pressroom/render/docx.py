@@ -2,9 +2,11 @@
 
 The document carries the same content as the PDF, each part in a named style
 (Lead, Contact, Boilerplate, Embargo...) so an editor restyles it in one place. A
-press room's ``templates/reference.docx`` supplies those styles, page setup and
-fonts, as pandoc's reference document does. The same release gives the same bytes:
-core properties and zip timestamps come from the release, never from the clock.
+reference document supplies those styles, page setup and fonts, as pandoc's does:
+the press room's ``templates/reference.docx`` when it has one, else the one pressroom
+ships (``pressroom reference-docx OUT`` writes that for restyling). The same release
+gives the same bytes: core properties and zip timestamps come from the release, never
+from the clock.
 """
 
 from __future__ import annotations
@@ -30,8 +32,12 @@ if TYPE_CHECKING:
     from .view import Block, ContactView, FunderView, LinkView, OrganisationView, ReleaseView
 
 REFERENCE_DOCX = Path("templates") / "reference.docx"
+# The PDF's type family (release.css); the shipped reference.docx declares it too.
+BODY_FONT = "DejaVu Sans"
+MONO_FONT = "DejaVu Sans Mono"
 LANGUAGE_TAGS = {"de": "de-DE", "en": "en-GB"}
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+ZIP_EPOCH_MOMENT = datetime(*ZIP_EPOCH)
 CONTENT_TYPES = "[Content_Types].xml"
 
 # name -> (base style, bold, italic, size in points, RGB colour); created only when absent.
@@ -49,24 +55,39 @@ PARAGRAPH_STYLES: dict[str, tuple[str, bool, bool, float | None, str | None]] = 
 def render_docx(release: Release, ctx: RenderContext) -> bytes:
     """Return the release as DOCX bytes, identical for identical inputs.
 
-    Starts from ``templates/reference.docx`` of the press room when it exists (its
-    body is cleared, its styles kept), else from python-docx's default on A4 paper.
+    Starts from the reference document (see :func:`reference_docx`): its body is
+    cleared, its styles kept.
     """
     from docx import Document as open_document
 
     from .docx_markdown import MarkdownWriter
 
     settings = ctx.settings
-    reference = settings.root / REFERENCE_DOCX
-    version = reference.stat().st_mtime_ns if reference.is_file() else None
+    reference = reference_docx(settings.root)
+    version = reference.stat().st_mtime_ns
     base, style_ids = base_document(reference, version, release.language, settings.organisation)
     document = open_document(io.BytesIO(base))
     writer = MarkdownWriter(document, settings.releases_dir, style_ids=style_ids)
     write_release(writer, release_view(release, ctx))
     set_core_properties(document, release, settings.organisation)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return normalise_zip(buffer.getvalue(), release.published)
+    return docx_bytes(document, release.published)
+
+
+def reference_docx(root: Path) -> Path:
+    """Return the reference document of the press room at *root*.
+
+    Its own ``templates/reference.docx`` when present, else the one shipped with
+    pressroom.
+    """
+    own = root / REFERENCE_DOCX
+    return own if own.is_file() else default_reference_docx()
+
+
+def default_reference_docx() -> Path:
+    """Return the reference.docx shipped with pressroom (package data)."""
+    from ..authoring import default_templates
+
+    return default_templates() / "reference.docx"
 
 
 @lru_cache(maxsize=8)
@@ -77,34 +98,24 @@ def base_document(
 
     Styles, language and letterhead are the same for every release of a press room,
     and python-docx is slow at them (it scans every style for each lookup by name),
-    so they are prepared once per process; *version* (the reference's mtime) makes
-    an edited reference.docx count.
+    so they are prepared once per process and each release parses the small result
+    again (cheaper than a deep copy of the tree); *version* (the reference's mtime)
+    makes an edited reference.docx count.
     """
     document = new_document(reference)
     ensure_styles(document)
     set_language(document, language_tag(language))
     write_letterhead(document, language, organisation)
     style_ids = {style.name: style.style_id for style in document.styles if style.name}
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue(), style_ids
+    return docx_bytes(document, ZIP_EPOCH_MOMENT), style_ids
 
 
 def new_document(reference: Path) -> Document:
-    """Open *reference* with its body emptied, or python-docx's default set to A4."""
+    """Open *reference* with its body emptied."""
     from docx import Document as open_document
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
     from docx.oxml.ns import qn
-    from docx.shared import Mm
 
-    if not reference.is_file():
-        document = open_document()
-        for section in document.sections:
-            section.page_width, section.page_height = Mm(210), Mm(297)
-            section.left_margin = section.right_margin = Mm(25)
-            section.top_margin, section.bottom_margin = Mm(30), Mm(25)
-        _drop_thumbnail(document)
-        return document
     document = open_document(str(reference))
     body = document.element.body
     for child in list(body):
@@ -387,20 +398,43 @@ def _clip(text: str) -> str:
     return text if len(text) <= 255 else text[:254] + "…"
 
 
-def normalise_zip(data: bytes, moment: datetime) -> bytes:
-    """Rewrite a DOCX zip with fixed timestamps and a stable entry order.
+def docx_bytes(document: Document, moment: datetime) -> bytes:
+    """Zip *document* once, with fixed timestamps and a stable entry order.
 
-    python-docx stamps every entry with the current time; here each gets *moment*
-    (the release's publication time, not before 1980, the earliest a zip can say).
-    ``[Content_Types].xml`` stays first, as Office writes it.
+    python-docx's own ``save`` stamps every entry with the current time, so its
+    output would need unzipping and zipping again; this writes the same parts once,
+    each dated *moment* (not before 1980, the earliest a zip can say), with
+    ``[Content_Types].xml`` first as Office writes it.
     """
+    from docx.opc.pkgwriter import PackageWriter
+
+    package = document.part.package
+    parts = package.parts
+    entries = _Entries()
+    for part in parts:
+        part.before_marshal()
+    # python-docx's writer (untyped), pointed at a collector instead of its time-stamping zip
+    writer: Any = PackageWriter
+    writer._write_content_types_stream(entries, parts)
+    writer._write_pkg_rels(entries, package.rels)
+    writer._write_parts(entries, parts)
     stamp = max(ZIP_EPOCH, moment.timetuple()[:6])
     output = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(output, "w") as target:
-        for name in sorted(source.namelist(), key=lambda n: (n != CONTENT_TYPES, n)):
+    with zipfile.ZipFile(output, "w") as target:
+        for name in sorted(entries.blobs, key=lambda n: (n != CONTENT_TYPES, n)):
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 0
             info.external_attr = 0
-            target.writestr(info, source.read(name), compresslevel=6)
+            target.writestr(info, entries.blobs[name], compresslevel=6)
     return output.getvalue()
+
+
+class _Entries:
+    """Collects the members python-docx's PackageWriter writes (its physical-writer interface)."""
+
+    def __init__(self) -> None:
+        self.blobs: dict[str, bytes] = {}
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        self.blobs[pack_uri.membername] = blob
