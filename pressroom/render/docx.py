@@ -85,7 +85,7 @@ def reference_docx(root: Path) -> Path:
 
 def default_reference_docx() -> Path:
     """Return the reference.docx shipped with pressroom (package data)."""
-    from ..authoring import default_templates
+    from ..defaults import default_templates
 
     return default_templates() / "reference.docx"
 
