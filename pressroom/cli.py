@@ -154,8 +154,12 @@ def run_build(
         fail(f"build refused: {sum(p.is_error for p in exc.problems)} error(s); nothing was written")
     except PressroomError as exc:
         fail(str(exc))
-    for slug, message in result.failures.items():
-        click.echo(f"{result.pressroom.release(slug).path}:1: rendering failed: {message}", err=True)
+    except KeyboardInterrupt:  # Ctrl-C: what was placed stays recorded; no traceback
+        click.echo("build interrupted", err=True)
+        sys.exit(130)
+    for slug, failure in result.failures.items():
+        path = result.pressroom.release(slug).path
+        click.echo(f"{path}:1: rendering {failure.format} failed: {failure.message}", err=True)
     if result.failures:
         sys.exit(1)
     return result

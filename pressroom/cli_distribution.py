@@ -469,6 +469,6 @@ def baseline_command(root: Path, queue_file: Path | None, now_text: str | None) 
     now = parse_now(now_text, settings_or_fail(root).site.zone)
     with closing(_open(root, queue_file, create=True)) as queue, _failing("baseline", root):
         result = build_pressroom(root, now=now, frozen=queue.numbers())
-        report = record_baseline(result.pressroom, result.outputs, queue, now, result.failures)
+        report = record_baseline(result.pressroom, result.outputs, queue, now, result.failure_messages())
     for line in report.lines():
         click.echo(line)

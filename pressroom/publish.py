@@ -22,17 +22,11 @@ from .addresses import check_address
 from .errors import UserError
 from .model import Pressroom, Release, Settings
 from .queue import OPEN_STATES, UNSENT_STATES, Edition, File, Job, NewJob, Queue
+from .render.registry import attachments, content_type
 from .safeguards import reaches_outside
 from .suppression import normalise
 
 Outputs = Callable[[str], Mapping[str, Path]]
-
-CONTENT_TYPES = {
-    "text": "text/plain",
-    "html": "text/html",
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
 
 
 @dataclass
@@ -173,9 +167,9 @@ def make_edition(
         "urls": urls,
     }
     stored = {"text": _file("text", files["txt"])}
-    stored["html"] = File("html", f"{release.slug}.html", CONTENT_TYPES["html"],
+    stored["html"] = File("html", f"{release.slug}.html", content_type("html"),
                           render_email_html(release, settings, urls, now).encode("utf-8"))
-    for kind in ("pdf", "docx"):
+    for kind in attachments():
         if kind in files and files[kind].is_file():
             stored[kind] = _file(kind, files[kind])
     return Edition(release.slug, revision, content_hash(release), meta, stored, now)
@@ -468,7 +462,7 @@ def publish(root: Path, queue: Queue, now: datetime) -> PublishReport:
     from .build import build_pressroom
 
     result = build_pressroom(root, now=now, frozen=queue.numbers())
-    report = queue_releases(result.pressroom, result.outputs, queue, now, result.failures)
+    report = queue_releases(result.pressroom, result.outputs, queue, now, result.failure_messages())
     # What is on the website now keeps its number for good (queued ones are recorded by the queue).
     public = {r.number: r.slug for r in result.pressroom.releases if r.is_public(now)}
     queue.record_numbers(public, now, "public")
@@ -480,7 +474,7 @@ def _file(kind: str, path: Path) -> File:
         data = path.read_bytes()
     except OSError as exc:
         raise UserError(f"cannot read the built {kind} file: {exc.strerror}", path) from None
-    return File(kind, path.name, CONTENT_TYPES[kind], data)
+    return File(kind, path.name, content_type(kind), data)
 
 
 def _public_url(settings: Settings, slug: str, path: Path) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import markup
+from .env import record_dependency
 from .labels import format_moment, label, number_label
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ def render_docx(release: Release, ctx: RenderContext) -> bytes:
 
     settings = ctx.settings
     reference = settings.root / REFERENCE_DOCX
+    record_dependency(reference)  # present or not: adding one restyles every DOCX
     version = reference.stat().st_mtime_ns if reference.is_file() else None
     base, style_ids = base_document(reference, version, release.language, settings.organisation)
     document = open_document(io.BytesIO(base))
