@@ -18,7 +18,7 @@ import shutil
 import signal
 import traceback
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,6 +38,11 @@ PUBLIC, PRIVATE = "public", "private"
 FEED_SIZE = 50
 # Long-lived WeasyPrint processes grow slowly (about 0.2 MiB per PDF): recycle them.
 TASKS_PER_WORKER = 200
+# Fields of a release resolved from the settings: they count through the settings parts
+# (contacts, boilerplates) a format shows, so a format that shows neither ignores them.
+SHOWN_FROM_SETTINGS = ("contacts", "boilerplate")
+# The settings parts that differ from release to release (see scoped_settings).
+PER_RELEASE_PARTS = ("contacts", "boilerplates")
 
 
 @dataclass(frozen=True)
@@ -126,8 +131,9 @@ def build_pressroom(
     check_writable(out)
     manifest = Manifest.read(out)
     hashes = FileHashes()
+    keys = RenderKeys(pressroom.settings, renderers, now)
     plan = {
-        release.slug: stale_formats(release, pressroom.settings, renderers, manifest, hashes, out, now)
+        release.slug: stale_formats(release, keys, manifest, hashes, out)
         for release in pressroom.releases
         if only is None or release.slug == only
     }
@@ -145,9 +151,9 @@ def build_pressroom(
                 continue
             visibility = visibility_of(release, now)
             place_release(out, release, pressroom.settings.releases_dir, visibility, outcome)
-            keys = render_keys(release, pressroom.settings, renderers, now)
+            current = keys(release)
             for fmt, output in outcome.items():
-                combined = hashes.combined(keys[fmt], output.files)
+                combined = hashes.combined(current[fmt], output.files)
                 manifest.record(release.slug, visibility, fmt, Output(combined, output.files))
             rendered[release.slug] = tuple(outcome)
             reporter.advance(release.slug, f"rendered ({visibility})")
@@ -175,24 +181,32 @@ def scoped_settings(settings: Settings, release: Release) -> Settings:
     )
 
 
-def render_keys(
-    release: Release, settings: Settings, renderers: tuple[Renderer, ...], now: datetime
-) -> dict[str, str]:
-    """Hash, per format, what rendering *release* depends on besides files.
+class RenderKeys:
+    """Hash, per format, what rendering a release depends on besides files.
 
-    The release as loaded (its number, contacts and boilerplate resolved), the
-    settings parts the format shows, its folder and embargo state, pressroom's version.
+    The release as loaded (its number resolved), the settings parts the format
+    shows (its contacts and boilerplate among them), its folder and embargo state,
+    pressroom's version. The parts every release shares are written out once per build.
     """
-    scoped = scoped_settings(settings, release)
-    embargo_state = "embargoed" if release.is_embargoed(now) else "free"
-    common = digest(
-        __version__, str(settings.root), repr(release), visibility_of(release, now), embargo_state
-    )
-    shown = {part: repr(getattr(scoped, part)) for r in renderers for part in r.settings_parts}
-    return {
-        r.name: digest(common, r.name, *(f"{part}={shown[part]}" for part in r.settings_parts))
-        for r in renderers
-    }
+
+    def __init__(self, settings: Settings, renderers: tuple[Renderer, ...], now: datetime) -> None:
+        self.settings, self.renderers, self.now = settings, renderers, now
+        parts = {part for r in renderers for part in r.settings_parts} - set(PER_RELEASE_PARTS)
+        self.shared = {part: repr(getattr(settings, part)) for part in sorted(parts)}
+
+    def __call__(self, release: Release) -> dict[str, str]:
+        """Return format name -> key for *release*."""
+        scoped = scoped_settings(self.settings, release)
+        shown = {**self.shared, **{part: repr(getattr(scoped, part)) for part in PER_RELEASE_PARTS}}
+        own = {f.name: getattr(release, f.name) for f in fields(release) if f.name not in SHOWN_FROM_SETTINGS}
+        embargo_state = "embargoed" if release.is_embargoed(self.now) else "free"
+        common = digest(
+            __version__, str(self.settings.root), repr(own), visibility_of(release, self.now), embargo_state
+        )
+        return {
+            r.name: digest(common, r.name, *(f"{part}={shown[part]}" for part in r.settings_parts))
+            for r in self.renderers
+        }
 
 
 def release_files(release: Release, settings: Settings) -> list[Path]:
@@ -202,18 +216,17 @@ def release_files(release: Release, settings: Settings) -> list[Path]:
 
 
 def stale_formats(
-    release: Release, settings: Settings, renderers: tuple[Renderer, ...], manifest: Manifest,
-    hashes: FileHashes, out: Path, now: datetime,
+    release: Release, keys: RenderKeys, manifest: Manifest, hashes: FileHashes, out: Path
 ) -> tuple[str, ...]:
     """Return the formats of *release* that must be rendered again (none when all are current)."""
-    visibility = visibility_of(release, now)
+    visibility = visibility_of(release, keys.now)
     folder = out / visibility / release.slug
-    keys = render_keys(release, settings, renderers, now)
+    current = keys(release)
     return tuple(
         r.name
-        for r in renderers
+        for r in keys.renderers
         if not (
-            manifest.is_current(release.slug, r.name, keys[r.name], visibility, hashes)
+            manifest.is_current(release.slug, r.name, current[r.name], visibility, hashes)
             and (folder / f"{release.slug}.{r.suffix}").is_file()
         )
     )

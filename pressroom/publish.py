@@ -150,7 +150,7 @@ def make_edition(
     if not org.email:
         raise UserError("organisation: email is required to distribute (it is the sender)", settings.path)
     reply = next((c for c in release.contacts if c.email), None)
-    urls = {kind: _public_url(settings, release.slug, files[kind]) for kind in ("html", "pdf", "docx")
+    urls = {kind: _public_url(settings, release.slug, files[kind]) for kind in ("html", *attachments())
             if kind in files}
     meta = {
         "slug": release.slug, "revision": revision, "title": release.title,

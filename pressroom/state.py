@@ -36,13 +36,13 @@ class FileHashes:
     """SHA-256 of files by path, each file read once per build (templates are shared by all)."""
 
     def __init__(self) -> None:
-        self._known: dict[Path, str] = {}
+        self._known: dict[str, str] = {}
 
-    def __call__(self, path: Path) -> str:
+    def __call__(self, path: str) -> str:
         known = self._known.get(path)
         if known is None:
             try:
-                known = hashlib.sha256(path.read_bytes()).hexdigest()
+                known = hashlib.sha256(Path(path).read_bytes()).hexdigest()
             except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
                 known = MISSING
             self._known[path] = known
@@ -50,7 +50,7 @@ class FileHashes:
 
     def combined(self, key: str, files: Iterable[str]) -> str:
         """Return one hash over *key* and the current bytes of *files*."""
-        return digest(key, *(f"{name}={self(Path(name))}" for name in files))
+        return digest(key, *(f"{name}={self(name)}" for name in files))
 
 
 @dataclass(frozen=True)

@@ -70,15 +70,24 @@ class RecordingEnvironment(jinja2.Environment):
         return template
 
 
-@lru_cache(maxsize=8)
 def make_env(root: Path) -> jinja2.Environment:
-    """Build the template environment of the press room at *root*.
+    """Return the template environment of the press room at *root*.
 
     A template in ``root/templates`` replaces the default of the same name and can
     still extend it as ``default/<name>`` (as Pelican's ``!simple/`` does).
-    Cached per root: Jinja re-reads a template whose file changed, so reuse is safe
-    and saves compiling the templates for every release.
+    Cached per root and set of overrides: Jinja re-reads a template whose file
+    changed, so reuse is safe and saves compiling the templates for every release;
+    an override added or removed gives a new environment (Jinja's cache would
+    keep serving the default it loaded before).
     """
+    overrides = root / "templates"
+    names = frozenset(str(p.relative_to(overrides)) for p in overrides.rglob("*"))
+    return _make_env(root, names)
+
+
+@lru_cache(maxsize=8)
+def _make_env(root: Path, overridden: frozenset[str]) -> jinja2.Environment:
+    """Build the environment of *root* (*overridden* only keys the cache)."""
     defaults = jinja2.FileSystemLoader(default_templates())
     overrides = root / "templates"
     loader = jinja2.ChoiceLoader(
