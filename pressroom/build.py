@@ -41,6 +41,9 @@ TASKS_PER_WORKER = 200
 # Fields of a release resolved from the settings: they count through the settings parts
 # (contacts, boilerplates) a format shows, so a format that shows neither ignores them.
 SHOWN_FROM_SETTINGS = ("contacts", "boilerplate")
+# Fields that are the release file's own text: the file's bytes are hashed anyway.
+IN_THE_FILE = ("body",)
+NOT_OWN = frozenset(SHOWN_FROM_SETTINGS + IN_THE_FILE)
 # The settings parts that differ from release to release (see scoped_settings).
 PER_RELEASE_PARTS = ("contacts", "boilerplates")
 
@@ -193,12 +196,13 @@ class RenderKeys:
         self.settings, self.renderers, self.now = settings, renderers, now
         parts = {part for r in renderers for part in r.settings_parts} - set(PER_RELEASE_PARTS)
         self.shared = {part: repr(getattr(settings, part)) for part in sorted(parts)}
+        self.own_fields = [f.name for f in fields(Release) if f.name not in NOT_OWN]
 
     def __call__(self, release: Release) -> dict[str, str]:
         """Return format name -> key for *release*."""
         scoped = scoped_settings(self.settings, release)
         shown = {**self.shared, **{part: repr(getattr(scoped, part)) for part in PER_RELEASE_PARTS}}
-        own = {f.name: getattr(release, f.name) for f in fields(release) if f.name not in SHOWN_FROM_SETTINGS}
+        own = {name: getattr(release, name) for name in self.own_fields}
         embargo_state = "embargoed" if release.is_embargoed(self.now) else "free"
         common = digest(
             __version__, str(self.settings.root), repr(own), visibility_of(release, self.now), embargo_state

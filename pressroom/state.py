@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,10 +26,7 @@ MISSING = "-"
 
 def digest(*parts: str) -> str:
     """Return a SHA-256 over *parts*, each one delimited."""
-    hasher = hashlib.sha256()
-    for text in parts:
-        hasher.update(text.encode("utf-8") + b"\0")
-    return hasher.hexdigest()
+    return hashlib.sha256("\0".join(parts).encode("utf-8") + b"\0").hexdigest()
 
 
 class FileHashes:
@@ -48,9 +45,9 @@ class FileHashes:
             self._known[path] = known
         return known
 
-    def combined(self, key: str, files: Iterable[str]) -> str:
+    def combined(self, key: str, files: Sequence[str]) -> str:
         """Return one hash over *key* and the current bytes of *files*."""
-        return digest(key, *(f"{name}={self(name)}" for name in files))
+        return digest(key, *files, *map(self, files))
 
 
 @dataclass(frozen=True)

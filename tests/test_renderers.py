@@ -137,6 +137,10 @@ distribution:
             "from pressroom.render.registry import Renderer\n"
             "renderer = Renderer('pdf', 'application/pdf', 'pressroom_again:nothing')\n")},
          "renderer plug-in 'again' takes the format name 'pdf' again"),
+        ("parts = pressroom_parts:renderer", {"pressroom_parts.py": (
+            "from pressroom.render.registry import Renderer\n"
+            "renderer = Renderer('csv', 'text/csv', 'pressroom_parts:nothing', settings_parts=('channels',))\n")},
+         "renderer plug-in 'parts': settings_parts must be among organisation, site, contacts, boilerplates"),
     ],
 )
 def test_a_bad_plug_in_is_one_line_naming_it(site: Path, entry: str, modules: dict[str, str], says: str) -> None:

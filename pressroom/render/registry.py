@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from . import RenderContext
 
 ENTRY_POINT_GROUP = "pressroom.renderers"
+# What a format may show of the settings (a release's own contacts and funding period).
+SETTINGS_PARTS = ("organisation", "site", "contacts", "boilerplates")
 
 RenderFunction = Callable[["Release", "RenderContext"], bytes]
 
@@ -49,7 +51,7 @@ class Renderer:
     content_type: str
     function: str | RenderFunction  # "module:function", imported on first use
     attach: bool = False
-    settings_parts: tuple[str, ...] = ("organisation", "site", "contacts", "boilerplates")
+    settings_parts: tuple[str, ...] = SETTINGS_PARTS
 
     @property
     def suffix(self) -> str:
@@ -102,6 +104,10 @@ def load_renderers() -> tuple[Renderer, ...]:
             # the name becomes a file suffix and a manifest key
             raise UserError(
                 f"renderer plug-in {point.name!r}: format name {renderer.name!r} is not lower-case a-z, 0-9"
+            )
+        if not set(renderer.settings_parts) <= set(SETTINGS_PARTS):
+            raise UserError(
+                f"renderer plug-in {point.name!r}: settings_parts must be among {', '.join(SETTINGS_PARTS)}"
             )
         if renderer.name in {r.name for r in found}:
             raise UserError(f"renderer plug-in {point.name!r} takes the format name {renderer.name!r} again")
