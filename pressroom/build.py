@@ -163,6 +163,7 @@ def build_pressroom(
     finally:
         save_manifest(manifest)
     remove_stale(out, pressroom, now, manifest)
+    remove_unregistered(out, manifest, renderers)
     save_manifest(manifest)
     write_site(out, pressroom, now)
     skipped = tuple(r.slug for r in pressroom.releases if r.slug not in rendered and r.slug not in failures)
@@ -369,6 +370,15 @@ def remove_stale(out: Path, pressroom: Pressroom, now: datetime, manifest: Manif
                 shutil.rmtree(folder)
                 if folder.name not in {r.slug for r in pressroom.releases}:
                     manifest.forget(folder.name)
+
+
+def remove_unregistered(out: Path, manifest: Manifest, renderers: tuple[Renderer, ...]) -> None:
+    """Remove the files of formats no longer registered (a renderer plug-in was uninstalled)."""
+    names = {r.name for r in renderers}
+    for slug, formats in manifest.outputs.items():
+        for fmt in set(formats) - names:
+            (out / manifest.visibility[slug] / slug / f"{slug}.{fmt}").unlink(missing_ok=True)
+            del formats[fmt]
 
 
 def write_site(out: Path, pressroom: Pressroom, now: datetime) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import mailbox
+import shutil
 import textwrap
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -148,3 +149,16 @@ def test_a_bad_plug_in_is_one_line_naming_it(site: Path, entry: str, modules: di
     with pytest.raises(UserError) as info:
         load_renderers()
     assert str(info.value) == says
+
+
+def test_the_files_of_an_uninstalled_renderer_leave_the_site(room: Room, json_plugin: Path) -> None:
+    room.ready(SLUG)
+    json_file = build_pressroom(room.root, now=NOW).outputs(SLUG)["json"]
+    assert json_file.is_file()
+    shutil.rmtree(json_plugin / "pressroom_jsonexport-1.0.dist-info")  # as pip uninstall does
+    load_renderers.cache_clear()
+    result = build_pressroom(room.root, now=NOW)
+    assert dict(result.rendered_formats) == {} and not json_file.exists()
+    assert set(result.outputs(SLUG)) == {"html", "pdf", "docx", "txt"}
+    manifest = json.loads((room.root / "build" / MANIFEST).read_text(encoding="utf-8"))
+    assert set(manifest["releases"][SLUG]["formats"]) == {"html", "pdf", "docx", "txt"}
