@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import tempfile
 import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -239,11 +240,10 @@ def stale_formats(
 
 def check_writable(out: Path) -> None:
     """Make sure *out* can be written before anything is rendered: one line, not a traceback."""
-    probe = out / ".pressroom-write-test"
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe.write_bytes(b"")
-        probe.unlink()
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".pressroom-write-test."):
+            pass  # a unique name: two builds into one folder do not trip over each other
     except OSError as exc:
         raise UserError(f"cannot write the build folder {out}: {exc.strerror or exc}") from None
 
