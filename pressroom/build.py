@@ -134,14 +134,9 @@ def build_pressroom(
     renderers = load_renderers()
     check_writable(out)
     manifest = Manifest.read(out)
-    hashes = FileHashes()
-    keys = RenderKeys(pressroom.settings, renderers, now)
-    plan = {
-        release.slug: stale_formats(release, keys, manifest, hashes, out)
-        for release in pressroom.releases
-        if only is None or release.slug == only
-    }
-    todo = [(r, plan[r.slug]) for r in pressroom.releases if plan.get(r.slug)]
+    state = BuildState(out, manifest, RenderKeys(pressroom.settings, renderers, now))
+    wanted = [r for r in pressroom.releases if only is None or r.slug == only]
+    todo = [(release, formats) for release in wanted if (formats := state.stale(release))]
     reporter.start(len(todo))
     failures: dict[str, RenderFailure] = {}
     rendered: dict[str, tuple[str, ...]] = {}
@@ -155,10 +150,7 @@ def build_pressroom(
                 continue
             visibility = visibility_of(release, now)
             place_release(out, release, pressroom.settings.releases_dir, visibility, outcome)
-            current = keys(release)
-            for fmt, output in outcome.items():
-                combined = hashes.combined(current[fmt], output.files)
-                manifest.record(release.slug, visibility, fmt, Output(combined, output.files))
+            state.record(release, outcome)
             rendered[release.slug] = tuple(outcome)
             reporter.advance(release.slug, f"rendered ({visibility})")
     finally:
@@ -221,21 +213,37 @@ def release_files(release: Release, settings: Settings) -> list[Path]:
     return [release.path, *release.attachments, *release.images, *(logo for logo in logos if logo)]
 
 
-def stale_formats(
-    release: Release, keys: RenderKeys, manifest: Manifest, hashes: FileHashes, out: Path
-) -> tuple[str, ...]:
-    """Return the formats of *release* that must be rendered again (none when all are current)."""
-    visibility = visibility_of(release, keys.now)
-    folder = out / visibility / release.slug
-    current = keys(release)
-    return tuple(
-        r.name
-        for r in keys.renderers
-        if not (
-            manifest.is_current(release.slug, r.name, current[r.name], visibility, hashes)
-            and (folder / f"{release.slug}.{r.suffix}").is_file()
+@dataclass
+class BuildState:
+    """The build folder's manifest and what this build knows of its inputs: which outputs
+    are current, and recording what the new ones were made from."""
+
+    out: Path
+    manifest: Manifest
+    keys: RenderKeys
+    hashes: FileHashes = field(default_factory=FileHashes)
+
+    def stale(self, release: Release) -> tuple[str, ...]:
+        """Return the formats of *release* to render again (none when all are current)."""
+        visibility = visibility_of(release, self.keys.now)
+        folder = self.out / visibility / release.slug
+        current = self.keys(release)
+        return tuple(
+            r.name
+            for r in self.keys.renderers
+            if not (
+                self.manifest.is_current(release.slug, r.name, current[r.name], visibility, self.hashes)
+                and (folder / f"{release.slug}.{r.suffix}").is_file()
+            )
         )
-    )
+
+    def record(self, release: Release, files: Mapping[str, Rendered]) -> None:
+        """Record that *files* of *release* were placed, with what each was made from."""
+        visibility = visibility_of(release, self.keys.now)
+        current = self.keys(release)
+        for fmt, rendered in files.items():
+            combined = self.hashes.combined(current[fmt], rendered.files)
+            self.manifest.record(release.slug, visibility, fmt, Output(combined, rendered.files))
 
 
 def check_writable(out: Path) -> None:
