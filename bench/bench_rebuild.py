@@ -32,7 +32,7 @@ def timed_build(root: Path, jobs: int = 2) -> tuple[float, BuildResult]:
     return time.perf_counter() - start, result
 
 
-def after(root: Path, edit: Callable[[], None]) -> tuple[float, int, int]:
+def after(root: Path, edit: Callable[[], object]) -> tuple[float, int, int]:
     """Apply *edit*, rebuild; return seconds, PDFs rendered again, outputs rendered again."""
     edit()
     seconds, result = timed_build(root)
@@ -40,11 +40,11 @@ def after(root: Path, edit: Callable[[], None]) -> tuple[float, int, int]:
     return seconds, sum("pdf" in f for f in formats), sum(len(f) for f in formats)
 
 
-def append(path: Path, text: str) -> Callable[[], None]:
+def append(path: Path, text: str) -> Callable[[], object]:
     return lambda: path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
 
-def prepend(path: Path, text: str) -> Callable[[], None]:
+def prepend(path: Path, text: str) -> Callable[[], object]:
     return lambda: path.write_text(text + path.read_text(encoding="utf-8"), encoding="utf-8")
 
 

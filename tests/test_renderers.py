@@ -121,7 +121,7 @@ distribution:
     assert dispatched.exit_code == 0, dispatched.output
     [stored] = mailbox.Maildir(room.root / "build" / "outbox", create=False)
     message = message_from_bytes(stored.as_bytes(), policy=policy.default)
-    parts = {part.get_filename(): part for part in message.iter_attachments()}
+    parts = {str(part.get_filename()): part for part in message.iter_attachments()}
     assert sorted(parts) == ["2026-01-05-a.json", "2026-01-05-a.pdf"]
     assert parts["2026-01-05-a.json"].get_content_type() == "application/json"
     assert json.loads(parts["2026-01-05-a.json"].get_content())["title"] == "Mit Anhang"
