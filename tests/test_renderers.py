@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import mailbox
 import shutil
+import subprocess
+import sys
 import textwrap
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -162,3 +164,9 @@ def test_the_files_of_an_uninstalled_renderer_leave_the_site(room: Room, json_pl
     assert set(result.outputs(SLUG)) == {"html", "pdf", "docx", "txt"}
     manifest = json.loads((room.root / "build" / MANIFEST).read_text(encoding="utf-8"))
     assert set(manifest["releases"][SLUG]["formats"]) == {"html", "pdf", "docx", "txt"}
+
+
+def test_cli_start_up_neither_reads_the_plug_ins_nor_imports_a_renderer() -> None:
+    code = "import sys, pressroom.cli; print(sorted(m for m in sys.modules if m.startswith(('pressroom.render', 'weasyprint', 'docx'))))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
