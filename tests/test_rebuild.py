@@ -122,3 +122,27 @@ def test_precise_rebuilds_keep_parallel_and_serial_bytes_identical(built: Room, 
     for slug in (A, B):
         for fmt, path in serial.outputs(slug).items():
             assert path.read_bytes() == (built.root / "build" / "public" / slug / path.name).read_bytes(), fmt
+
+
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" fill="{}"/></svg>'
+
+
+def test_a_changed_funder_logo_renders_only_its_periods_releases_and_an_image_only_its_release(
+    room: Room,
+) -> None:
+    (room.releases / "esf.svg").write_text(SVG.format("blue"), encoding="utf-8")
+    (room.releases / "bild.svg").write_text(SVG.format("red"), encoding="utf-8")
+    settings = (room.releases / "pressroom.yaml").read_text(encoding="utf-8")
+    room.write_settings(settings.replace(
+        "    text: Gefördert vom Neuen Programm und dem ESF.\n",
+        "    text: Gefördert vom Neuen Programm und dem ESF.\n    funders: [{name: ESF, logo: esf.svg}]\n",
+    ))
+    old, new, pictured = "2015-03-02-alt", "2021-05-04-neu", "2021-05-05-bild"
+    room.ready(old)
+    room.ready(new)
+    room.ready(pictured, body="Text.\n\n![Ein Bild](bild.svg)\n")
+    assert set(build(room).rendered_formats) == {old, new, pictured}
+    (room.releases / "esf.svg").write_text(SVG.format("green"), encoding="utf-8")
+    assert dict(build(room).rendered_formats) == {new: EVERY, pictured: EVERY}
+    (room.releases / "bild.svg").write_text(SVG.format("black"), encoding="utf-8")
+    assert dict(build(room).rendered_formats) == {pictured: EVERY}
