@@ -79,11 +79,12 @@ def test_a_build_folder_that_fails_while_placing_is_one_line_and_exit_1(room: Ro
     assert "Traceback" not in done.stderr
 
 
-def test_ctrl_c_stops_a_parallel_build_quietly_with_exit_130(room: Room) -> None:
+@pytest.mark.parametrize("jobs", ["2", "1"])
+def test_ctrl_c_stops_a_build_quietly_with_exit_130(room: Room, jobs: str) -> None:
     for day in range(1, 13):
         room.ready(f"2021-05-{day:02d}-meldung", body="Text. " * 400 + "\n")
     build = subprocess.Popen(
-        [sys.executable, "-m", "pressroom", "build", "--root", str(room.root), "--jobs", "2"],
+        [sys.executable, "-m", "pressroom", "build", "--root", str(room.root), "--jobs", jobs],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
         env={**os.environ, "CI": "1"},
         # A test run started in the background inherits an ignored SIGINT: give the build the default
