@@ -26,7 +26,7 @@ from pressroom.state import MANIFEST
 NOW = datetime(2021, 8, 26, 9, 0, tzinfo=UTC)
 SLUG = "2021-05-04-a"
 PLUGIN = '''\
-from pressroom.render.registry import Renderer
+from pressroom import Renderer
 
 renderer = Renderer(
     "json", "application/json", "pressroom_jsonexport.render:render_json",
