@@ -49,7 +49,8 @@ class Renderer:
 
     name: str
     content_type: str
-    function: str | RenderFunction  # "module:function", imported on first use
+    # "module:function", imported on first use; or a module-level function (workers get it pickled)
+    function: str | RenderFunction
     attach: bool = False
     settings_parts: tuple[str, ...] = SETTINGS_PARTS
 
