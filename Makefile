@@ -43,6 +43,7 @@ lint: install
 
 bench: install
 	$(PY) bench/bench_build.py
+	$(PY) bench/bench_rebuild.py
 	$(PY) bench/bench_dispatch.py
 
 # Removes what can be made again. Never the ledger in var/: it is the record of what was sent.

@@ -25,6 +25,8 @@ _EXPORTS = {
     "Settings": "model",
     "BuildResult": "build",
     "build_pressroom": "build",
+    "RenderContext": "render",
+    "Renderer": "render.registry",
 }
 
 __all__ = [
@@ -35,6 +37,8 @@ __all__ = [
     "PressroomError",
     "Problem",
     "Release",
+    "RenderContext",
+    "Renderer",
     "Settings",
     "Severity",
     "UserError",
@@ -48,6 +52,8 @@ if TYPE_CHECKING:
     from .errors import CheckFailed, PressroomError, Problem, Severity, UserError
     from .load import LoadResult, load_pressroom
     from .model import Pressroom, Release, Settings
+    from .render import RenderContext
+    from .render.registry import Renderer
 
 
 def __getattr__(name: str) -> Any:

@@ -165,9 +165,14 @@ def run_build(
     frozen = frozen_numbers(root, queue_file)
     quiet = click.get_current_context().meta.get(QUIET_KEY, False)
     reporter = SilentReporter() if quiet else reporter_for_terminal()
-    result = build_pressroom(root, out, now, only, jobs, reporter, strict, frozen)
-    for slug, message in result.failures.items():
-        click.echo(f"{result.pressroom.release(slug).path}:1: rendering failed: {message}", err=True)
+    try:
+        result = build_pressroom(root, out, now, only, jobs, reporter, strict, frozen)
+    except KeyboardInterrupt:  # Ctrl-C: what was placed stays recorded; no traceback
+        click.echo("build interrupted", err=True)
+        sys.exit(130)
+    for slug, failure in result.failures.items():
+        path = result.pressroom.release(slug).path
+        click.echo(f"{path}:1: rendering {failure.format} failed: {failure.message}", err=True)
     if result.failures:
         sys.exit(1)
     return result

@@ -433,6 +433,6 @@ def baseline_command(root: Path, queue_file: str | None, now_text: str | None) -
     now = parse_now(now_text, settings_or_fail(root).site.zone)
     with closing(_open(root, queue_file, create=True)) as queue:
         result = build_pressroom(root, now=now, frozen=queue.numbers())
-        report = record_baseline(result.pressroom, result.outputs, queue, now, result.failures)
+        report = record_baseline(result.pressroom, result.outputs, queue, now, result.failure_messages())
     for line in report.lines():
         click.echo(line)

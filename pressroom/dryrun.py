@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from .errors import CheckFailed
 from .model import Settings, local_time
 from .queue import Job, Location, scratch_queue
+from .render.registry import load_renderers
 
 if TYPE_CHECKING:
     from .gate import Gate
@@ -97,7 +98,7 @@ def _stand_ins(folder: Path) -> Outputs:
     """Return an ``outputs(slug)`` of empty stand-ins: a plan needs no rendering."""
 
     def outputs(slug: str) -> dict[str, Path]:
-        files = {fmt: folder / slug / f"{slug}.{fmt}" for fmt in ("html", "pdf", "docx", "txt")}
+        files = {r.name: folder / slug / f"{slug}.{r.suffix}" for r in load_renderers()}
         files["txt"].parent.mkdir(parents=True, exist_ok=True)
         files["txt"].write_bytes(b"")
         return files

@@ -162,8 +162,9 @@ def _mime_body(edition: Edition, attach_docx: bool) -> bytes:
     if "html" in edition.files:
         html = edition.files["html"].data.decode("utf-8")
         msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
-    kinds = ("pdf", "docx") if attach_docx else ("pdf",)
-    for kind in kinds:
+    # The PDF first, then other attached formats (the DOCX only where the channel asks)
+    others = sorted(k for k in edition.files if k not in ("text", "html", "pdf"))
+    for kind in ["pdf", *(k for k in others if attach_docx or k != "docx")]:
         part = edition.files.get(kind)
         if part is None:
             continue

@@ -22,16 +22,10 @@ from .addresses import check_address
 from .errors import UserError
 from .model import Pressroom, Release, Settings
 from .queue import OPEN_STATES, UNSENT_STATES, Edition, EditionRecord, File, Job, Mailbox, NewJob, Queue
+from .render.registry import attachments, content_type
 from .suppression import normalise
 
 Outputs = Callable[[str], Mapping[str, Path]]
-
-CONTENT_TYPES = {
-    "text": "text/plain",
-    "html": "text/html",
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
 
 
 @dataclass
@@ -157,7 +151,7 @@ def make_edition(
     if not org.email:
         raise UserError("organisation: email is required to distribute (it is the sender)", settings.path)
     reply = next((c for c in release.contacts if c.email), None)
-    urls = {kind: _public_url(settings, release.slug, files[kind]) for kind in ("html", "pdf", "docx")
+    urls = {kind: _public_url(settings, release.slug, files[kind]) for kind in ("html", *attachments())
             if kind in files}
     record = EditionRecord(
         title=release.title, number=release.number, language=release.language,
@@ -169,9 +163,9 @@ def make_edition(
         urls=urls,
     )
     stored = {"text": _file("text", files["txt"])}
-    stored["html"] = File("html", f"{release.slug}.html", CONTENT_TYPES["html"],
+    stored["html"] = File("html", f"{release.slug}.html", content_type("html"),
                           render_email_html(release, RenderContext.for_settings(settings, now), urls))
-    for kind in ("pdf", "docx"):
+    for kind in attachments():
         if kind in files and files[kind].is_file():
             stored[kind] = _file(kind, files[kind])
     return Edition(release.slug, revision, content_hash(release), record, stored, now)
@@ -479,7 +473,7 @@ def publish(root: Path, queue: Queue, now: datetime) -> PublishReport:
     from .build import build_pressroom
 
     result = build_pressroom(root, now=now, frozen=queue.numbers())
-    report = queue_releases(result.pressroom, result.outputs, queue, now, result.failures)
+    report = queue_releases(result.pressroom, result.outputs, queue, now, result.failure_messages())
     # What is on the website now keeps its number for good (queued ones are recorded by the queue).
     public = {r.number: r.slug for r in result.pressroom.releases if r.is_public(now)}
     queue.record_numbers(public, now, "public")
@@ -491,7 +485,7 @@ def _file(kind: str, path: Path) -> File:
         data = path.read_bytes()
     except OSError as exc:
         raise UserError(f"cannot read the built {kind} file: {exc.strerror}", path) from None
-    return File(kind, path.name, CONTENT_TYPES[kind], data)
+    return File(kind, path.name, content_type(kind), data)
 
 
 def _public_url(settings: Settings, slug: str, path: Path) -> str:

@@ -84,7 +84,7 @@ def test_a_failing_render_is_one_line_without_v(room: Room) -> None:
     broken_template(room)
     done = pressroom("build", "--root", str(room.root), "--now", NOW, "--jobs", "1")
     assert done.returncode == 1
-    assert "releases/2021-05-04-eins.md:1: rendering failed: " in done.stderr
+    assert "releases/2021-05-04-eins.md:1: rendering html failed: " in done.stderr
     assert "'no_such_value' is undefined" in done.stderr and done.stderr.count("\n") == 1
     assert "Traceback" not in done.stderr
 
@@ -94,7 +94,7 @@ def test_v_shows_the_traceback_of_a_failing_render(room: Room) -> None:
     broken_template(room)
     done = pressroom("-v", "build", "--root", str(room.root), "--now", NOW, "--jobs", "1")
     assert done.returncode == 1
-    assert "debug: " in done.stderr and "rendering failed" in done.stderr
+    assert "debug: " in done.stderr and "rendering html failed" in done.stderr
     assert "Traceback (most recent call last):" in done.stderr
     assert "jinja2.exceptions.UndefinedError: 'no_such_value' is undefined" in done.stderr
 

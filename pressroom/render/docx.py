@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import markup
+from .env import record_dependency
 from .labels import label
 from .view import display_url, release_view
 
@@ -63,6 +64,8 @@ def render_docx(release: Release, ctx: RenderContext) -> bytes:
     from .docx_markdown import MarkdownWriter
 
     settings = ctx.settings
+    # The room's own reference, present or not: adding one restyles every DOCX.
+    record_dependency(settings.root / REFERENCE_DOCX)
     reference = reference_docx(settings.root)
     version = reference.stat().st_mtime_ns
     base, style_ids = base_document(reference, version, release.language, settings.organisation)

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from ..paths import contained, resolved
+from .env import record_dependency
 
 
 class RefusedURL(ValueError):
@@ -75,6 +76,7 @@ def _fetcher_class() -> type:
             if url[:5].lower() == "data:":
                 return super().fetch(url, headers)
             path = resolve_inside(url, self.room)
+            record_dependency(path)  # the build renders the PDF again when this file changes
             content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return URLFetcherResponse(
                 path.as_uri(), path.read_bytes(), headers={"Content-Type": content_type}
