@@ -31,7 +31,7 @@ NOW = datetime(2026, 11, 22, tzinfo=UTC)
 BOLD_TAGS = {"h1", "h2", "h3", "strong", "b"}
 # The blocks release.css sets in bold (besides headings): the floor sets them bold too,
 # so both documents embed the same two faces.
-BOLD_CLASSES = {"lead", "contact-name", "org-name", "kicker", "funded-by", "embargo"}
+BOLD_CLASSES = {"lead", "org-name", "kicker", "funded-by", "embargo"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,8 @@ FEATURES = (
     Feature('page counter "Seite x von y"', "@page { @bottom-right { content: none } }"),
     Feature("running head (pages 2+)", "@page { @top-left { content: none } }"),
     Feature(
-        "two columns: letterhead, contacts", ".sender, .contact { float: none; width: auto; margin-right: 0 }"
+        "two columns: letterhead, contacts",
+        ".org-name, .org-address, .contact { display: block; width: auto; margin-right: 0 }",
     ),
     Feature("link URLs printed under links", ".link-url { display: none }"),
     Feature(
@@ -59,12 +60,24 @@ FEATURES = (
     Feature(
         "flex letterhead/contacts (before issue 9)",
         ".letterhead { display: flex; justify-content: space-between; align-items: flex-start;"
-        " gap: 1rem } .sender, .contact { float: none; width: auto; margin-right: 0 }"
+        " gap: 1rem } .org-name, .org-address, .contact { display: block; width: auto; margin-right: 0 }"
         " .contacts { display: flex; flex-wrap: wrap; column-gap: 2rem }"
         " .contacts h2 { flex-basis: 100% } .contact { flex: 1 1 14rem }",
         adds=True,
     ),
     Feature("hyphens: auto on the whole body (before)", "body { hyphens: auto }", adds=True),
+    Feature(
+        "floats: letterhead, contacts (before the lean page)",
+        ".letterhead, .contacts { display: flow-root } .org-name { float: left; display: block }"
+        " .org-address { display: block; width: auto; margin-left: 55% }"
+        " .contact { float: left; display: block } .contact:nth-of-type(2n+1) { clear: left }",
+        adds=True,
+    ),
+    Feature(
+        "eight type sizes (before the lean page)",
+        ".org-address, .link-url { font-size: 7.5pt } .links h2, .contacts h2 { font-size: .8rem }",
+        adds=True,
+    ),
 )
 
 
