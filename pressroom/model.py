@@ -139,6 +139,18 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Event:
+    """A press event a release announces; *start* and *end* are aware, in the site zone."""
+
+    title: str
+    start: datetime
+    end: datetime | None = None
+    location: str = ""
+    address: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class Release:
     """One press release with every reference resolved against the settings."""
 
@@ -162,6 +174,13 @@ class Release:
     attachments: tuple[Path, ...] = ()
     images: tuple[Path, ...] = ()  # files inside releases/ that the body shows
     distribution: tuple[str, ...] = ()
+    event: Event | None = None
+    updated: datetime | None = None  # aware; the last revision, when the file says so
+
+    @property
+    def modified(self) -> datetime:
+        """The moment of the last revision: ``updated``, else when the release became public."""
+        return self.updated or self.public_from
 
     @property
     def date(self) -> date:

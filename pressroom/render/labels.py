@@ -28,6 +28,8 @@ LABELS: dict[str, dict[str, str]] = {
         "draft": "Entwurf – nicht zur Veröffentlichung",
         "oclock": "Uhr",
         "correction": "Korrektur",
+        "event": "Termin",
+        "add_to_calendar": "In den Kalender (.ics)",
     },
     "en": {
         "press_release": "Press release",
@@ -49,6 +51,8 @@ LABELS: dict[str, dict[str, str]] = {
         "draft": "Draft – not for publication",
         "oclock": "",
         "correction": "Correction",
+        "event": "Event",
+        "add_to_calendar": "Add to calendar (.ics)",
     },
 }
 
@@ -77,3 +81,21 @@ def format_moment(moment: object, language: str) -> str:
     if language == "de":
         return f"{moment:%d.%m.%Y, %H:%M} Uhr"
     return format_datetime(moment, "d MMMM yyyy, HH:mm zzz", tzinfo=moment.tzinfo, locale=language)
+
+
+def format_span(start: object, end: object, language: str) -> str:
+    """Format an event's time for readers: "05.03.2030, 10:00–12:00 Uhr", across days
+    "05.03.2030, 10:00 Uhr – 06.03.2030, 16:00 Uhr"; without an end, the start alone."""
+    from datetime import datetime
+
+    assert isinstance(start, datetime) and (end is None or isinstance(end, datetime))
+    if end is None:
+        return format_moment(start, language)
+    if end.date() != start.date():
+        return f"{format_moment(start, language)} – {format_moment(end, language)}"
+    if language == "de":
+        return f"{start:%d.%m.%Y, %H:%M}–{end:%H:%M} Uhr"
+    from babel.dates import format_datetime
+
+    first = format_datetime(start, "d MMMM yyyy, HH:mm", tzinfo=start.tzinfo, locale=language)
+    return f"{first}–{format_datetime(end, 'HH:mm zzz', tzinfo=end.tzinfo, locale=language)}"
