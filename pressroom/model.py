@@ -53,6 +53,7 @@ class Organisation:
     email: str | None = None
     phone: str = ""
     logo: Path | None = None
+    logo_url: str = ""  # the logo's public address (structured data), when the settings give one
 
 
 @dataclass(frozen=True)

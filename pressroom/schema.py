@@ -155,6 +155,8 @@ class OrganisationIn(Strict):
     email: Email | None = None
     phone: OptionalLine = ""
     logo: OptionalLine | None = None
+    # The logo's public address, for the publisher in the pages' structured data.
+    logo_url: Annotated[Line, Field(pattern=r"^https?://[^\s]+$")] | None = None
 
 
 class SiteIn(Strict):

@@ -16,6 +16,7 @@ from typing import Literal
 from ..model import Release
 from . import RenderContext
 from .labels import label, number_label
+from .structured_data import feed_links, page_head
 from .view import release_view, render_template
 
 Medium = Literal["screen", "print"]
@@ -46,6 +47,7 @@ def render_index(releases: Sequence[Release], ctx: RenderContext) -> bytes:
         page_counter=page_counter_css(site.language),
         running_head=css_string(site.title),
         logo_url=asset_url(ctx.settings.organisation.logo, "screen"),
+        feeds=feed_links(ctx.settings, site.language),
     )
     return html.encode("utf-8")
 
@@ -70,8 +72,13 @@ def release_page(release: Release, ctx: RenderContext, medium: Medium) -> str:
 def release_context(release: Release, ctx: RenderContext, medium: Medium) -> dict[str, object]:
     """Collect what ``release.html`` needs besides the release view: what depends on the medium."""
     view = release_view(release, ctx)
+    public = release.is_public(ctx.now)
     return {
         "medium": medium,
+        # Search engines and link previews: only a public page has a public address to name.
+        "head": page_head(release, view, ctx.settings) if medium == "screen" and public else None,
+        "noindex": medium == "screen" and not public,
+        "feeds": feed_links(ctx.settings, view.language) if medium == "screen" else (),
         "organisation": view.organisation,
         "page_title": view.title,
         "funder_logos": [
