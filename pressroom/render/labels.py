@@ -87,17 +87,25 @@ def format_moment(moment: object, language: str) -> str:
 
 def format_span(start: object, end: object, language: str) -> str:
     """Format an event's time for readers: "05.03.2030, 10:00–12:00 Uhr", across days
-    "05.03.2030, 10:00 Uhr – 06.03.2030, 16:00 Uhr"; without an end, the start alone."""
+    "05.03.2030, 10:00 Uhr – 06.03.2030, 16:00 Uhr"; without an end, the start alone.
+    English: "5 March 2030, 10:00–12:00 CET" (the zone's abbreviation, as the CLI writes it)."""
     from datetime import datetime
 
     assert isinstance(start, datetime) and (end is None or isinstance(end, datetime))
-    if end is None:
-        return format_moment(start, language)
-    if end.date() != start.date():
-        return f"{format_moment(start, language)} – {format_moment(end, language)}"
     if language == "de":
-        return f"{start:%d.%m.%Y, %H:%M}–{end:%H:%M} Uhr"
-    from babel.dates import format_datetime
+        day, clock, suffix = "%d.%m.%Y", "%H:%M", " Uhr"
+    else:
+        day, clock, suffix = "", "%H:%M", " %Z"
 
-    first = format_datetime(start, "d MMMM yyyy, HH:mm", tzinfo=start.tzinfo, locale=language)
-    return f"{first}–{format_datetime(end, 'HH:mm zzz', tzinfo=end.tzinfo, locale=language)}"
+    def on(moment: datetime) -> str:
+        if day:
+            return moment.strftime(day)
+        from babel.dates import format_date
+
+        return format_date(moment.date(), "d MMMM yyyy", locale=language)
+
+    if end is None:
+        return f"{on(start)}, {start.strftime(clock + suffix)}"
+    if end.date() != start.date():
+        return f"{on(start)}, {start.strftime(clock + suffix)} – {on(end)}, {end.strftime(clock + suffix)}"
+    return f"{on(start)}, {start.strftime(clock)}–{end.strftime(clock + suffix)}"
