@@ -17,8 +17,8 @@ from pyld import jsonld
 from pressroom.build import build_pressroom
 from pressroom.render import RenderContext
 from pressroom.render.html import render_html, render_index
-from pressroom.render.structured_data import image_object, news_article, open_graph, page_url
-from pressroom.render.view import release_view
+from pressroom.render.structured_data import image_object, news_article, open_graph
+from pressroom.render.view import page_url, release_view
 
 NOW = datetime(2030, 3, 1, tzinfo=UTC)
 SLUG = "2030-02-10-beratung"

@@ -72,12 +72,11 @@ def release_page(release: Release, ctx: RenderContext, medium: Medium) -> str:
 def release_context(release: Release, ctx: RenderContext, medium: Medium) -> dict[str, object]:
     """Collect what ``release.html`` needs besides the release view: what depends on the medium."""
     view = release_view(release, ctx)
-    public = release.is_public(ctx.now)
     return {
         "medium": medium,
         # Search engines and link previews: only a public page has a public address to name.
-        "head": page_head(release, view, ctx.settings) if medium == "screen" and public else None,
-        "noindex": medium == "screen" and not public,
+        "head": page_head(release, view, ctx.settings) if medium == "screen" else None,
+        "noindex": medium == "screen" and view.canonical_url is None,
         "feeds": feed_links(ctx.settings, view.language) if medium == "screen" else (),
         "organisation": view.organisation,
         "page_title": view.title,

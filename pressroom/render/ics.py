@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from ..model import Release
 from ..urls import absolute_href
 from . import RenderContext
-from .view import release_view
+from .view import page_url, release_view
 
 PRODID = "-//pressroom//press event//DE"
 
@@ -45,7 +45,7 @@ def render_ics(release: Release, ctx: RenderContext) -> bytes:
     place = ", ".join(filter(None, (event.location, *event.address_lines)))
     if place:
         entry.add("location", place)
-    page = site.url(f"{release.slug}/{release.slug}.html")
+    page = page_url(release, ctx.settings)
     entry.add("url", absolute_href(event.url) or page)
     entry.add("description", "\n\n".join(filter(None, (view.title, view.description, page))))
     calendar.add_component(entry)

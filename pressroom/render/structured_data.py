@@ -85,17 +85,15 @@ def feed_links(settings: Settings, language: str) -> tuple[FeedLink, ...]:
     )
 
 
-def page_head(release: Release, view: ReleaseView, settings: Settings) -> PageHead:
-    """Return the canonical link, Open Graph tags and JSON-LD of a public release page."""
-    page = page_url(release, settings)
+def page_head(release: Release, view: ReleaseView, settings: Settings) -> PageHead | None:
+    """Return the canonical link, Open Graph tags and JSON-LD of a release page; None for
+    a preview (the view has no canonical URL: the release is not public)."""
+    page = view.canonical_url
+    if page is None:
+        return None
     images = tuple(getattr(view, "images", ()))  # the media part of the view, where present
     return PageHead(page, open_graph(release, view, page, images), script_json(
         news_article(release, view, settings, page, images)))
-
-
-def page_url(release: Release, settings: Settings) -> str:
-    """Return the public address of the release page."""
-    return settings.site.url(f"{release.slug}/{release.slug}.html")
 
 
 def open_graph(

@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from .. import markup
 from ..errors import UserError
-from ..model import Contact, Organisation, Release
+from ..model import Contact, Organisation, Release, Settings
 from ..urls import safe_href
 from . import RenderContext
 from .labels import format_moment, format_span, label, number_label
@@ -149,6 +149,9 @@ class ReleaseView:
     funders: Block[FunderView]
     organisation: OrganisationView
     event: EventView | None = None  # a press event, when the front matter has one
+    # The page's public address while the release is public at the view's moment; None for
+    # a preview (draft, embargo), whose public address does not exist yet and is named nowhere.
+    canonical_url: str | None = field(default=None, metadata=HIDDEN)
 
     @property
     def date_iso(self) -> str:
@@ -230,7 +233,13 @@ def build_view(release: Release, ctx: RenderContext) -> ReleaseView:
         ),
         organisation=organisation_view(settings.organisation),
         event=event_view(release, settings.site.zone) if release.event else None,
+        canonical_url=page_url(release, settings) if release.is_public(ctx.now) else None,
     )
+
+
+def page_url(release: Release, settings: Settings) -> str:
+    """Return the public address of the release page (``public/<slug>/<slug>.html``)."""
+    return settings.site.url(f"{release.slug}/{release.slug}.html")
 
 
 def event_view(release: Release, zone: tzinfo) -> EventView:
