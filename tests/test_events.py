@@ -271,3 +271,25 @@ def test_a_gap_in_either_time_blocks_the_release(room: Room, key: str) -> None:
     with_event(room, f"event:\n  title: Nachts\n  start: {times['start']}\n  end: {times['end']}\n")
     (error,) = errors_of(room)
     assert f"event.{key}: 2030-03-31 02:15 does not exist" in error
+
+
+def test_check_reports_every_event_mistake_as_one_line_each(room: Room) -> None:
+    import subprocess
+    import sys
+
+    with_event(room, "event:\n  title: Nachts\n  start: 2030-03-31T02:30:00\n", slug="2030-02-10-luecke")
+    with_event(room, "event:\n  title: Rückwärts\n  start: 2030-03-05T12:00:00\n  end: 2030-03-05T11:00:00\n",
+               slug="2030-02-11-rueckwaerts")
+    with_event(room, "event: morgen um zehn\n", slug="2030-02-12-text")
+    result = subprocess.run([sys.executable, "-m", "pressroom", "check", "--root", str(room.root)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    errors = [line for line in result.stdout.splitlines() if line.startswith("releases/") and ": warning:" not in line]
+    assert errors == [
+        "releases/2030-02-10-luecke.md:8: event.start: 2030-03-31 02:30 does not exist (clocks go forward) "
+        "in Europe/Berlin; give another time or an offset such as +01:00",
+        "releases/2030-02-11-rueckwaerts.md:9: event.end: 2030-03-05 11:00 is not after the start "
+        "(2030-03-05 12:00)",
+        "releases/2030-02-12-text.md:6: event: expected a mapping, got 'morgen um zehn'",
+    ]
+    assert "Traceback" not in result.stderr
