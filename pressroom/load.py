@@ -24,6 +24,7 @@ from .model import Contact, Event, Link, Pressroom, Release, Settings
 from .paths import file_named
 from .schema import EventIn, FrontMatter, check_xml_text
 from .settings import load_settings, to_contact
+from .urls import absolute_href
 from .validation import validate
 from .yamlload import YamlDocument, YamlError, load_yaml
 
@@ -210,6 +211,9 @@ def _resolve(
             "embargo",
         )
     event = resolve_event(front.event, settings, error) if front.event else None
+    if front.event and front.event.url and absolute_href(front.event.url) is None:
+        warn(f"event.url: {front.event.url!r} is not a web address (http, https); it is left out",
+             "event", "url")
     updated = localize(front.updated, zone) if front.updated else None
     if front.updated is not None and updated is None:
         error(f"updated: {front.updated:%Y-%m-%d %H:%M} does not exist or is ambiguous in "

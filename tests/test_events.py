@@ -293,3 +293,16 @@ def test_check_reports_every_event_mistake_as_one_line_each(room: Room) -> None:
         "releases/2030-02-12-text.md:6: event: expected a mapping, got 'morgen um zehn'",
     ]
     assert "Traceback" not in result.stderr
+
+
+def test_an_event_url_that_is_no_web_address_is_a_warning_and_left_out(room: Room) -> None:
+    with_event(room, "event:\n  title: T\n  start: 2030-03-05T10:00:00\n  url: 'javascript:alert(1)'\n")
+    result = load_pressroom(room.root, NOW)
+    assert [p.format(room.root) for p in result.problems if "event" in p.message] == [
+        f"releases/{SLUG}.md:9: warning: event.url: 'javascript:alert(1)' is not a web address "
+        "(http, https); it is left out"
+    ]
+    assert result.pressroom is not None
+    release = result.pressroom.release(SLUG)
+    ctx = RenderContext.for_settings(result.pressroom.settings, NOW)
+    assert b"javascript" not in render_html(release, ctx) and b"javascript" not in render_ics(release, ctx)

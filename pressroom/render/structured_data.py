@@ -195,7 +195,7 @@ def event_object(event: EventView, page: str) -> dict[str, Any]:
         "startDate": event.start.isoformat(),
         "endDate": event.end.isoformat() if event.end else None,
         "location": place,
-        "url": event.href if event.href and event.href.startswith(("http://", "https://")) else page,
+        "url": event.href or page,
         "eventAttendanceMode": f"{SCHEMA_ORG}/OfflineEventAttendanceMode",
         "eventStatus": f"{SCHEMA_ORG}/EventScheduled",
     })

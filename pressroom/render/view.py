@@ -29,7 +29,7 @@ from markupsafe import Markup
 from .. import markup
 from ..errors import UserError
 from ..model import Contact, Organisation, Release, Settings
-from ..urls import safe_href
+from ..urls import absolute_href, safe_href
 from . import RenderContext
 from .labels import format_moment, format_span, label, number_label
 from .plaintext import inline_text, markdown_to_text
@@ -248,7 +248,8 @@ def event_view(release: Release, zone: tzinfo) -> EventView:
     assert event is not None
     start = event.start.astimezone(zone)
     end = event.end.astimezone(zone) if event.end else None
-    href = safe_href(event.url) if event.url else None
+    # Absolute only: the address travels into the calendar file and the e-mail.
+    href = absolute_href(event.url) if event.url else None
     return EventView(
         heading=label(release.language, "event"),
         title=event.title,
