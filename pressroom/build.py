@@ -29,7 +29,7 @@ from .defaults import default_templates
 from .errors import CheckFailed, UserError
 from .load import in_zone, load_pressroom
 from .model import Distribution, Pressroom, Release, Settings
-from .render.registry import Renderer, load_renderers
+from .render.registry import Renderer, load_renderers, renderers_for
 from .report import Reporter, SilentReporter
 from .state import FileHashes, Manifest, Output, digest
 
@@ -93,7 +93,7 @@ class BuildResult:
         """Return the paths of the rendered files of *slug*, by format."""
         release = self.pressroom.release(slug)
         folder = self.out / self.visibility(release) / slug
-        return {r.name: folder / f"{slug}.{r.suffix}" for r in self.renderers}
+        return {r.name: folder / f"{slug}.{r.suffix}" for r in renderers_for(release, self.renderers)}
 
     def failure_messages(self) -> dict[str, str]:
         """Return slug -> one line saying which format failed and why."""
@@ -158,7 +158,7 @@ def build_pressroom(
     finally:
         save_manifest(manifest)
     remove_stale(out, pressroom, now, manifest)
-    remove_unregistered(out, manifest, renderers)
+    remove_unregistered(out, pressroom, manifest, renderers)
     save_manifest(manifest)
     write_site(out, pressroom, now)
     skipped = tuple(r.slug for r in pressroom.releases if r.slug not in rendered and r.slug not in failures)
@@ -234,7 +234,7 @@ class BuildState:
         current = self.keys(release)
         return tuple(
             r.name
-            for r in self.keys.renderers
+            for r in renderers_for(release, self.keys.renderers)
             if not (
                 self.manifest.is_current(release.slug, r.name, current[r.name], visibility, self.hashes)
                 and (folder / f"{release.slug}.{r.suffix}").is_file()
@@ -384,10 +384,16 @@ def remove_stale(out: Path, pressroom: Pressroom, now: datetime, manifest: Manif
                     manifest.forget(folder.name)
 
 
-def remove_unregistered(out: Path, manifest: Manifest, renderers: tuple[Renderer, ...]) -> None:
-    """Remove the files of formats no longer registered (a renderer plug-in was uninstalled)."""
-    names = {r.name for r in renderers}
+def remove_unregistered(
+    out: Path, pressroom: Pressroom, manifest: Manifest, renderers: tuple[Renderer, ...]
+) -> None:
+    """Remove the files of formats no longer registered (a renderer plug-in was uninstalled),
+    or no longer made for their release (the calendar file of a release whose event went)."""
+    releases = {r.slug: r for r in pressroom.releases}
     for slug, formats in manifest.outputs.items():
+        release = releases.get(slug)
+        made = renderers_for(release, renderers) if release is not None else renderers
+        names = {r.name for r in made}
         for fmt in set(formats) - names:
             (out / manifest.visibility[slug] / slug / f"{slug}.{fmt}").unlink(missing_ok=True)
             del formats[fmt]

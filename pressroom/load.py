@@ -20,10 +20,11 @@ from markdown_it.token import Token
 
 from . import markup
 from .errors import Problem, Severity
-from .model import Contact, Link, Pressroom, Release, Settings
+from .model import Contact, Event, Link, Pressroom, Release, Settings
 from .paths import file_named
-from .schema import FrontMatter, check_xml_text
+from .schema import EventIn, FrontMatter, check_xml_text
 from .settings import load_settings, to_contact
+from .urls import absolute_href
 from .validation import validate
 from .yamlload import YamlDocument, YamlError, load_yaml
 
@@ -209,6 +210,17 @@ def _resolve(
             f"{settings.site.timezone} (daylight saving); give an offset",
             "embargo",
         )
+    event = resolve_event(front.event, settings, error) if front.event else None
+    if front.event and front.event.url and absolute_href(front.event.url) is None:
+        warn(f"event.url: {front.event.url!r} is not a web address (http, https); it is left out",
+             "event", "url")
+    updated = localize(front.updated, zone) if front.updated else None
+    if front.updated is not None and updated is None:
+        error(f"updated: {front.updated:%Y-%m-%d %H:%M} does not exist or is ambiguous in "
+              f"{settings.site.timezone} (daylight saving); give an offset", "updated")
+    if updated is not None and published is not None and updated < max(published, embargo or published):
+        error("updated: before the release is public (its date or embargo); "
+              "updated is the last revision after publication", "updated")
     place = front.place or settings.site.default_place
     if not place:
         error("place: required key is missing (and the settings give no default_place)", "title")
@@ -274,8 +286,41 @@ def _resolve(
         links=tuple(Link(link.title, link.url) for link in front.links),
         attachments=tuple(attachments),
         distribution=tuple(front.distribution or settings.distribution.default_lists),
+        event=event,
+        updated=updated,
     )
     return release, problems
+
+
+def resolve_event(event: EventIn, settings: Settings, error: Callable[..., None]) -> Event | None:
+    """Place the event's times in the site zone; report gaps, folds and an end before the start."""
+    zone = settings.site.zone
+    times: dict[str, datetime] = {}
+    for key in ("start", "end"):
+        written = getattr(event, key)
+        if written is None:
+            continue
+        moment = localize(written, zone)
+        if moment is None:
+            kind = "does not exist (clocks go forward)" if in_gap(written, zone) else (
+                "is ambiguous (clocks go back: it happens twice)")
+            error(f"event.{key}: {written:%Y-%m-%d %H:%M} {kind} in {settings.site.timezone}; "
+                  "give another time or an offset such as +01:00", "event", key)
+        else:
+            times[key] = moment
+    if "start" in times and "end" in times and times["end"] <= times["start"]:
+        error(f"event.end: {times['end']:%Y-%m-%d %H:%M} is not after the start "
+              f"({times['start']:%Y-%m-%d %H:%M})", "event", "end")
+    if "start" not in times or (event.end is not None and "end" not in times):
+        return None
+    return Event(event.title, times["start"], times.get("end"), event.location, event.address.strip(),
+                 event.url)
+
+
+def in_gap(moment: datetime, zone: ZoneInfo) -> bool:
+    """True when the naive *moment* is skipped in *zone* (a daylight-saving gap), not repeated."""
+    local = moment.replace(tzinfo=zone)
+    return local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment
 
 
 def _contacts(

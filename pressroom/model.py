@@ -53,6 +53,7 @@ class Organisation:
     email: str | None = None
     phone: str = ""
     logo: Path | None = None
+    logo_url: str = ""  # the logo's public address (structured data), when the settings give one
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,18 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Event:
+    """A press event a release announces; *start* and *end* are aware, in the site zone."""
+
+    title: str
+    start: datetime
+    end: datetime | None = None
+    location: str = ""
+    address: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class Release:
     """One press release with every reference resolved against the settings."""
 
@@ -162,6 +175,13 @@ class Release:
     attachments: tuple[Path, ...] = ()
     images: tuple[Path, ...] = ()  # files inside releases/ that the body shows
     distribution: tuple[str, ...] = ()
+    event: Event | None = None
+    updated: datetime | None = None  # aware; the last revision, when the file says so
+
+    @property
+    def modified(self) -> datetime:
+        """The moment of the last revision: ``updated``, else when the release became public."""
+        return self.updated or self.public_from
 
     @property
     def date(self) -> date:

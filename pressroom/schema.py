@@ -75,6 +75,13 @@ def _parse_datetime(value: Any) -> datetime:
     return datetime(when.year, when.month, when.day)
 
 
+def _parse_time_of_day(value: Any) -> datetime:
+    when = _parse_when(value)
+    if not isinstance(when, datetime):
+        raise ValueError(f"expected a date and time such as 2030-03-05T10:00, got {value!r}")
+    return when
+
+
 def _parse_day(value: Any) -> date:
     when = _parse_when(value)
     if isinstance(when, datetime):
@@ -104,6 +111,7 @@ OptionalLine = Annotated[Text, AfterValidator(_single_line)]
 When = Annotated[date | datetime, PlainValidator(_parse_when)]
 Moment = Annotated[datetime, PlainValidator(_parse_datetime)]
 Day = Annotated[date, PlainValidator(_parse_day)]
+Clock = Annotated[datetime, PlainValidator(_parse_time_of_day)]  # a moment with its time of day
 Age = Annotated[timedelta, PlainValidator(_parse_age)]
 Email = Annotated[Line, AfterValidator(_valid_address)]
 # The address a recipient is sent to: checked once and kept in its wire form (IDNA).
@@ -147,6 +155,8 @@ class OrganisationIn(Strict):
     email: Email | None = None
     phone: OptionalLine = ""
     logo: OptionalLine | None = None
+    # The logo's public address, for the publisher in the pages' structured data.
+    logo_url: Annotated[Line, Field(pattern=r"^https?://[^\s]+$")] | None = None
 
 
 class SiteIn(Strict):
@@ -206,6 +216,18 @@ ContactRef = Annotated[
 ]
 
 
+class EventIn(Strict):
+    """A press event (a press conference, an opening): times are local to the site's zone
+    unless written with an offset."""
+
+    title: Line
+    start: Clock
+    end: Clock | None = None
+    location: OptionalLine = ""
+    address: Text = ""
+    url: OptionalLine = ""
+
+
 class FrontMatter(Strict):
     title: Line
     date: When
@@ -222,6 +244,8 @@ class FrontMatter(Strict):
     attachments: list[Line] = []
     status: Literal["draft", "ready"] = "draft"
     distribution: list[Line] | None = None
+    event: EventIn | None = None
+    updated: Moment | None = None  # the last revision: dateModified in the page's metadata
 
 
 FRONT_MATTER_KEYS = tuple(FrontMatter.model_fields)

@@ -113,7 +113,8 @@ def _resolve(
         boilerplates[bid] = Boilerplate(bid, b.text, b.valid_from, b.valid_until, funders)
     o = raw.organisation
     organisation = Organisation(
-        o.name, o.address.strip(), o.website, o.email, o.phone, local_file(o.logo, "organisation", "logo")
+        o.name, o.address.strip(), o.website, o.email, o.phone, local_file(o.logo, "organisation", "logo"),
+        o.logo_url or "",
     )
     s = raw.site
     if s.base_url is None:

@@ -77,6 +77,15 @@ links:
   - {title: Böser Verweis, url: 'javascript:alert(1)'}
 attachments: [factsheet.pdf]
 status: draft
+event:
+  title: Eröffnungsfeier mit Pressegespräch
+  start: 2030-03-05T10:00:00
+  end: 2030-03-05T12:30:00
+  location: Beratungsstelle Südstadt
+  address: |
+    Lindenstraße 5
+    18055 Rostock
+  url: https://beispiel.example/termine/eroeffnung
 """
 
 FULL_BODY = """\

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -140,7 +141,11 @@ def test_hostile_body_yields_no_active_content_or_local_urls(room: Room) -> None
     ctx = RenderContext.for_settings(pressroom.settings, NOW)
     html = render_html(release, ctx).decode("utf-8")
     doc = lxml.html.document_fromstring(html)
-    assert doc.xpath("//script") == []
+    # The one script is data (JSON-LD), holding the hostile title as text, never markup.
+    (data,) = doc.xpath("//script")
+    assert data.get("type") == "application/ld+json"
+    assert json.loads(data.text)["headline"] == "<script>alert('t')</script>"
+    assert "<script>alert" not in data.text
     assert doc.xpath("//body//style | //body//link | //*[@rel='attachment']") == []
     targets = doc.xpath("//@href | //@src")
     assert not [t for t in targets if re.match(r"\s*(javascript|file|data|vbscript):", t, re.I)]
@@ -174,8 +179,11 @@ def test_index_lists_exactly_the_given_releases_newest_first(sample_root: Path) 
     ]
     assert f"{SLUG_2013}/{SLUG_2013}.pdf" in doc.xpath("//a/@href")
     assert f"{SLUG_2013}/{SLUG_2013}.docx" in doc.xpath("//a/@href")
-    assert doc.xpath("//link[@rel='alternate' and @type='application/rss+xml']/@href") == ["feed.xml"]
-    assert doc.xpath("//link[@rel='alternate' and @type='application/atom+xml']/@href") == ["atom.xml"]
+    # Absolute, as on every page: the same links from the index, a release page or a tag page.
+    site = "https://www.iq-mv.de/presse/"
+    assert doc.xpath("//link[@rel='alternate' and @type='application/rss+xml']/@href") == [f"{site}feed.xml"]
+    assert doc.xpath("//link[@rel='alternate' and @type='application/atom+xml']/@href") == [f"{site}atom.xml"]
+    assert doc.xpath("//link[@rel='alternate' and @type='application/feed+json']/@href") == [f"{site}feed.json"]
     metas = [text_of(p) for p in doc.find_class("entry-meta")]
     assert metas == ["Pressemitteilung 1/2021 26.08.2021", "Pressemitteilung 3/2013 08.01.2013"]
     assert text_of(doc.find_class("entry-lead")[0]).startswith("Seit nunmehr 10 Jahren")

@@ -75,12 +75,13 @@ def json_plugin(site: Path) -> Path:
     return site
 
 
-def test_pressroom_offers_html_pdf_docx_and_text_by_itself(site: Path) -> None:
+def test_pressroom_offers_html_pdf_docx_text_and_calendar_by_itself(site: Path) -> None:
     assert [(r.name, r.content_type, r.attach) for r in load_renderers()] == [
         ("html", "text/html", False),
         ("pdf", "application/pdf", True),
         ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", True),
         ("txt", "text/plain", False),
+        ("ics", "text/calendar", True),  # made only for releases with an event (applies_to)
     ]
 
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ..model import Organisation, Release
     from . import RenderContext
     from .docx_markdown import MarkdownWriter
-    from .view import Block, ContactView, FunderView, LinkView, OrganisationView, ReleaseView
+    from .view import Block, ContactView, EventView, FunderView, LinkView, OrganisationView, ReleaseView
 
 REFERENCE_DOCX = Path("templates") / "reference.docx"
 # The PDF's type family (release.css); the shipped reference.docx declares it too.
@@ -282,6 +282,8 @@ def write_release(writer: MarkdownWriter, view: ReleaseView) -> None:
         _inline_paragraph(writer, view.lead.markdown, "Lead")
     writer.base_style = "Normal"
     writer.write(markup.parse(view.body.markdown))
+    if view.event:
+        write_event(writer, view.event)
     if view.links:
         writer.paragraph("Heading 2", view.links.heading)
         for link in view.links.items:
@@ -335,6 +337,23 @@ def _link_paragraph(writer: MarkdownWriter, link: LinkView) -> None:
         return
     writer.link(paragraph, link.title, link.href)
     paragraph.add_run(f" ({link.address})")
+
+
+def write_event(writer: MarkdownWriter, event: EventView) -> None:
+    """Write the "Termin" box: heading, then title, time, place and address in one paragraph."""
+    writer.paragraph("Heading 2", event.heading)
+    paragraph = writer.paragraph("Contact")
+    paragraph.add_run(event.title).bold = True
+    for line in (event.when, event.location, *event.address_lines):
+        if line:
+            paragraph.add_run().add_break()
+            paragraph.add_run(line)
+    if event.url:
+        paragraph.add_run().add_break()
+        if event.href:
+            writer.link(paragraph, event.url, event.href)
+        else:
+            paragraph.add_run(event.url)
 
 
 def write_contact(writer: MarkdownWriter, contact: ContactView, language: str) -> None:

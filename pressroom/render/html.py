@@ -16,6 +16,7 @@ from typing import Literal
 from ..model import Release
 from . import RenderContext
 from .labels import label, number_label
+from .structured_data import feed_links, page_head
 from .view import release_view, render_template
 
 Medium = Literal["screen", "print"]
@@ -46,6 +47,7 @@ def render_index(releases: Sequence[Release], ctx: RenderContext) -> bytes:
         page_counter=page_counter_css(site.language),
         running_head=css_string(site.title),
         logo_url=asset_url(ctx.settings.organisation.logo, "screen"),
+        feeds=feed_links(ctx.settings, site.language),
     )
     return html.encode("utf-8")
 
@@ -72,6 +74,10 @@ def release_context(release: Release, ctx: RenderContext, medium: Medium) -> dic
     view = release_view(release, ctx)
     return {
         "medium": medium,
+        # Search engines and link previews: only a public page has a public address to name.
+        "head": page_head(release, view, ctx.settings) if medium == "screen" else None,
+        "noindex": medium == "screen" and view.canonical_url is None,
+        "feeds": feed_links(ctx.settings, view.language) if medium == "screen" else (),
         "organisation": view.organisation,
         "page_title": view.title,
         "funder_logos": [

@@ -21,6 +21,7 @@ LABELS: dict[str, dict[str, str]] = {
         "download_docx": "DOCX herunterladen",
         "feed_rss": "RSS-Feed",
         "feed_atom": "Atom-Feed",
+        "feed_json": "JSON-Feed",
         "newsroom": "Pressemitteilungen",
         "funded_by": "Gefördert durch",
         "phone": "Tel.",
@@ -28,6 +29,8 @@ LABELS: dict[str, dict[str, str]] = {
         "draft": "Entwurf – nicht zur Veröffentlichung",
         "oclock": "Uhr",
         "correction": "Korrektur",
+        "event": "Termin",
+        "add_to_calendar": "In den Kalender (.ics)",
     },
     "en": {
         "press_release": "Press release",
@@ -42,6 +45,7 @@ LABELS: dict[str, dict[str, str]] = {
         "download_docx": "Download DOCX",
         "feed_rss": "RSS feed",
         "feed_atom": "Atom feed",
+        "feed_json": "JSON Feed",
         "newsroom": "Press releases",
         "funded_by": "Funded by",
         "phone": "Phone",
@@ -49,6 +53,8 @@ LABELS: dict[str, dict[str, str]] = {
         "draft": "Draft – not for publication",
         "oclock": "",
         "correction": "Correction",
+        "event": "Event",
+        "add_to_calendar": "Add to calendar (.ics)",
     },
 }
 
@@ -77,3 +83,29 @@ def format_moment(moment: object, language: str) -> str:
     if language == "de":
         return f"{moment:%d.%m.%Y, %H:%M} Uhr"
     return format_datetime(moment, "d MMMM yyyy, HH:mm zzz", tzinfo=moment.tzinfo, locale=language)
+
+
+def format_span(start: object, end: object, language: str) -> str:
+    """Format an event's time for readers: "05.03.2030, 10:00–12:00 Uhr", across days
+    "05.03.2030, 10:00 Uhr – 06.03.2030, 16:00 Uhr"; without an end, the start alone.
+    English: "5 March 2030, 10:00–12:00 CET" (the zone's abbreviation, as the CLI writes it)."""
+    from datetime import datetime
+
+    assert isinstance(start, datetime) and (end is None or isinstance(end, datetime))
+    if language == "de":
+        day, clock, suffix = "%d.%m.%Y", "%H:%M", " Uhr"
+    else:
+        day, clock, suffix = "", "%H:%M", " %Z"
+
+    def on(moment: datetime) -> str:
+        if day:
+            return moment.strftime(day)
+        from babel.dates import format_date
+
+        return format_date(moment.date(), "d MMMM yyyy", locale=language)
+
+    if end is None:
+        return f"{on(start)}, {start.strftime(clock + suffix)}"
+    if end.date() != start.date():
+        return f"{on(start)}, {start.strftime(clock + suffix)} – {on(end)}, {end.strftime(clock + suffix)}"
+    return f"{on(start)}, {start.strftime(clock)}–{end.strftime(clock + suffix)}"

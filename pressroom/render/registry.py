@@ -34,6 +34,17 @@ ENTRY_POINT_GROUP = "pressroom.renderers"
 SETTINGS_PARTS = ("organisation", "site", "contacts", "boilerplates")
 
 RenderFunction = Callable[["Release", "RenderContext"], bytes]
+AppliesTo = Callable[["Release"], bool]
+
+
+def every_release(release: Release) -> bool:
+    """The default of ``Renderer.applies_to``: the format is made for every release."""
+    return True
+
+
+def has_event(release: Release) -> bool:
+    """True when *release* announces a press event (it gets a calendar file)."""
+    return release.event is not None
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,8 @@ class Renderer:
 
     *name* keys the format everywhere (``BuildResult.outputs``, the manifest, the
     edition's files) and is the file suffix: ``<slug>.<name>``. *attach* offers the
-    built file as an e-mail attachment. *settings_parts* says which parts of the
+    built file as an e-mail attachment. *applies_to* says which releases get the format
+    at all (the calendar file only those with an event). *settings_parts* says which parts of the
     settings the format shows: a change of one of them re-renders it (templates and
     files it reads are recorded while it renders; see ``render.env.recording``).
     """
@@ -53,6 +65,9 @@ class Renderer:
     function: str | RenderFunction
     attach: bool = False
     settings_parts: tuple[str, ...] = SETTINGS_PARTS
+    # Which releases get this format (a module-level function: workers get it pickled);
+    # the others have no such file, attachment or link.
+    applies_to: AppliesTo = every_release
 
     @property
     def suffix(self) -> str:
@@ -81,6 +96,7 @@ BUILTIN = (
         attach=True,
     ),
     Renderer("txt", "text/plain", "pressroom.render.text:render_text"),
+    Renderer("ics", "text/calendar", "pressroom.render.ics:render_ics", attach=True, applies_to=has_event),
 )
 
 
@@ -114,6 +130,11 @@ def load_renderers() -> tuple[Renderer, ...]:
             raise UserError(f"renderer plug-in {point.name!r} takes the format name {renderer.name!r} again")
         found.append(renderer)
     return tuple(found)
+
+
+def renderers_for(release: Release, renderers: tuple[Renderer, ...]) -> tuple[Renderer, ...]:
+    """Return those of *renderers* that make a file for *release*."""
+    return tuple(r for r in renderers if r.applies_to(release))
 
 
 def content_type(name: str) -> str:

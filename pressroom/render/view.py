@@ -19,7 +19,7 @@ until it is marked otherwise.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Generic, TypeVar
 from urllib.parse import unquote
@@ -28,10 +28,10 @@ from markupsafe import Markup
 
 from .. import markup
 from ..errors import UserError
-from ..model import Contact, Organisation, Release
-from ..urls import safe_href
+from ..model import Contact, Organisation, Release, Settings
+from ..urls import absolute_href, safe_href
 from . import RenderContext
-from .labels import format_moment, label, number_label
+from .labels import format_moment, format_span, label, number_label
 from .plaintext import inline_text, markdown_to_text
 
 T = TypeVar("T")
@@ -110,6 +110,22 @@ class OrganisationView:
 
 
 @dataclass(frozen=True)
+class EventView:
+    """The press event a release announces (the "Termin" box), and its calendar data."""
+
+    heading: str  # "Termin" / "Event"
+    title: str
+    when: str  # "05.03.2030, 10:00–12:00 Uhr"
+    location: str
+    address_lines: tuple[str, ...]
+    url: str  # the URL as readers see it, "" when unsafe: printed where links cannot be followed
+    href: str | None = field(metadata=HIDDEN)
+    start: datetime = field(metadata=HIDDEN)  # aware, in the site zone
+    end: datetime | None = field(metadata=HIDDEN)
+    ics: str = field(metadata=HIDDEN)  # the calendar file, relative to the release page
+
+
+@dataclass(frozen=True)
 class ReleaseView:
     """Everything the formats show of one release, localised and made safe (see the module)."""
 
@@ -132,6 +148,10 @@ class ReleaseView:
     boilerplate: Prose
     funders: Block[FunderView]
     organisation: OrganisationView
+    event: EventView | None = None  # a press event, when the front matter has one
+    # The page's public address while the release is public at the view's moment; None for
+    # a preview (draft, embargo), whose public address does not exist yet and is named nowhere.
+    canonical_url: str | None = field(default=None, metadata=HIDDEN)
 
     @property
     def date_iso(self) -> str:
@@ -212,6 +232,35 @@ def build_view(release: Release, ctx: RenderContext) -> ReleaseView:
             tuple(FunderView(f.name, f.logo) for f in release.boilerplate.funders),
         ),
         organisation=organisation_view(settings.organisation),
+        event=event_view(release, settings.site.zone) if release.event else None,
+        canonical_url=page_url(release, settings) if release.is_public(ctx.now) else None,
+    )
+
+
+def page_url(release: Release, settings: Settings) -> str:
+    """Return the public address of the release page (``public/<slug>/<slug>.html``)."""
+    return settings.site.url(f"{release.slug}/{release.slug}.html")
+
+
+def event_view(release: Release, zone: tzinfo) -> EventView:
+    """Return the "Termin" box of *release* (which has an event), its times in the site *zone*."""
+    event = release.event
+    assert event is not None
+    start = event.start.astimezone(zone)
+    end = event.end.astimezone(zone) if event.end else None
+    # Absolute only: the address travels into the calendar file and the e-mail.
+    href = absolute_href(event.url) if event.url else None
+    return EventView(
+        heading=label(release.language, "event"),
+        title=event.title,
+        when=format_span(start, end, release.language),
+        location=event.location,
+        address_lines=tuple(line.strip() for line in event.address.splitlines() if line.strip()),
+        url=unquote(href) if href else "",
+        href=href,
+        start=start,
+        end=end,
+        ics=f"{release.slug}.ics",
     )
 
 
