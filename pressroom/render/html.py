@@ -16,6 +16,7 @@ from typing import Literal
 from ..model import Release
 from . import RenderContext
 from .labels import label, number_label
+from .listing import PAGE, Listing, language_name
 from .view import release_view, render_template
 
 Medium = Literal["screen", "print"]
@@ -30,33 +31,67 @@ def render_html(release: Release, ctx: RenderContext) -> bytes:
     return release_page(release, ctx, "screen").encode("utf-8")
 
 
-def render_index(releases: Sequence[Release], ctx: RenderContext) -> bytes:
-    """Render the newsroom index of exactly *releases*, newest first (UTF-8 HTML5)."""
-    site = ctx.settings.site
-    ordered = sorted(releases, key=lambda r: (r.published, r.slug), reverse=True)
+def render_list_page(listing: Listing, listings: Sequence[Listing], ctx: RenderContext) -> bytes:
+    """Render the page of *listing* from ``index.html`` (UTF-8 HTML5): the front page,
+    a tag's, a language's or a year's releases, newest first, with links to its feeds
+    and to the other lists of the site (*listings*, as planned for the whole site)."""
+    settings = ctx.settings
+    root = listing.root
+    lang = listing.language
     template = ctx.env.get_template("index.html")
     html = template.render(
-        lang=site.language,
-        site=site,
-        organisation=ctx.settings.organisation,
-        releases=ordered,
-        entries=[index_entry(r) for r in ordered],
+        lang=lang,
+        site=settings.site,
+        organisation=settings.organisation,
+        listing=listing,
+        heading=listing.heading(settings),
+        root=root,
+        releases=listing.shown,
+        entries=[index_entry(r, root) for r in listing.shown],
+        feeds=list_feeds(listing, lang),
+        nav=site_nav(listing, listings),
         medium="screen",
-        page_title=site.title,
-        page_counter=page_counter_css(site.language),
-        running_head=css_string(site.title),
-        logo_url=asset_url(ctx.settings.organisation.logo, "screen"),
+        page_title=listing.title(settings),
+        page_counter=page_counter_css(lang),
+        running_head=css_string(settings.site.title),
+        logo_url=asset_url(settings.organisation.logo, "screen"),
     )
     return html.encode("utf-8")
 
 
-def index_entry(release: Release) -> dict[str, object]:
-    """Return what the index shows of one release."""
+def list_feeds(listing: Listing, language: str) -> list[dict[str, str]]:
+    """Return the feeds beside a list's page (none for a yearly archive): href, type, label."""
+    if not listing.has_feeds:
+        return []
+    return [
+        {"href": "feed.xml", "type": "application/rss+xml", "label": label(language, "feed_rss")},
+        {"href": "atom.xml", "type": "application/atom+xml", "label": label(language, "feed_atom")},
+        {"href": "feed.json", "type": "application/feed+json", "label": label(language, "feed_json")},
+    ]
+
+
+def site_nav(here: Listing, listings: Sequence[Listing]) -> dict[str, list[dict[str, object]]]:
+    """Return the links to the site's other lists, by kind ("tag", "language", "archive"),
+    each ``{"name", "href", "current"}`` with *href* relative to *here*'s folder."""
+    nav: dict[str, list[dict[str, object]]] = {"index": [], "tag": [], "language": [], "archive": []}
+    for listing in listings:
+        # A language is named in itself ("English", "Deutsch"), marked with its lang.
+        name = language_name(listing.name, listing.name) if listing.kind == "language" else listing.name
+        href = here.root + listing.path(PAGE)
+        current = listing is here
+        nav[listing.kind].append({"name": name, "href": href, "current": current, "lang": listing.language})
+    if len(nav["language"]) < 2:  # one language: its page would repeat the front page
+        nav["language"] = []
+    return nav
+
+
+def index_entry(release: Release, root: str = "") -> dict[str, object]:
+    """Return what a list page shows of one release; links relative to a page *root* folders deep."""
     return {
         "release": release,
-        "href": f"{release.slug}/{release.slug}.html",
-        "pdf": f"{release.slug}/{release.slug}.pdf",
-        "docx": f"{release.slug}/{release.slug}.docx",
+        "href": f"{root}{release.slug}/{release.slug}.html",
+        "pdf": f"{root}{release.slug}/{release.slug}.pdf",
+        "docx": f"{root}{release.slug}/{release.slug}.docx",
         "number_label": number_label(release),
     }
 
