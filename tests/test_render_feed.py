@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import email.utils
 import os
-import re
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import feedparser
 import pytest
+from feed_rules import RFC822, RFC3339, atom_problems, is_absolute, rss_problems
 from lxml import etree
 
 from pressroom.load import load_pressroom
@@ -34,12 +33,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 BASE = "https://presse.beispiel.example"
-RFC822 = re.compile(
-    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
-    r"\d{4} \d\d:\d\d:\d\d [+-]\d{4}$"
-)
-# The feed validator's own pattern for Atom dates.
-RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d*)?(Z|[+-]\d\d:\d\d)$")
+
 
 
 def sizes_for(releases: Sequence[Release]) -> dict[str, int]:
@@ -55,11 +49,6 @@ def render(
     chosen = pressroom.releases if releases is None else releases
     ctx = RenderContext.for_settings(pressroom.settings, NOW)
     return render_feeds(chosen, ctx, sizes if sizes is not None else sizes_for(chosen))
-
-
-def is_absolute(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 @pytest.fixture
@@ -413,3 +402,9 @@ def test_feeds_parse_as_plain_xml_too(sample: Pressroom) -> None:
     assert ET.fromstring(atom).tag == f"{ATOM}feed"
     assert rss.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
     assert atom.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
+
+
+def test_both_feeds_pass_every_validator_rule(two: Pressroom) -> None:
+    rss, atom = render(two)
+    assert rss_problems(rss, f"{BASE}/feed.xml", NOW) == []
+    assert atom_problems(atom, f"{BASE}/atom.xml", NOW) == []
