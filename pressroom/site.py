@@ -37,7 +37,7 @@ def write_site(public: Path, pressroom: Pressroom, now: datetime, write: Write) 
     at *now* into *public*, each file through *write*; remove lists no longer planned."""
     from .render import RenderContext
     from .render.feed import ATOM_PATH, RSS_PATH, feed_updated, render_feeds
-    from .render.html import render_list_page
+    from .render.html import list_entries, render_list_page
     from .render.jsonfeed import JSON_PATH, render_json_feed
     from .render.listing import PAGE, plan_listings
     from .render.sitemap import ROBOTS_PATH, SITEMAP_PATH, render_robots, render_sitemap
@@ -48,8 +48,9 @@ def write_site(public: Path, pressroom: Pressroom, now: datetime, write: Write) 
     listings = plan_listings(public_releases, settings)
     sizes = built_sizes(public, public_releases)
     pages: list[tuple[str, datetime]] = []
+    entries = list_entries(public_releases)  # each release as every page lists it, made once
     for listing in listings:
-        write(public / listing.path(PAGE), render_list_page(listing, listings, context))
+        write(public / listing.path(PAGE), render_list_page(listing, listings, context, entries))
         pages.append((listing.path(PAGE), feed_updated(listing.releases, context)))
         if not listing.has_feeds:
             continue

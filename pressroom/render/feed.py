@@ -182,9 +182,15 @@ def shorten(text: str, limit: int) -> str:
 
 
 def entry_content(release: Release, ctx: RenderContext, page_url: str) -> str:
-    """Return the entry's full HTML from ``feed_entry.html``: sanitized, URLs absolute."""
+    """Return the entry's full HTML from ``feed_entry.html``: sanitized, URLs absolute
+    (made once per context and release: every feed listing the release shares it)."""
+    cached = ctx.feed_contents.get(release.slug)
+    if cached is not None and cached[0] is release:
+        return cached[1]
     fragment = render_template(ctx, "feed_entry.html", release_view(release, ctx))
-    return absolute_urls(markup.sanitize(fragment), page_url)
+    content = absolute_urls(markup.sanitize(fragment), page_url)
+    ctx.feed_contents[release.slug] = (release, content)
+    return content
 
 
 def absolute_urls(fragment: str, base: str) -> str:

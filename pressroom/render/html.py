@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import mimetypes
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -31,13 +31,22 @@ def render_html(release: Release, ctx: RenderContext) -> bytes:
     return release_page(release, ctx, "screen").encode("utf-8")
 
 
-def render_list_page(listing: Listing, listings: Sequence[Listing], ctx: RenderContext) -> bytes:
+def render_list_page(
+    listing: Listing,
+    listings: Sequence[Listing],
+    ctx: RenderContext,
+    entries: Mapping[str, Mapping[str, object]] | None = None,
+) -> bytes:
     """Render the page of *listing* from ``index.html`` (UTF-8 HTML5): the front page,
     a tag's, a language's or a year's releases, newest first, with links to its feeds
-    and to the other lists of the site (*listings*, as planned for the whole site)."""
+    and to the other lists of the site (*listings*, as planned for the whole site).
+
+    *entries* (slug -> :func:`list_entries`) lets the pages of one build share what
+    they show of a release, made once; without it, the page makes its own.
+    """
     settings = ctx.settings
-    root = listing.root
     lang = listing.language
+    shown = entries if entries is not None else list_entries(listing.shown)
     template = ctx.env.get_template("index.html")
     html = template.render(
         lang=lang,
@@ -45,9 +54,9 @@ def render_list_page(listing: Listing, listings: Sequence[Listing], ctx: RenderC
         organisation=settings.organisation,
         listing=listing,
         heading=listing.heading(settings),
-        root=root,
+        root=listing.root,
         releases=listing.shown,
-        entries=[index_entry(r, root) for r in listing.shown],
+        entries=[shown[r.slug] for r in listing.shown],
         feeds=list_feeds(listing, lang),
         nav=site_nav(listing, listings),
         medium="screen",
@@ -85,14 +94,23 @@ def site_nav(here: Listing, listings: Sequence[Listing]) -> dict[str, list[dict[
     return nav
 
 
-def index_entry(release: Release, root: str = "") -> dict[str, object]:
-    """Return what a list page shows of one release; links relative to a page *root* folders deep."""
+def list_entries(releases: Sequence[Release]) -> dict[str, dict[str, object]]:
+    """Return slug -> what a list page shows of each release; links relative to the site
+    root (the template puts ``root`` before them), the lead as HTML."""
+    from markupsafe import Markup
+
+    from .. import markup
+
     return {
-        "release": release,
-        "href": f"{root}{release.slug}/{release.slug}.html",
-        "pdf": f"{root}{release.slug}/{release.slug}.pdf",
-        "docx": f"{root}{release.slug}/{release.slug}.docx",
-        "number_label": number_label(release),
+        release.slug: {
+            "release": release,
+            "href": f"{release.slug}/{release.slug}.html",
+            "pdf": f"{release.slug}/{release.slug}.pdf",
+            "docx": f"{release.slug}/{release.slug}.docx",
+            "number_label": number_label(release),
+            "lead_html": Markup(markup.inline_to_html(release.lead)) if release.lead else None,
+        }
+        for release in releases
     }
 
 
