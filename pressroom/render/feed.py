@@ -1,7 +1,7 @@
-"""The newsroom's RSS 2.0 and Atom 1.0 feeds, built with feedgen.
+"""The RSS 2.0 and Atom 1.0 feeds, built with feedgen: the newsroom's, and those of each
+tag and language page (a :class:`Listing`, whose folder holds them); ``jsonfeed``
+writes the JSON Feed beside them.
 
-The newsroom's feeds and those of each tag and language page (a :class:`Listing`,
-whose folder holds them) are made here; ``jsonfeed`` writes the JSON Feed beside them.
 Both feeds list the same releases, newest first, with the same content as the
 release page. They are reproducible: no date in them comes from the clock.
 
