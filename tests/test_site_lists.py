@@ -129,6 +129,22 @@ def test_every_link_on_every_list_page_leads_to_a_built_file(site: Path) -> None
             assert Path(target).is_file(), f"{page.relative_to(site)}: {ref}"
 
 
+def test_every_list_page_has_the_structure_of_the_front_page(site: Path) -> None:
+    # What axe-core checks in a browser (tests of the a11y helper), in its plain parts:
+    # a language, one h1 in main, landmarks with distinct names, headings without gaps.
+    for page in [site / "index.html", *sorted(site.glob("*/*/index.html"))]:
+        doc = lxml.html.parse(str(page)).getroot()
+        where = page.relative_to(site).as_posix()
+        assert doc.get("lang") in ("de", "en"), where
+        assert len(doc.xpath("//main")) == 1 and len(doc.xpath("//h1")) == 1, where
+        assert doc.xpath("//main/h1"), where
+        levels = [int(h.tag[1]) for h in doc.iter("h1", "h2", "h3", "h4")]
+        assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), where
+        names = [n.get("aria-label") or n.get("aria-labelledby") for n in doc.iter("nav")]
+        assert all(names) and len(set(names)) == len(names), where
+        assert doc.xpath("//body/*[not(self::header or self::main or self::nav)]") == [], where
+
+
 def test_lists_nobody_plans_any_more_are_removed(room: Room, site: Path) -> None:
     room.ready("2021-06-01-b", title="Education news", extra="language: en\n")  # its tag is gone
     (room.releases / "2022-05-01-d.md").unlink()

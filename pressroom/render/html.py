@@ -81,9 +81,12 @@ def list_feeds(listing: Listing, language: str) -> list[dict[str, str]]:
 
 def site_nav(here: Listing, listings: Sequence[Listing]) -> dict[str, list[dict[str, object]]]:
     """Return the links to the site's other lists, by kind ("tag", "language", "archive"),
-    each ``{"name", "href", "current"}`` with *href* relative to *here*'s folder."""
-    nav: dict[str, list[dict[str, object]]] = {"index": [], "tag": [], "language": [], "archive": []}
+    each ``{"name", "href", "current", "lang"}`` with *href* relative to *here*'s folder
+    (the front page is reached through the organisation's name in the header)."""
+    nav: dict[str, list[dict[str, object]]] = {"tag": [], "language": [], "archive": []}
     for listing in listings:
+        if listing.kind == "index":
+            continue
         # A language is named in itself ("English", "Deutsch"), marked with its lang.
         name = language_name(listing.name, listing.name) if listing.kind == "language" else listing.name
         href = here.root + listing.path(PAGE)
