@@ -108,9 +108,10 @@ pressroom itself, so your press room receives improved defaults with each
 pressroom update.
 
 A file here replaces pressroom's default of the same name: release.html (the web
-page and the PDF), release.css, base.html, index.html (the newsroom page),
-index.css, email.html. Run `python -c "import pressroom.defaults as d;
-print(d.default_templates())"` to see the defaults.
+page and the PDF), release.css, base.html, index.html (every list page: the
+newsroom, its tag, language and yearly archive pages), index.css, email.html.
+Run `python -c "import pressroom.defaults as d; print(d.default_templates())"`
+to see the defaults.
 
 Change one part of a page rather than copying all of it: extend the default as
 `default/<name>` and replace only the blocks you need. `{{ super() }}` keeps the

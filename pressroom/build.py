@@ -2,7 +2,8 @@
 
 Layout of the output folder (default ``build/``):
 ``public/``  the website: ``<slug>/<slug>.{html,pdf,docx,txt}`` of public releases,
-             ``index.html``, ``feed.xml``, ``atom.xml``;
+             and the site-wide files (index, tag, language and archive pages, feeds,
+             sitemap; see ``pressroom.site``);
 ``private/`` drafts and releases not public yet (under embargo, or dated in the future),
              for preview and trusted lists.
 A release moves from private/ to public/ at the first build after it becomes public.
@@ -31,13 +32,12 @@ from .load import in_zone, load_pressroom
 from .model import Distribution, Pressroom, Release, Settings
 from .render.registry import Renderer, load_renderers, renderers_for
 from .report import Reporter, SilentReporter
+from .site import SITE_FOLDERS, write_site
 from .state import FileHashes, Manifest, Output, digest
 
 log = logging.getLogger(__name__)
 
 PUBLIC, PRIVATE = "public", "private"
-# Feeds carry full content: readers want the recent releases, not the whole archive.
-FEED_SIZE = 50
 # Long-lived WeasyPrint processes grow slowly (about 0.2 MiB per PDF): recycle them.
 TASKS_PER_WORKER = 200
 # Fields of a release resolved from the settings: they count through the settings parts
@@ -160,7 +160,7 @@ def build_pressroom(
     remove_stale(out, pressroom, now, manifest)
     remove_unregistered(out, pressroom, manifest, renderers)
     save_manifest(manifest)
-    write_site(out, pressroom, now)
+    write_site(out / PUBLIC, pressroom, now, write_output)
     skipped = tuple(r.slug for r in pressroom.releases if r.slug not in rendered and r.slug not in failures)
     reporter.finish(
         f"build: {len(rendered)} rendered, {len(skipped)} unchanged, {len(failures)} failed -> {out}"
@@ -378,6 +378,8 @@ def remove_stale(out: Path, pressroom: Pressroom, now: datetime, manifest: Manif
         if not base.is_dir():
             continue
         for folder in base.iterdir():
+            if folder.name in SITE_FOLDERS and visibility == PUBLIC:
+                continue  # the site's lists: site.write_site keeps them
             if folder.is_dir() and (visibility, folder.name) not in wanted:
                 shutil.rmtree(folder)
                 if folder.name not in {r.slug for r in pressroom.releases}:
@@ -397,22 +399,3 @@ def remove_unregistered(
         for fmt in set(formats) - names:
             (out / manifest.visibility[slug] / slug / f"{slug}.{fmt}").unlink(missing_ok=True)
             del formats[fmt]
-
-
-def write_site(out: Path, pressroom: Pressroom, now: datetime) -> None:
-    """Write the newsroom index and the feeds of the public releases."""
-    from .render import RenderContext
-    from .render.feed import render_feeds
-    from .render.html import render_index
-
-    context = RenderContext.for_settings(pressroom.settings, now)
-    public = [r for r in pressroom.releases if r.is_public(now)]  # newest first
-    latest = public[:FEED_SIZE]
-    sizes = {}
-    for release in latest:
-        pdf = out / PUBLIC / release.slug / f"{release.slug}.pdf"
-        sizes[release.slug] = pdf.stat().st_size if pdf.exists() else 0
-    rss, atom = render_feeds(latest, context, sizes)
-    write_output(out / PUBLIC / "index.html", render_index(public, context))
-    write_output(out / PUBLIC / "feed.xml", rss)
-    write_output(out / PUBLIC / "atom.xml", atom)

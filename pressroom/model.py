@@ -64,6 +64,7 @@ class Site:
     timezone: str = "Europe/Berlin"
     default_place: str | None = None
     default_contacts: tuple[str, ...] = ()
+    front_page_size: int = 20  # releases on the index; older ones are in yearly archives
 
     @property
     def zone(self) -> ZoneInfo:

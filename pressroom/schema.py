@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     PlainValidator,
     StrictBool,
+    StrictInt,
     Tag,
 )
 
@@ -166,6 +167,8 @@ class SiteIn(Strict):
     timezone: Line = "Europe/Berlin"
     default_place: OptionalLine | None = None
     default_contacts: list[Line] = []
+    # Releases on the front page; past it, the index links to yearly archive pages.
+    front_page_size: Annotated[StrictInt, Field(ge=1)] = 20
 
 
 class ChannelIn(BaseModel):

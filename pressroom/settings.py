@@ -134,6 +134,7 @@ def _resolve(
         s.timezone,
         s.default_place,
         tuple(s.default_contacts),
+        s.front_page_size,
     )
     distribution = _resolve_distribution(raw.distribution, organisation, doc, path, problems)
     if environ is not None:

@@ -8,23 +8,23 @@ dates, unique ids, an author, one alternate link per entry, self links.
 from __future__ import annotations
 
 import email.utils
-import re
+import os
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import feedparser
 import pytest
+from feed_rules import RFC822, RFC3339, atom_problems, is_absolute, rss_problems
 from lxml import etree
 
 from pressroom.load import load_pressroom
 from pressroom.model import Pressroom, Release
 from pressroom.render import RenderContext
-from pressroom.render.feed import EMPTY_FEED_DATE, render_feeds
+from pressroom.render.feed import render_feeds
 
 if TYPE_CHECKING:
     from conftest import Room
@@ -33,12 +33,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 BASE = "https://presse.beispiel.example"
-RFC822 = re.compile(
-    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
-    r"\d{4} \d\d:\d\d:\d\d [+-]\d{4}$"
-)
-# The feed validator's own pattern for Atom dates.
-RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d*)?(Z|[+-]\d\d:\d\d)$")
+
 
 
 def sizes_for(releases: Sequence[Release]) -> dict[str, int]:
@@ -54,11 +49,6 @@ def render(
     chosen = pressroom.releases if releases is None else releases
     ctx = RenderContext.for_settings(pressroom.settings, NOW)
     return render_feeds(chosen, ctx, sizes if sizes is not None else sizes_for(chosen))
-
-
-def is_absolute(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 @pytest.fixture
@@ -279,18 +269,31 @@ def test_input_order_does_not_change_the_output(two: Pressroom) -> None:
     assert forwards == backwards
 
 
-def test_empty_feed_is_valid_and_dated_at_a_fixed_epoch(room: Room) -> None:
+def test_empty_feed_is_dated_by_its_settings_file_not_1970(room: Room) -> None:
+    # The W3C validator calls 1970 an "Implausible date": a new room's feeds are
+    # dated when their settings (title, author) last changed, the same at every build.
+    changed = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    os.utime(room.releases / "pressroom.yaml", (changed.timestamp(), changed.timestamp()))
     pressroom = room.load(NOW)
     rss, atom = render(pressroom, [])
+    assert (rss, atom) == render(pressroom, [])
     for data in (rss, atom):
         parsed = feedparser.parse(data)
         assert parsed.bozo == 0
         assert parsed.entries == []
     channel = etree.fromstring(rss).find("channel")
     assert channel is not None
-    assert email.utils.parsedate_to_datetime(channel.findtext("lastBuildDate")) == EMPTY_FEED_DATE
+    assert email.utils.parsedate_to_datetime(channel.findtext("lastBuildDate")) == changed
     feed = etree.fromstring(atom)
-    assert datetime.fromisoformat(feed.findtext(f"{ATOM}updated")) == EMPTY_FEED_DATE
+    assert datetime.fromisoformat(feed.findtext(f"{ATOM}updated")) == changed
+
+
+def test_empty_feed_is_never_dated_after_the_build(room: Room) -> None:
+    early = datetime(2026, 1, 2, tzinfo=UTC)  # a settings file changed "later" than now: clock skew
+    pressroom = room.load(early)
+    ctx = RenderContext.for_settings(pressroom.settings, early)
+    _, atom = render_feeds([], ctx, {})
+    assert datetime.fromisoformat(etree.fromstring(atom).findtext(f"{ATOM}updated")) == early
 
 
 def test_drafts_and_embargoed_releases_never_appear(room: Room) -> None:
@@ -399,3 +402,9 @@ def test_feeds_parse_as_plain_xml_too(sample: Pressroom) -> None:
     assert ET.fromstring(atom).tag == f"{ATOM}feed"
     assert rss.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
     assert atom.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
+
+
+def test_both_feeds_pass_every_validator_rule(two: Pressroom) -> None:
+    rss, atom = render(two)
+    assert rss_problems(rss, f"{BASE}/feed.xml", NOW) == []
+    assert atom_problems(atom, f"{BASE}/atom.xml", NOW) == []

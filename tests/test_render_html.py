@@ -14,7 +14,8 @@ from conftest import NOW, PERIOD_TEXTS, SLUG_2013, SLUG_2021, Room, load_sample
 
 from pressroom.model import Pressroom
 from pressroom.render import RenderContext
-from pressroom.render.html import page_counter_css, render_html, render_index
+from pressroom.render.html import page_counter_css, render_html, render_list_page
+from pressroom.render.listing import plan_listings
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20"/></svg>'
 
@@ -172,7 +173,8 @@ def test_index_lists_exactly_the_given_releases_newest_first(sample_root: Path) 
     pressroom = load_sample(sample_root)
     ctx = RenderContext.for_settings(pressroom.settings, NOW)
     oldest_first = sorted(pressroom.releases, key=lambda r: r.published)
-    doc = lxml.html.document_fromstring(render_index(oldest_first, ctx))
+    front = plan_listings(oldest_first, pressroom.settings)[0]
+    doc = lxml.html.document_fromstring(render_list_page(front, [front], ctx))
     assert doc.xpath("//h2[@class='entry-title']/a/@href") == [
         f"{SLUG_2021}/{SLUG_2021}.html",
         f"{SLUG_2013}/{SLUG_2013}.html",
@@ -188,5 +190,6 @@ def test_index_lists_exactly_the_given_releases_newest_first(sample_root: Path) 
     assert metas == ["Pressemitteilung 1/2021 26.08.2021", "Pressemitteilung 3/2013 08.01.2013"]
     assert text_of(doc.find_class("entry-lead")[0]).startswith("Seit nunmehr 10 Jahren")
 
-    only_one = lxml.html.document_fromstring(render_index(oldest_first[:1], ctx))
+    one = plan_listings(oldest_first[:1], pressroom.settings)[0]
+    only_one = lxml.html.document_fromstring(render_list_page(one, [one], ctx))
     assert len(only_one.find_class("entry")) == 1

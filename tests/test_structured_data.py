@@ -16,7 +16,8 @@ from pyld import jsonld
 
 from pressroom.build import build_pressroom
 from pressroom.render import RenderContext
-from pressroom.render.html import render_html, render_index
+from pressroom.render.html import render_html, render_list_page
+from pressroom.render.listing import plan_listings
 from pressroom.render.structured_data import image_object, news_article, open_graph
 from pressroom.render.view import page_url, release_view
 
@@ -201,7 +202,8 @@ def test_public_page_has_canonical_open_graph_and_card_tags(public: Room) -> Non
 def test_every_page_links_the_three_feeds(public: Room) -> None:
     pressroom = public.load(NOW)
     ctx = RenderContext.for_settings(pressroom.settings, NOW)
-    index = lxml.html.document_fromstring(render_index(pressroom.releases, ctx))
+    front = plan_listings(list(pressroom.releases), pressroom.settings)[0]
+    index = lxml.html.document_fromstring(render_list_page(front, [front], ctx))
     expected = [
         ("application/rss+xml", "https://presse.beispiel.example/feed.xml"),
         ("application/atom+xml", "https://presse.beispiel.example/atom.xml"),

@@ -29,6 +29,11 @@ class RenderContext:
     views: dict[str, tuple[Release, ReleaseView]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # Each release's feed content (feed.entry_content), made once for all the feeds
+    # of a build (the front page's, its tags', its language's) like the views above.
+    feed_contents: dict[str, tuple[Release, str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def for_settings(cls, settings: Settings, now: datetime) -> RenderContext:

@@ -1,4 +1,6 @@
-"""The newsroom's RSS 2.0 and Atom 1.0 feeds, built with feedgen.
+"""The RSS 2.0 and Atom 1.0 feeds, built with feedgen: the newsroom's, and those of each
+tag and language page (a :class:`Listing`, whose folder holds them); ``jsonfeed``
+writes the JSON Feed beside them.
 
 Both feeds list the same releases, newest first, with the same content as the
 release page. They are reproducible: no date in them comes from the clock.
@@ -14,7 +16,7 @@ feedgen 1.0 has two faults worked around here:
 
 * it stamps ``<updated>`` (Atom) and ``<lastBuildDate>`` (RSS) with the current
   time unless told otherwise, so both are set to the newest release's date
-  (``EMPTY_FEED_DATE`` for a feed without releases);
+  (for a feed without releases, see :func:`feed_updated`);
 * Atom entry links lose every attribute but ``href`` (python-feedgen issues 135
   and 143): the PDF enclosure would become a second ``rel="alternate"`` link
   without type or length. ``repair_entry_links`` puts the attributes back.
@@ -33,6 +35,7 @@ from ..model import Release, Settings
 from ..urls import URL_SCHEMES
 from . import RenderContext
 from .labels import label
+from .listing import PAGE, Listing
 from .view import ReleaseView, release_view, render_template
 
 if TYPE_CHECKING:
@@ -43,17 +46,20 @@ if TYPE_CHECKING:
 ATOM_NS = "http://www.w3.org/2005/Atom"
 RSS_PATH = "feed.xml"
 ATOM_PATH = "atom.xml"
-NEWSROOM_PATH = "index.html"
 PDF_TYPE = "application/pdf"
-# A feed without releases still needs an <updated>: a fixed moment, never "now".
-EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 SUMMARY_LIMIT = 300  # characters of body text standing in for a missing lead
 
 
 def render_feeds(
-    releases: Sequence[Release], ctx: RenderContext, enclosure_sizes: Mapping[str, int]
+    releases: Sequence[Release],
+    ctx: RenderContext,
+    enclosure_sizes: Mapping[str, int],
+    listing: Listing | None = None,
 ) -> tuple[bytes, bytes]:
     """Render the RSS 2.0 and Atom 1.0 feeds of exactly *releases*: ``(rss, atom)``.
+
+    *listing* is the page the feeds belong to and stand beside (title, language,
+    self links); without one, the newsroom's front page.
 
     *releases* are the public releases to list, in any order; the feeds list them
     newest first. *enclosure_sizes* maps each slug to the byte length of its
@@ -65,28 +71,47 @@ def render_feeds(
     if missing:
         raise ValueError(f"no PDF size for: {', '.join(missing)}")
     settings = ctx.settings
+    listing = listing or front_page(settings)
     ordered = sorted(releases, key=lambda r: (r.published, r.slug), reverse=True)
-    fg = new_generator(settings, ordered[0].published if ordered else EMPTY_FEED_DATE)
+    fg = new_generator(settings, listing, feed_updated(ordered, ctx))
     entries = [add_entry(fg, release, ctx, enclosure_sizes[release.slug]) for release in ordered]
 
     # The self link differs between the two feeds; everything else is shared.
-    fg.link(feed_links(settings, ATOM_PATH, "application/atom+xml"), replace=True)
+    fg.link(feed_links(settings, listing, ATOM_PATH, "application/atom+xml"), replace=True)
     atom = repair_entry_links(fg.atom_str(pretty=False), entries)
-    fg.link(feed_links(settings, RSS_PATH, "application/rss+xml"), replace=True)
+    fg.link(feed_links(settings, listing, RSS_PATH, "application/rss+xml"), replace=True)
     rss = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return rss, atom
 
 
-def new_generator(settings: Settings, updated: datetime) -> FeedGenerator:
+def front_page(settings: Settings) -> Listing:
+    """The newsroom's front page, as far as its feeds need to know it."""
+    return Listing("index", "", "", settings.site.language, ())
+
+
+def feed_updated(ordered: Sequence[Release], ctx: RenderContext) -> datetime:
+    """Return when a feed last changed: its newest release's date.
+
+    A feed without releases (a new room) is dated by its settings file, which
+    gives the feed its title and author: stable from build to build, never in
+    the future, and a plausible date for the W3C validator (not 1970).
+    """
+    if ordered:
+        return ordered[0].published
+    changed = datetime.fromtimestamp(int(ctx.settings.path.stat().st_mtime), UTC)
+    return min(changed, ctx.now.astimezone(UTC))
+
+
+def new_generator(settings: Settings, listing: Listing, updated: datetime) -> FeedGenerator:
     """Create the feed with its channel-level fields; *updated* stands for the clock."""
     from feedgen.feed import FeedGenerator
 
     site, org = settings.site, settings.organisation
     fg = FeedGenerator()
-    fg.id(site.url(ATOM_PATH))
-    fg.title(site.title)
-    fg.description(f"{label(site.language, 'newsroom')}: {org.name}")
-    fg.language(site.language)
+    fg.id(site.url(listing.path(ATOM_PATH)))
+    fg.title(listing.title(settings))
+    fg.description(f"{label(listing.language, 'newsroom')}: {org.name}")
+    fg.language(listing.language)
     author = {"name": org.name, "email": org.email} if org.email else {"name": org.name}
     fg.author(author)
     if org.email:
@@ -97,13 +122,13 @@ def new_generator(settings: Settings, updated: datetime) -> FeedGenerator:
     return fg
 
 
-def feed_links(settings: Settings, self_path: str, self_type: str) -> list[dict[str, str]]:
-    """Return the feed's links: the feed itself (rel=self), then the newsroom page."""
+def feed_links(settings: Settings, listing: Listing, self_path: str, self_type: str) -> list[dict[str, str]]:
+    """Return the feed's links: the feed itself (rel=self), then the page of its list."""
     site = settings.site
     # feedgen makes the *last* link the RSS channel's <link>: the page must come last.
     return [
-        {"href": site.url(self_path), "rel": "self", "type": self_type},
-        {"href": site.url(NEWSROOM_PATH), "rel": "alternate", "type": "text/html"},
+        {"href": site.url(listing.path(self_path)), "rel": "self", "type": self_type},
+        {"href": site.url(listing.path(PAGE)), "rel": "alternate", "type": "text/html"},
     ]
 
 
@@ -157,9 +182,15 @@ def shorten(text: str, limit: int) -> str:
 
 
 def entry_content(release: Release, ctx: RenderContext, page_url: str) -> str:
-    """Return the entry's full HTML from ``feed_entry.html``: sanitized, URLs absolute."""
+    """Return the entry's full HTML from ``feed_entry.html``: sanitized, URLs absolute
+    (made once per context and release: every feed listing the release shares it)."""
+    cached = ctx.feed_contents.get(release.slug)
+    if cached is not None and cached[0] is release:
+        return cached[1]
     fragment = render_template(ctx, "feed_entry.html", release_view(release, ctx))
-    return absolute_urls(markup.sanitize(fragment), page_url)
+    content = absolute_urls(markup.sanitize(fragment), page_url)
+    ctx.feed_contents[release.slug] = (release, content)
+    return content
 
 
 def absolute_urls(fragment: str, base: str) -> str:

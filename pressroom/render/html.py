@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import base64
 import mimetypes
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
-from ..model import Release
+from ..model import Release, Settings
 from . import RenderContext
 from .labels import label, number_label
-from .structured_data import feed_links, page_head
+from .listing import PAGE, Listing, language_name
+from .structured_data import SITE_FEEDS, FeedLink, feed_links, page_head
 from .view import release_view, render_template
 
 Medium = Literal["screen", "print"]
@@ -31,35 +32,88 @@ def render_html(release: Release, ctx: RenderContext) -> bytes:
     return release_page(release, ctx, "screen").encode("utf-8")
 
 
-def render_index(releases: Sequence[Release], ctx: RenderContext) -> bytes:
-    """Render the newsroom index of exactly *releases*, newest first (UTF-8 HTML5)."""
-    site = ctx.settings.site
-    ordered = sorted(releases, key=lambda r: (r.published, r.slug), reverse=True)
+def render_list_page(
+    listing: Listing,
+    listings: Sequence[Listing],
+    ctx: RenderContext,
+    entries: Mapping[str, Mapping[str, object]] | None = None,
+) -> bytes:
+    """Render the page of *listing* from ``index.html`` (UTF-8 HTML5): the front page,
+    a tag's, a language's or a year's releases, newest first, with links to its feeds
+    and to the other lists of the site (*listings*, as planned for the whole site).
+
+    *entries* (slug -> :func:`list_entries`) lets the pages of one build share what
+    they show of a release, made once; without it, the page makes its own.
+    """
+    settings = ctx.settings
+    lang = listing.language
+    shown = entries if entries is not None else list_entries(listing.shown)
     template = ctx.env.get_template("index.html")
     html = template.render(
-        lang=site.language,
-        site=site,
-        organisation=ctx.settings.organisation,
-        releases=ordered,
-        entries=[index_entry(r) for r in ordered],
+        lang=lang,
+        site=settings.site,
+        organisation=settings.organisation,
+        listing=listing,
+        heading=listing.heading(settings),
+        root=listing.root,
+        releases=listing.shown,
+        entries=[shown[r.slug] for r in listing.shown],
+        feeds=list_feeds(listing, settings, lang) or feed_links(settings, lang),
+        nav=site_nav(listing, listings),
         medium="screen",
-        page_title=site.title,
-        page_counter=page_counter_css(site.language),
-        running_head=css_string(site.title),
-        logo_url=asset_url(ctx.settings.organisation.logo, "screen"),
-        feeds=feed_links(ctx.settings, site.language),
+        page_title=listing.title(settings),
+        page_counter=page_counter_css(lang),
+        running_head=css_string(settings.site.title),
+        logo_url=asset_url(settings.organisation.logo, "screen"),
     )
     return html.encode("utf-8")
 
 
-def index_entry(release: Release) -> dict[str, object]:
-    """Return what the index shows of one release."""
+def list_feeds(listing: Listing, settings: Settings, language: str) -> tuple[FeedLink, ...]:
+    """Return the feeds of a list's page by their public address (none for a yearly archive)."""
+    if not listing.has_feeds:
+        return ()
+    return tuple(
+        FeedLink(settings.site.url(listing.path(name)), media_type, label(language, key))
+        for name, media_type, key in SITE_FEEDS
+    )
+
+
+def site_nav(here: Listing, listings: Sequence[Listing]) -> dict[str, list[dict[str, object]]]:
+    """Return the links to the site's other lists, by kind ("tag", "language", "archive"),
+    each ``{"name", "href", "current", "lang"}`` with *href* relative to *here*'s folder
+    (the front page is reached through the organisation's name in the header)."""
+    nav: dict[str, list[dict[str, object]]] = {"tag": [], "language": [], "archive": []}
+    for listing in listings:
+        if listing.kind == "index":
+            continue
+        # A language is named in itself ("English", "Deutsch"), marked with its lang.
+        name = language_name(listing.name, listing.name) if listing.kind == "language" else listing.name
+        href = here.root + listing.path(PAGE)
+        current = listing is here
+        nav[listing.kind].append({"name": name, "href": href, "current": current, "lang": listing.language})
+    if len(nav["language"]) < 2:  # one language: its page would repeat the front page
+        nav["language"] = []
+    return nav
+
+
+def list_entries(releases: Sequence[Release]) -> dict[str, dict[str, object]]:
+    """Return slug -> what a list page shows of each release; links relative to the site
+    root (the template puts ``root`` before them), the lead as HTML."""
+    from markupsafe import Markup
+
+    from .. import markup
+
     return {
-        "release": release,
-        "href": f"{release.slug}/{release.slug}.html",
-        "pdf": f"{release.slug}/{release.slug}.pdf",
-        "docx": f"{release.slug}/{release.slug}.docx",
-        "number_label": number_label(release),
+        release.slug: {
+            "release": release,
+            "href": f"{release.slug}/{release.slug}.html",
+            "pdf": f"{release.slug}/{release.slug}.pdf",
+            "docx": f"{release.slug}/{release.slug}.docx",
+            "number_label": number_label(release),
+            "lead_html": Markup(markup.inline_to_html(release.lead)) if release.lead else None,
+        }
+        for release in releases
     }
 
 
