@@ -156,7 +156,8 @@ def dispatch_command(root: Path, queue_file: str | None, now_text: str | None, o
     channels deliver; its jobs lose no attempt.
 
     A --now more than a minute ahead of the real clock is a simulation: only
-    Maildir channels deliver, smtp and webhook jobs stay in the queue.
+    channels that stay on this machine (maildir) deliver; smtp and webhook jobs
+    stay in the queue.
 
     \b
     Exit status: 0 when the run ended with every channel working (dead jobs

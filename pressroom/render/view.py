@@ -116,6 +116,7 @@ class ReleaseView:
     slug: str = field(metadata=HIDDEN)
     language: str = field(metadata=HIDDEN)
     published: datetime = field(metadata=HIDDEN)  # aware; the release date and time
+    number: str = field(metadata=HIDDEN)  # "3/2013" (for document metadata); "" for a draft
     keywords: str = field(metadata=HIDDEN)  # the tags, for document metadata
     description: str = field(metadata=HIDDEN)  # plain text of lead or subtitle, for metadata
     draft_notice: str | None  # "Entwurf – nicht zur Veröffentlichung" for drafts
@@ -187,6 +188,7 @@ def build_view(release: Release, ctx: RenderContext) -> ReleaseView:
         slug=release.slug,
         language=lang,
         published=release.published,
+        number=release.number or "",
         keywords=", ".join(release.tags),
         description=description(release),
         draft_notice=label(lang, "draft") if release.status == "draft" else None,
