@@ -193,6 +193,7 @@ class RenderKeys:
         parts = {part for r in renderers for part in r.settings_parts} - set(PER_RELEASE_PARTS)
         self.shared = {part: repr(getattr(settings, part)) for part in sorted(parts)}
         self.own_fields = [f.name for f in fields(Release) if f.name not in NOT_OWN]
+        self.downloads = tuple(f"download={r.name}:{r.content_type}" for r in renderers if r.attach)
 
     def __call__(self, release: Release) -> dict[str, str]:
         """Return format name -> key for *release*."""
@@ -206,7 +207,10 @@ class RenderKeys:
             visibility_of(release, self.now), embargo_state,
         )
         return {
-            r.name: digest(common, r.name, *(f"{part}={shown[part]}" for part in r.settings_parts))
+            r.name: digest(
+                common, r.name, *(f"{part}={shown[part]}" for part in r.settings_parts),
+                *(self.downloads if r.shows_downloads else ()),
+            )
             for r in self.renderers
         }
 
@@ -398,14 +402,18 @@ def write_site(out: Path, pressroom: Pressroom, now: datetime) -> None:
     from .render import RenderContext
     from .render.feed import render_feeds
     from .render.html import render_index
+    from .render.registry import downloads
 
     context = RenderContext.for_settings(pressroom.settings, now)
     public = [r for r in pressroom.releases if r.is_public(now)]  # newest first
     latest = public[:FEED_SIZE]
-    sizes = {}
+    sizes: dict[str, dict[str, int]] = {}
     for release in latest:
-        pdf = out / PUBLIC / release.slug / f"{release.slug}.pdf"
-        sizes[release.slug] = pdf.stat().st_size if pdf.exists() else 0
+        folder = out / PUBLIC / release.slug
+        sizes[release.slug] = {
+            d.name: (folder / d.href).stat().st_size
+            for d in downloads(release.slug) if (folder / d.href).is_file()
+        }
     rss, atom = render_feeds(latest, context, sizes)
     write_output(out / PUBLIC / "index.html", render_index(public, context))
     write_output(out / PUBLIC / "feed.xml", rss)

@@ -6,16 +6,22 @@ and the queue's send and baseline are library functions."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import feedparser
 import lxml.html
+import pytest
 from conftest import SLUG_2021, Room, load_sample
 from docx import Document
+from test_renderers import PLUGIN, RENDER, install
 
+from pressroom.build import build_pressroom
 from pressroom.render import RenderContext
 from pressroom.render.docx import render_docx
 from pressroom.render.email import render_email_html
+from pressroom.render.registry import load_renderers
 from pressroom.render.view import release_view
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
@@ -55,3 +61,49 @@ def test_an_email_override_extends_the_default_and_replaces_one_block(room: Room
     assert page.xpath("//p[@class='reprint']")[0].text_content() == "Abdruck honorarfrei."
     # super() kept the default's organisation block, before the addition
     assert "Beispiel e.V." in page.xpath("//p[@class='reprint']/preceding-sibling::p[1]")[0].text_content()
+
+
+@pytest.fixture
+def json_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The renderer plug-in of test_renderers (a JSON download), installed as pip would."""
+    site = tmp_path / "site-packages"
+    install(site, "[pressroom.renderers]\njson = pressroom_jsonexport:renderer\n", {
+        "pressroom_jsonexport/__init__.py": PLUGIN, "pressroom_jsonexport/render.py": RENDER,
+    })
+    monkeypatch.syspath_prepend(str(site))
+    load_renderers.cache_clear()
+    yield site
+    monkeypatch.undo()
+    load_renderers.cache_clear()
+
+
+def test_a_plugin_download_is_linked_from_page_index_and_feeds(room: Room, json_format: Path) -> None:
+    slug = "2021-05-04-a"
+    room.ready(slug, title="Eine Meldung")
+    public = build_pressroom(room.root, now=datetime(2021, 8, 26, 9, 0, tzinfo=UTC)).out / "public"
+    folder = public / slug
+    page = lxml.html.fromstring((folder / f"{slug}.html").read_bytes())
+    assert [(a.get("href"), a.get("type"), a.text_content()) for a in page.xpath("//nav//a")[1:]] == [
+        (f"{slug}.pdf", "application/pdf", "PDF herunterladen"),
+        (f"{slug}.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+         "DOCX herunterladen"),
+        (f"{slug}.json", "application/json", "JSON herunterladen"),
+    ]
+    for link in page.xpath("//nav//a")[1:]:
+        assert (folder / link.get("href")).is_file()  # every link leads to a built file
+    index = lxml.html.fromstring((public / "index.html").read_bytes())
+    assert [a.text_content() for a in index.xpath("//p[@class='entry-downloads']/a")] == ["PDF", "DOCX", "JSON"]
+    assert index.xpath("//p[@class='entry-downloads']/a/@href")[2] == f"{slug}/{slug}.json"
+    base = f"https://presse.beispiel.example/{slug}/{slug}"
+    sizes = {fmt: str((folder / f"{slug}.{fmt}").stat().st_size) for fmt in ("pdf", "docx", "json")}
+    atom = feedparser.parse((public / "atom.xml").read_bytes())
+    assert atom.bozo == 0
+    assert sorted((e.href, e.length, e.type) for e in atom.entries[0].enclosures) == sorted([
+        (f"{base}.pdf", sizes["pdf"], "application/pdf"),
+        (f"{base}.docx", sizes["docx"],
+         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (f"{base}.json", sizes["json"], "application/json"),
+    ])
+    rss = feedparser.parse((public / "feed.xml").read_bytes())
+    # RSS allows one enclosure per item: the first download, the PDF
+    assert [(e.href, e.length) for e in rss.entries[0].enclosures] == [(f"{base}.pdf", sizes["pdf"])]

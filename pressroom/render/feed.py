@@ -18,6 +18,10 @@ feedgen 1.0 has two faults worked around here:
 * Atom entry links lose every attribute but ``href`` (python-feedgen issues 135
   and 143): the PDF enclosure would become a second ``rel="alternate"`` link
   without type or length. ``repair_entry_links`` puts the attributes back.
+
+Each entry's enclosures are the release's downloads (the renderer registry's
+formats marked *attach*: the PDF, the DOCX, a plug-in's format). Atom carries
+them all; RSS allows one enclosure per item, and carries the first (the PDF).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from ..model import Release, Settings
 from ..urls import URL_SCHEMES
 from . import RenderContext
 from .labels import label
+from .registry import downloads
 from .view import ReleaseView, release_view, render_template
 
 if TYPE_CHECKING:
@@ -44,26 +49,26 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 RSS_PATH = "feed.xml"
 ATOM_PATH = "atom.xml"
 NEWSROOM_PATH = "index.html"
-PDF_TYPE = "application/pdf"
 # A feed without releases still needs an <updated>: a fixed moment, never "now".
 EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 SUMMARY_LIMIT = 300  # characters of body text standing in for a missing lead
 
 
 def render_feeds(
-    releases: Sequence[Release], ctx: RenderContext, enclosure_sizes: Mapping[str, int]
+    releases: Sequence[Release], ctx: RenderContext, enclosure_sizes: Mapping[str, Mapping[str, int]]
 ) -> tuple[bytes, bytes]:
     """Render the RSS 2.0 and Atom 1.0 feeds of exactly *releases*: ``(rss, atom)``.
 
     *releases* are the public releases to list, in any order; the feeds list them
-    newest first. *enclosure_sizes* maps each slug to the byte length of its
-    ``<slug>.pdf``, which every entry carries as its enclosure; a missing slug is a
-    ValueError (a feed must not announce a wrong length), and a size of 0 (no PDF
-    was made) leaves the entry without an enclosure rather than point at nothing.
+    newest first. *enclosure_sizes* maps each slug to the byte lengths of its
+    downloads by format (``{"pdf": 48213, "docx": 9120}``), which its entry carries as
+    enclosures; a missing slug is a ValueError (a feed must not announce a wrong
+    length), and a format missing or of size 0 (not made) is left out rather than
+    pointed at.
     """
     missing = sorted(r.slug for r in releases if r.slug not in enclosure_sizes)
     if missing:
-        raise ValueError(f"no PDF size for: {', '.join(missing)}")
+        raise ValueError(f"no download sizes for: {', '.join(missing)}")
     settings = ctx.settings
     ordered = sorted(releases, key=lambda r: (r.published, r.slug), reverse=True)
     fg = new_generator(settings, ordered[0].published if ordered else EMPTY_FEED_DATE)
@@ -107,7 +112,9 @@ def feed_links(settings: Settings, self_path: str, self_type: str) -> list[dict[
     ]
 
 
-def add_entry(fg: FeedGenerator, release: Release, ctx: RenderContext, pdf_size: int) -> FeedEntry:
+def add_entry(
+    fg: FeedGenerator, release: Release, ctx: RenderContext, sizes: Mapping[str, int]
+) -> FeedEntry:
     """Append *release* to the feed (callers add newest first) and return its entry."""
     settings = ctx.settings
     site = settings.site
@@ -116,8 +123,11 @@ def add_entry(fg: FeedGenerator, release: Release, ctx: RenderContext, pdf_size:
     fe.id(entry_id(release, settings))  # also the RSS guid, isPermaLink="false"
     fe.title(markup.plain_text(release.title))
     fe.link(href=page_url, rel="alternate", type="text/html")
-    if pdf_size > 0:
-        fe.enclosure(site.url(f"{release.slug}/{release.slug}.pdf"), str(pdf_size), PDF_TYPE)
+    made = [d for d in downloads(release.slug) if sizes.get(d.name, 0) > 0]
+    # feedgen's RSS keeps the last enclosure given: the first download goes last.
+    for download in reversed(made):
+        fe.enclosure(site.url(f"{release.slug}/{download.href}"), str(sizes[download.name]),
+                     download.content_type)
     fe.published(release.published)  # also the RSS pubDate
     fe.updated(release.published)
     text = summary_text(release_view(release, ctx))

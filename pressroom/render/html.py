@@ -10,12 +10,14 @@ from __future__ import annotations
 import base64
 import mimetypes
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
 from ..model import Release
 from . import RenderContext
 from .labels import label, number_label
+from .registry import downloads
 from .view import release_view, render_template
 
 Medium = Literal["screen", "print"]
@@ -55,8 +57,8 @@ def index_entry(release: Release) -> dict[str, object]:
     return {
         "release": release,
         "href": f"{release.slug}/{release.slug}.html",
-        "pdf": f"{release.slug}/{release.slug}.pdf",
-        "docx": f"{release.slug}/{release.slug}.docx",
+        # the index sits one folder above the release pages
+        "downloads": [replace(d, href=f"{release.slug}/{d.href}") for d in downloads(release.slug)],
         "number_label": number_label(release),
     }
 
@@ -72,6 +74,7 @@ def release_context(release: Release, ctx: RenderContext, medium: Medium) -> dic
     view = release_view(release, ctx)
     return {
         "medium": medium,
+        "downloads": downloads(view.slug),
         "organisation": view.organisation,
         "page_title": view.title,
         "funder_logos": [
