@@ -114,6 +114,7 @@ def build_pressroom(
     reporter: Reporter | None = None,
     strict: bool = False,
     frozen: Mapping[str, str] | None = None,
+    settings: Settings | None = None,
 ) -> BuildResult:
     """Check the press room at *root*, then render what changed into *out*.
 
@@ -121,11 +122,12 @@ def build_pressroom(
     problem with *strict*; UserError when *out* cannot be written. *now* decides
     embargoes (without an offset: in the site's time zone); *only* limits rendering
     to one slug. *frozen* holds the ledger's numbers (number -> slug), which never move.
+    *settings* already loaded by the caller are not loaded again (see load_pressroom).
     """
     root = root.resolve()
     now = now or datetime.now(UTC)
     reporter = reporter or SilentReporter()
-    result = load_pressroom(root, now, frozen)
+    result = load_pressroom(root, now, frozen, settings=settings)
     if result.failed(strict) or result.pressroom is None:
         raise CheckFailed(result.problems)
     pressroom = result.pressroom

@@ -109,7 +109,7 @@ def publish_command(root: Path, queue_file: str | None, now_text: str | None,
         _publish_dry_run(root, queue_location(root, queue_file), now)
         return
     with closing(_open(root, queue_file, create=True)) as queue:
-        report = publish(root, queue, now)
+        report = publish(root, queue, now, settings)
     for line in report.lines():
         click.echo(line)
 
@@ -399,7 +399,7 @@ def resend_command(root: Path, queue_file: str | None, now_text: str | None, slu
     now = parse_now(now_text, settings.site.zone)
     _refuse_a_ledger_ci_forgets(root, queue_file, settings, "resend")
     with closing(_open(root, queue_file)) as queue:
-        resent = resend_release(root, queue, slug, now)
+        resent = resend_release(root, queue, slug, now, settings)
     click.echo(resent.line())
 
 
@@ -408,17 +408,14 @@ def resend_command(root: Path, queue_file: str | None, now_text: str | None, slu
 @click.argument("slug")
 def send_command(root: Path, queue_file: str | None, now_text: str | None, slug: str) -> None:
     """Queue a release on purpose to all its recipients, however old (see distribution.max_age)."""
-    from .build import build_pressroom
-    from .publish import send_release
+    from .publish import queue_send
 
     settings = settings_or_fail(root)
     now = parse_now(now_text, settings.site.zone)
     _refuse_a_ledger_ci_forgets(root, queue_file, settings, "send")
     with closing(_open(root, queue_file, create=True)) as queue:
-        result = build_pressroom(root, now=now, only=slug, frozen=queue.numbers())
-        revision, added = send_release(result.pressroom, result.outputs, queue, slug, now)
-    click.echo(f"send {slug}: {added} job(s) queued (revision {revision})"
-               + ("" if added else "; every recipient was queued already"))
+        sent = queue_send(root, queue, slug, now, settings)
+    click.echo(sent.line())
 
 
 @queue_group.command("baseline")
@@ -428,12 +425,11 @@ def baseline_command(root: Path, queue_file: str | None, now_text: str | None) -
 
     For importing an archive: `publish` then queues only releases that come later.
     """
-    from .build import build_pressroom
-    from .publish import record_baseline
+    from .publish import queue_baseline
 
-    now = parse_now(now_text, settings_or_fail(root).site.zone)
+    settings = settings_or_fail(root)
+    now = parse_now(now_text, settings.site.zone)
     with closing(_open(root, queue_file, create=True)) as queue:
-        result = build_pressroom(root, now=now, frozen=queue.numbers())
-        report = record_baseline(result.pressroom, result.outputs, queue, now, result.failure_messages())
+        report = queue_baseline(root, queue, now, settings)
     for line in report.lines():
         click.echo(line)

@@ -13,11 +13,18 @@ from pathlib import Path
 import feedparser
 import lxml.html
 import pytest
+from click.testing import CliRunner
 from conftest import SLUG_2021, Room, load_sample
 from docx import Document
 from test_renderers import PLUGIN, RENDER, install
 
+import pressroom.load
+import pressroom.settings
 from pressroom.build import build_pressroom
+from pressroom.cli import cli
+from pressroom.errors import UserError
+from pressroom.publish import queue_baseline, queue_send
+from pressroom.queue import SqliteQueue
 from pressroom.render import RenderContext
 from pressroom.render.docx import render_docx
 from pressroom.render.email import render_email_html
@@ -107,3 +114,55 @@ def test_a_plugin_download_is_linked_from_page_index_and_feeds(room: Room, json_
     rss = feedparser.parse((public / "feed.xml").read_bytes())
     # RSS allows one enclosure per item: the first download, the PDF
     assert [(e.href, e.length) for e in rss.entries[0].enclosures] == [(f"{base}.pdf", sizes["pdf"])]
+
+
+MAILDIR_ONLY = """\
+distribution:
+  channels:
+    outbox: {type: maildir}
+  lists:
+    presse:
+      channel: outbox
+      recipients: [{name: Nord, email: nord@zeitung.example}, {name: Süd, email: sued@zeitung.example}]
+  default_lists: [presse]
+"""
+
+
+def test_queue_send_and_baseline_are_library_functions(room: Room, tmp_path: Path) -> None:
+    room.add_settings(MAILDIR_ONLY)
+    room.ready("2020-01-01-alt", title="Alt")
+    room.ready("2020-02-01-auch-alt", title="Auch alt")
+    at = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+    with SqliteQueue(tmp_path / "ledger.sqlite3") as queue:
+        sent = queue_send(room.root, queue, "2020-01-01-alt", at)
+        assert (sent.revision, sent.queued) == (1, 2)
+        assert sent.line() == "send 2020-01-01-alt: 2 job(s) queued (revision 1)"
+        assert queue_send(room.root, queue, "2020-01-01-alt", at).line() == (
+            "send 2020-01-01-alt: 0 job(s) queued (revision 1); every recipient was queued already")
+        with pytest.raises(UserError, match="no release with the slug 'fehlt'"):
+            queue_send(room.root, queue, "fehlt", at)
+        report = queue_baseline(room.root, queue, at)
+        assert (report.recorded, report.known) == (["2020-02-01-auch-alt"], ["2020-01-01-alt"])
+        assert {job.email for job in queue.jobs()} == {"nord@zeitung.example", "sued@zeitung.example"}
+
+
+@pytest.mark.parametrize("command", [["publish"], ["queue", "send", "2020-01-01-alt"], ["queue", "baseline"]])
+def test_a_distribution_command_loads_the_settings_once(
+    room: Room, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    room.add_settings(MAILDIR_ONLY)
+    room.ready("2020-01-01-alt", title="Alt")
+    loads: list[Path] = []
+    real = pressroom.settings.load_settings
+
+    def counted(root: Path, *args: object, **kwargs: object) -> object:
+        loads.append(root)
+        return real(root, *args, **kwargs)  # type: ignore[arg-type]
+
+    # both names the settings loader is called by: the CLI's and the loader's
+    monkeypatch.setattr(pressroom.settings, "load_settings", counted)
+    monkeypatch.setattr(pressroom.load, "load_settings", counted)
+    args = ["--root", str(room.root), "--queue", str(tmp_path / "q.sqlite3"), "--now", "2030-01-01T12:00"]
+    result = CliRunner().invoke(cli, [*command[:1], *args, *command[1:]])
+    assert result.exit_code == 0, result.output
+    assert len(loads) == 1
