@@ -109,7 +109,10 @@ pressroom update.
 
 A file here replaces pressroom's default of the same name: release.html (the web
 page and the PDF), release.css, base.html, index.html (the newsroom page),
-index.css, email.html. Run `python -c "import pressroom.defaults as d;
+index.css, email.html (the e-mail's HTML part), release.txt (the text version and
+the e-mail's text part), feed_entry.html (a release in the feeds), reference.docx
+(the Word styles; `pressroom reference-docx reference.docx` writes the default to
+restyle). Run `python -c "import pressroom.defaults as d;
 print(d.default_templates())"` to see the defaults.
 
 Change one part of a page rather than copying all of it: extend the default as

@@ -20,8 +20,10 @@ from test_renderers import PLUGIN, RENDER, install
 
 import pressroom.load
 import pressroom.settings
+from pressroom.authoring import TEMPLATES_README
 from pressroom.build import build_pressroom
 from pressroom.cli import cli
+from pressroom.defaults import default_templates
 from pressroom.errors import UserError
 from pressroom.publish import queue_baseline, queue_send
 from pressroom.queue import SqliteQueue
@@ -166,3 +168,9 @@ def test_a_distribution_command_loads_the_settings_once(
     result = CliRunner().invoke(cli, [*command[:1], *args, *command[1:]])
     assert result.exit_code == 0, result.output
     assert len(loads) == 1
+
+
+def test_the_new_rooms_templates_readme_names_every_default_a_room_can_replace() -> None:
+    replaceable = sorted(p.name for p in default_templates().iterdir() if p.name != "README.md")
+    assert {"release.txt", "feed_entry.html", "reference.docx"} <= set(replaceable)
+    assert [name for name in replaceable if name not in TEMPLATES_README] == []
