@@ -107,12 +107,12 @@ def test_a_plugin_download_is_linked_from_page_index_and_feeds(room: Room, json_
     sizes = {fmt: str((folder / f"{slug}.{fmt}").stat().st_size) for fmt in ("pdf", "docx", "json")}
     atom = feedparser.parse((public / "atom.xml").read_bytes())
     assert atom.bozo == 0
-    assert sorted((e.href, e.length, e.type) for e in atom.entries[0].enclosures) == sorted([
+    assert [(e.href, e.length, e.type) for e in atom.entries[0].enclosures] == [
         (f"{base}.pdf", sizes["pdf"], "application/pdf"),
         (f"{base}.docx", sizes["docx"],
          "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
         (f"{base}.json", sizes["json"], "application/json"),
-    ])
+    ]
     rss = feedparser.parse((public / "feed.xml").read_bytes())
     # RSS allows one enclosure per item: the first download, the PDF
     assert [(e.href, e.length) for e in rss.entries[0].enclosures] == [(f"{base}.pdf", sizes["pdf"])]

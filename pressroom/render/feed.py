@@ -77,6 +77,8 @@ def render_feeds(
     # The self link differs between the two feeds; everything else is shared.
     fg.link(feed_links(settings, ATOM_PATH, "application/atom+xml"), replace=True)
     atom = repair_entry_links(fg.atom_str(pretty=False), entries)
+    for entry in entries:
+        first_enclosure_for_rss(entry)
     fg.link(feed_links(settings, RSS_PATH, "application/rss+xml"), replace=True)
     rss = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return rss, atom
@@ -123,9 +125,7 @@ def add_entry(
     fe.id(entry_id(release, settings))  # also the RSS guid, isPermaLink="false"
     fe.title(markup.plain_text(release.title))
     fe.link(href=page_url, rel="alternate", type="text/html")
-    made = [d for d in downloads(release.slug) if sizes.get(d.name, 0) > 0]
-    # feedgen's RSS keeps the last enclosure given: the first download goes last.
-    for download in reversed(made):
+    for download in (d for d in downloads(release.slug) if sizes.get(d.name, 0) > 0):
         fe.enclosure(site.url(f"{release.slug}/{download.href}"), str(sizes[download.name]),
                      download.content_type)
     fe.published(release.published)  # also the RSS pubDate
@@ -140,6 +140,19 @@ def add_entry(
     for tag in release.tags:
         fe.category(term=tag)
     return fe
+
+
+def first_enclosure_for_rss(fe: FeedEntry) -> None:
+    """Make the entry's first download its RSS enclosure (RSS allows one per item).
+
+    feedgen takes the *last* enclosure link it was given, so the links are given again
+    with the first download last; the Atom feed, written before, keeps registry order.
+    """
+    links = fe.link()
+    enclosures = [link for link in links if link.get("rel") == "enclosure"]
+    if len(enclosures) > 1:
+        others = [link for link in links if link.get("rel") != "enclosure"]
+        fe.link([*others, *enclosures[1:], enclosures[0]], replace=True)
 
 
 def entry_id(release: Release, settings: Settings) -> str:
