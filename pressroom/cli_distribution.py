@@ -106,7 +106,7 @@ def publish_command(root: Path, queue_file: str | None, now_text: str | None,
     # Before the dry run too: it must not promise deliveries the real run refuses.
     _refuse_a_ledger_ci_forgets(root, queue_file, settings, "publish")
     if dry_run:
-        _publish_dry_run(root, queue_location(root, queue_file), now)
+        _publish_dry_run(root, queue_location(root, queue_file), now, settings)
         return
     with closing(_open(root, queue_file, create=True)) as queue:
         report = publish(root, queue, now, settings)
@@ -128,10 +128,10 @@ def _refuse_a_ledger_ci_forgets(root: Path, queue_file: str | None, settings: Se
 CHANNEL_DOWN_EXIT = 3
 
 
-def _publish_dry_run(root: Path, ledger: Location, now: datetime) -> None:
+def _publish_dry_run(root: Path, ledger: Location, now: datetime, settings: Settings) -> None:
     from .dryrun import publish_plan
 
-    lines = publish_plan(root, ledger, now)
+    lines = publish_plan(root, ledger, now, settings)
     for line in lines:
         click.echo(line)
 

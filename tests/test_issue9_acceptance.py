@@ -148,7 +148,9 @@ def test_queue_send_and_baseline_are_library_functions(room: Room, tmp_path: Pat
         assert {job.email for job in queue.jobs()} == {"nord@zeitung.example", "sued@zeitung.example"}
 
 
-@pytest.mark.parametrize("command", [["publish"], ["queue", "send", "2020-01-01-alt"], ["queue", "baseline"]])
+@pytest.mark.parametrize("command", [
+    ["publish"], ["publish", "--dry-run"], ["queue", "send", "2020-01-01-alt"], ["queue", "baseline"],
+])
 def test_a_distribution_command_loads_the_settings_once(
     room: Room, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
 ) -> None:
