@@ -176,3 +176,27 @@ def test_the_new_rooms_templates_readme_names_every_default_a_room_can_replace()
     replaceable = sorted(p.name for p in default_templates().iterdir() if p.name != "README.md")
     assert {"release.txt", "feed_entry.html", "reference.docx"} <= set(replaceable)
     assert [name for name in replaceable if name not in TEMPLATES_README] == []
+
+
+# What a room's copy of the default index.html (``init`` used to copy them all) said
+# before the downloads came from the registry.
+OLD_INDEX = """\
+<ol>
+{% for entry in entries %}
+  <li><a href="{{ entry.href }}">{{ entry.release.title }}</a> <a href="{{ entry.pdf }}">PDF</a></li>
+{% endfor %}
+</ol>
+"""
+
+
+def test_an_index_copied_from_an_older_default_is_one_line_naming_it(room: Room) -> None:
+    templates = room.root / "templates"
+    templates.mkdir()
+    (templates / "index.html").write_text(OLD_INDEX, encoding="utf-8")
+    room.ready("2021-05-04-a")
+    result = CliRunner().invoke(cli, ["build", "--root", str(room.root), "--now", "2021-08-26T09:00"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    assert (f"{templates / 'index.html'}:1: template index.html: 'dict object' has no attribute 'pdf'; "
+            "an index entry lists its files as `entry.downloads` (see the README, Templates): "
+            "update this copy of an older default, or delete it") in result.output

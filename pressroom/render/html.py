@@ -18,7 +18,7 @@ from ..model import Release
 from . import RenderContext
 from .labels import label, number_label
 from .registry import downloads
-from .view import release_view, render_template
+from .view import release_view, render_room_template, render_template
 
 Medium = Literal["screen", "print"]
 
@@ -36,8 +36,8 @@ def render_index(releases: Sequence[Release], ctx: RenderContext) -> bytes:
     """Render the newsroom index of exactly *releases*, newest first (UTF-8 HTML5)."""
     site = ctx.settings.site
     ordered = sorted(releases, key=lambda r: (r.published, r.slug), reverse=True)
-    template = ctx.env.get_template("index.html")
-    html = template.render(
+    html = render_room_template(
+        ctx, "index.html", "an index entry lists its files as `entry.downloads`",
         lang=site.language,
         site=site,
         organisation=ctx.settings.organisation,

@@ -147,16 +147,23 @@ def render_template(ctx: RenderContext, name: str, view: ReleaseView, **extra: o
     may still ask for the variables templates had before the view: it fails here
     with its file named and what to do, not with a bare "'release' is undefined".
     """
+    return render_room_template(ctx, name, "templates get the release as `view`",
+                                view=view, lang=view.language, **extra)
+
+
+def render_room_template(ctx: RenderContext, name: str, hint: str, **context: object) -> str:
+    """Render the template *name* with *context*; a name it asks for that is not there
+    (a room's copy of an older default) is a UserError naming the file, with *hint*."""
     import jinja2
 
     template = ctx.env.get_template(name)
     try:
-        return template.render(view=view, lang=view.language, **extra)
+        return template.render(**context)
     except jinja2.UndefinedError as exc:
         where = Path(template.filename) if template.filename else None
         raise UserError(
-            f"template {name}: {exc.message}; templates get the release as `view` (see the "
-            "README, Templates): update this copy of an older default, or delete it",
+            f"template {name}: {exc.message}; {hint} (see the README, Templates): "
+            "update this copy of an older default, or delete it",
             where,
         ) from exc
 
