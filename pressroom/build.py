@@ -26,7 +26,7 @@ from pathlib import Path
 from . import __version__
 from .atomic import write_atomic
 from .defaults import default_templates
-from .errors import CheckFailed, UserError
+from .errors import CheckFailed, PressroomError, UserError
 from .load import in_zone, load_pressroom
 from .model import Distribution, Pressroom, Release, Settings
 from .render.registry import Renderer, load_renderers
@@ -416,7 +416,15 @@ def write_site(out: Path, pressroom: Pressroom, now: datetime) -> None:
             d.name: (folder / d.href).stat().st_size
             for d in downloads(release.slug) if (folder / d.href).is_file()
         }
-    rss, atom = render_feeds(latest, context, sizes)
-    write_output(out / PUBLIC / "index.html", render_index(public, context))
+    try:
+        rss, atom = render_feeds(latest, context, sizes)
+        index = render_index(public, context)
+    except PressroomError:
+        raise
+    except Exception as exc:  # a room's index.html or feed_entry.html failing: one line
+        log.debug("rendering the newsroom index and feeds failed", exc_info=True)
+        raise UserError(f"rendering the newsroom index and feeds failed: {type(exc).__name__}: {exc}"
+                        " (pressroom -v shows where)") from exc
+    write_output(out / PUBLIC / "index.html", index)
     write_output(out / PUBLIC / "feed.xml", rss)
     write_output(out / PUBLIC / "atom.xml", atom)

@@ -200,3 +200,32 @@ def test_an_index_copied_from_an_older_default_is_one_line_naming_it(room: Room)
     assert (f"{templates / 'index.html'}:1: template index.html: 'dict object' has no attribute 'pdf'; "
             "an index entry lists its files as `entry.downloads` (see the README, Templates): "
             "update this copy of an older default, or delete it") in result.output
+
+
+def test_a_syntax_error_in_an_index_override_is_one_line_at_its_line(room: Room) -> None:
+    templates = room.root / "templates"
+    templates.mkdir()
+    (templates / "index.html").write_text(
+        '{% extends "default/index.html" %}\n{% block style %}{{ super() }\n', encoding="utf-8")
+    room.ready("2021-05-04-a")
+    result = CliRunner().invoke(cli, ["build", "--root", str(room.root), "--now", "2021-08-26T09:00"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert f"{templates / 'index.html'}:2: template index.html: unexpected '}}'" in result.output
+
+
+def test_an_index_override_that_fails_is_one_line_and_its_traceback_with_v(room: Room) -> None:
+    templates = room.root / "templates"
+    templates.mkdir()
+    (templates / "index.html").write_text(
+        '{% extends "default/index.html" %}\n{% block style %}{{ 1 // 0 }}{% endblock %}\n',
+        encoding="utf-8")
+    room.ready("2021-05-04-a")
+    args = ["build", "--root", str(room.root), "--now", "2021-08-26T09:00"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert ("rendering the newsroom index and feeds failed: ZeroDivisionError: integer division or "
+            "modulo by zero (pressroom -v shows where)") in result.output
+    assert "Traceback" not in result.output
+    verbose = CliRunner().invoke(cli, ["-v", *args])
+    assert verbose.exit_code == 1
+    assert "Traceback" in verbose.output and 'templates/index.html", line 2' in verbose.output

@@ -153,10 +153,15 @@ def render_template(ctx: RenderContext, name: str, view: ReleaseView, **extra: o
 
 def render_room_template(ctx: RenderContext, name: str, hint: str, **context: object) -> str:
     """Render the template *name* with *context*; a name it asks for that is not there
-    (a room's copy of an older default) is a UserError naming the file, with *hint*."""
+    (a room's copy of an older default) is a UserError naming the file, with *hint*, and
+    so is a syntax error (naming the file and line where it is)."""
     import jinja2
 
-    template = ctx.env.get_template(name)
+    try:
+        template = ctx.env.get_template(name)
+    except jinja2.TemplateSyntaxError as exc:
+        where = Path(exc.filename) if exc.filename else None
+        raise UserError(f"template {name}: {exc.message}", where, exc.lineno) from exc
     try:
         return template.render(**context)
     except jinja2.UndefinedError as exc:
