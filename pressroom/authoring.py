@@ -109,9 +109,12 @@ pressroom update.
 
 A file here replaces pressroom's default of the same name: release.html (the web
 page and the PDF), release.css, base.html, index.html (every list page: the
-newsroom, its tag, language and yearly archive pages), index.css, email.html.
-Run `python -c "import pressroom.defaults as d; print(d.default_templates())"`
-to see the defaults.
+newsroom, its tag, language and yearly archive pages), index.css, email.html (the
+e-mail's HTML part), release.txt (the text version and the e-mail's text part),
+feed_entry.html (a release in the feeds), reference.docx (the Word styles;
+`pressroom reference-docx reference.docx` writes the default to restyle). Run
+`python -c "import pressroom.defaults as d; print(d.default_templates())"` to see
+the defaults.
 
 Change one part of a page rather than copying all of it: extend the default as
 `default/<name>` and replace only the blocks you need. `{{ super() }}` keeps the

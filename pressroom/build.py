@@ -27,7 +27,7 @@ from pathlib import Path
 from . import __version__
 from .atomic import write_atomic
 from .defaults import default_templates
-from .errors import CheckFailed, UserError
+from .errors import CheckFailed, PressroomError, UserError
 from .load import in_zone, load_pressroom
 from .model import Distribution, Pressroom, Release, Settings
 from .render.registry import Renderer, load_renderers, renderers_for
@@ -114,6 +114,7 @@ def build_pressroom(
     reporter: Reporter | None = None,
     strict: bool = False,
     frozen: Mapping[str, str] | None = None,
+    settings: Settings | None = None,
 ) -> BuildResult:
     """Check the press room at *root*, then render what changed into *out*.
 
@@ -121,11 +122,12 @@ def build_pressroom(
     problem with *strict*; UserError when *out* cannot be written. *now* decides
     embargoes (without an offset: in the site's time zone); *only* limits rendering
     to one slug. *frozen* holds the ledger's numbers (number -> slug), which never move.
+    *settings* already loaded by the caller are not loaded again (see load_pressroom).
     """
     root = root.resolve()
     now = now or datetime.now(UTC)
     reporter = reporter or SilentReporter()
-    result = load_pressroom(root, now, frozen)
+    result = load_pressroom(root, now, frozen, settings=settings)
     if result.failed(strict) or result.pressroom is None:
         raise CheckFailed(result.problems)
     pressroom = result.pressroom
@@ -160,7 +162,14 @@ def build_pressroom(
     remove_stale(out, pressroom, now, manifest)
     remove_unregistered(out, pressroom, manifest, renderers)
     save_manifest(manifest)
-    write_site(out / PUBLIC, pressroom, now, write_output)
+    try:
+        write_site(out / PUBLIC, pressroom, now, write_output)
+    except PressroomError:
+        raise
+    except Exception as exc:  # a room's index.html or feed_entry.html failing: one line
+        log.debug("rendering the newsroom pages and feeds failed", exc_info=True)
+        raise UserError(f"rendering the newsroom pages and feeds failed: {type(exc).__name__}: {exc}"
+                        " (pressroom -v shows where)") from exc
     skipped = tuple(r.slug for r in pressroom.releases if r.slug not in rendered and r.slug not in failures)
     reporter.finish(
         f"build: {len(rendered)} rendered, {len(skipped)} unchanged, {len(failures)} failed -> {out}"
@@ -193,6 +202,7 @@ class RenderKeys:
         parts = {part for r in renderers for part in r.settings_parts} - set(PER_RELEASE_PARTS)
         self.shared = {part: repr(getattr(settings, part)) for part in sorted(parts)}
         self.own_fields = [f.name for f in fields(Release) if f.name not in NOT_OWN]
+        self.downloads = tuple(f"download={r.name}:{r.content_type}" for r in renderers if r.attach)
 
     def __call__(self, release: Release) -> dict[str, str]:
         """Return format name -> key for *release*."""
@@ -206,7 +216,10 @@ class RenderKeys:
             visibility_of(release, self.now), embargo_state,
         )
         return {
-            r.name: digest(common, r.name, *(f"{part}={shown[part]}" for part in r.settings_parts))
+            r.name: digest(
+                common, r.name, *(f"{part}={shown[part]}" for part in r.settings_parts),
+                *(self.downloads if r.shows_downloads else ()),
+            )
             for r in self.renderers
         }
 

@@ -147,7 +147,8 @@ def build(
     root: Path, out: Path | None, now_text: str | None, only: str | None, jobs: int | None, strict: bool,
     queue_file: str | None,
 ) -> None:
-    """Check, then render every release to HTML, PDF, DOCX, text and the feeds."""
+    """Check, then render every release to HTML, PDF, DOCX, text (and the formats of installed
+    renderer plug-ins), then the newsroom page and the feeds."""
     run_build(root, out, now_text, only, jobs, strict, queue_file)
 
 

@@ -106,10 +106,10 @@ def publish_command(root: Path, queue_file: str | None, now_text: str | None,
     # Before the dry run too: it must not promise deliveries the real run refuses.
     _refuse_a_ledger_ci_forgets(root, queue_file, settings, "publish")
     if dry_run:
-        _publish_dry_run(root, queue_location(root, queue_file), now)
+        _publish_dry_run(root, queue_location(root, queue_file), now, settings)
         return
     with closing(_open(root, queue_file, create=True)) as queue:
-        report = publish(root, queue, now)
+        report = publish(root, queue, now, settings)
     for line in report.lines():
         click.echo(line)
 
@@ -128,10 +128,10 @@ def _refuse_a_ledger_ci_forgets(root: Path, queue_file: str | None, settings: Se
 CHANNEL_DOWN_EXIT = 3
 
 
-def _publish_dry_run(root: Path, ledger: Location, now: datetime) -> None:
+def _publish_dry_run(root: Path, ledger: Location, now: datetime, settings: Settings) -> None:
     from .dryrun import publish_plan
 
-    lines = publish_plan(root, ledger, now)
+    lines = publish_plan(root, ledger, now, settings)
     for line in lines:
         click.echo(line)
 
@@ -156,7 +156,8 @@ def dispatch_command(root: Path, queue_file: str | None, now_text: str | None, o
     channels deliver; its jobs lose no attempt.
 
     A --now more than a minute ahead of the real clock is a simulation: only
-    Maildir channels deliver, smtp and webhook jobs stay in the queue.
+    channels that stay on this machine (maildir) deliver; smtp and webhook jobs
+    stay in the queue.
 
     \b
     Exit status: 0 when the run ended with every channel working (dead jobs
@@ -398,7 +399,7 @@ def resend_command(root: Path, queue_file: str | None, now_text: str | None, slu
     now = parse_now(now_text, settings.site.zone)
     _refuse_a_ledger_ci_forgets(root, queue_file, settings, "resend")
     with closing(_open(root, queue_file)) as queue:
-        resent = resend_release(root, queue, slug, now)
+        resent = resend_release(root, queue, slug, now, settings)
     click.echo(resent.line())
 
 
@@ -407,17 +408,14 @@ def resend_command(root: Path, queue_file: str | None, now_text: str | None, slu
 @click.argument("slug")
 def send_command(root: Path, queue_file: str | None, now_text: str | None, slug: str) -> None:
     """Queue a release on purpose to all its recipients, however old (see distribution.max_age)."""
-    from .build import build_pressroom
-    from .publish import send_release
+    from .publish import queue_send
 
     settings = settings_or_fail(root)
     now = parse_now(now_text, settings.site.zone)
     _refuse_a_ledger_ci_forgets(root, queue_file, settings, "send")
     with closing(_open(root, queue_file, create=True)) as queue:
-        result = build_pressroom(root, now=now, only=slug, frozen=queue.numbers())
-        revision, added = send_release(result.pressroom, result.outputs, queue, slug, now)
-    click.echo(f"send {slug}: {added} job(s) queued (revision {revision})"
-               + ("" if added else "; every recipient was queued already"))
+        sent = queue_send(root, queue, slug, now, settings)
+    click.echo(sent.line())
 
 
 @queue_group.command("baseline")
@@ -427,12 +425,11 @@ def baseline_command(root: Path, queue_file: str | None, now_text: str | None) -
 
     For importing an archive: `publish` then queues only releases that come later.
     """
-    from .build import build_pressroom
-    from .publish import record_baseline
+    from .publish import queue_baseline
 
-    now = parse_now(now_text, settings_or_fail(root).site.zone)
+    settings = settings_or_fail(root)
+    now = parse_now(now_text, settings.site.zone)
     with closing(_open(root, queue_file, create=True)) as queue:
-        result = build_pressroom(root, now=now, frozen=queue.numbers())
-        report = record_baseline(result.pressroom, result.outputs, queue, now, result.failure_messages())
+        report = queue_baseline(root, queue, now, settings)
     for line in report.lines():
         click.echo(line)

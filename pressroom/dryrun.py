@@ -26,17 +26,19 @@ if TYPE_CHECKING:
 DRY_RUN_OWNER = "dry-run"
 
 
-def publish_plan(root: Path, ledger: Location, now: datetime) -> list[str]:
+def publish_plan(root: Path, ledger: Location, now: datetime,
+                 settings: Settings | None = None) -> list[str]:
     """Return what ``publish`` at *now* would queue, to whom, through which channel, when.
 
     Checks the press room (raises CheckFailed on errors) and plans from the loaded
-    model: nothing is rendered, so build/ stays as it is.
+    model: nothing is rendered, so build/ stays as it is. *settings* the caller loaded
+    already are not loaded again.
     """
     from .load import load_pressroom
     from .publish import queue_releases
 
     with scratch_queue(ledger) as queue, tempfile.TemporaryDirectory() as stand_ins:
-        result = load_pressroom(root, now, frozen=queue.numbers())
+        result = load_pressroom(root, now, frozen=queue.numbers(), settings=settings)
         if result.failed(False) or result.pressroom is None:
             raise CheckFailed(result.problems)
         settings = result.pressroom.settings

@@ -59,6 +59,7 @@ def load_pressroom(
     now: datetime | None = None,
     frozen: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
+    settings: Settings | None = None,
 ) -> LoadResult:
     """Load settings and every release of the press room at *root*, checking everything.
 
@@ -67,10 +68,14 @@ def load_pressroom(
     *frozen* maps each number the ledger recorded as published or sent to the slug
     that owns it (``Queue.numbers()``): those numbers never move (see assign_numbers).
     With *environ*, a secret the settings name but it lacks is a warning (see load_settings).
+    *settings* loaded by the caller already (a command that needed them first, without
+    errors) are used as they are instead of being loaded again.
     """
     root = root.resolve()
     now = now or datetime.now(UTC)
-    settings, problems = load_settings(root, environ)
+    problems: list[Problem] = []
+    if settings is None:
+        settings, problems = load_settings(root, environ)
     if settings is None:
         return LoadResult(None, sorted(problems))
     now = in_zone(now, settings.site.zone)

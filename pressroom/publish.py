@@ -449,30 +449,76 @@ class Resent:
         return f"resend {self.slug}: revision {self.revision} queued ({self.queued} job(s)){recalled}"
 
 
-def resend_release(root: Path, queue: Queue, slug: str, now: datetime) -> Resent:
+def resend_release(root: Path, queue: Queue, slug: str, now: datetime,
+                   settings: Settings | None = None) -> Resent:
     """Check the press room at *root*, build *slug*, and queue its current text as a new
     revision (see ``resend``): what ``pressroom queue resend`` does, for library users.
 
     Raises CheckFailed when the press room has errors, UserError when *slug* cannot be
     resent (unknown, a draft, never sent to anyone, nobody on its lists received it).
+    *settings* the caller loaded already are not loaded again.
     """
     from .build import build_pressroom
 
-    result = build_pressroom(root, now=now, only=slug, frozen=queue.numbers())
+    result = build_pressroom(root, now=now, only=slug, frozen=queue.numbers(), settings=settings)
     revision, added, recalled = resend(result.pressroom, result.outputs, queue, slug, now)
     return Resent(slug, revision, added, recalled)
 
 
-def publish(root: Path, queue: Queue, now: datetime) -> PublishReport:
+@dataclass(frozen=True)
+class Sent:
+    """What ``queue_send`` queued: the revision and how many jobs were new."""
+
+    slug: str
+    revision: int
+    queued: int
+
+    def line(self) -> str:
+        """Describe the outcome in one line."""
+        already = "" if self.queued else "; every recipient was queued already"
+        return f"send {self.slug}: {self.queued} job(s) queued (revision {self.revision}){already}"
+
+
+def queue_send(root: Path, queue: Queue, slug: str, now: datetime,
+               settings: Settings | None = None) -> Sent:
+    """Check the press room at *root*, build *slug*, and queue it to all its recipients
+    whatever its age (see ``send_release``): what ``pressroom queue send`` does.
+
+    Raises CheckFailed when the press room has errors, UserError when *slug* cannot be
+    sent (unknown, a draft, changed since it was queued, no recipients).
+    *settings* the caller loaded already are not loaded again.
+    """
+    from .build import build_pressroom
+
+    result = build_pressroom(root, now=now, only=slug, frozen=queue.numbers(), settings=settings)
+    revision, added = send_release(result.pressroom, result.outputs, queue, slug, now)
+    return Sent(slug, revision, added)
+
+
+def queue_baseline(root: Path, queue: Queue, now: datetime,
+                   settings: Settings | None = None) -> BaselineReport:
+    """Check and build the press room at *root*, then record its public ready releases as
+    distributed without sending (see ``record_baseline``): what ``pressroom queue baseline``
+    does. Raises CheckFailed when the press room has errors (nothing is recorded then).
+    """
+    from .build import build_pressroom
+
+    result = build_pressroom(root, now=now, frozen=queue.numbers(), settings=settings)
+    return record_baseline(result.pressroom, result.outputs, queue, now, result.failure_messages())
+
+
+def publish(root: Path, queue: Queue, now: datetime, settings: Settings | None = None) -> PublishReport:
     """Check and build the press room at *root*, then queue its new ready releases.
 
     The numbers the queue recorded stay with their releases; the numbers of the
     releases public at *now* are recorded too. Raises CheckFailed when the press
-    room has errors (nothing is queued then).
+    room has errors (nothing is queued then). *settings* the caller loaded already
+    (``pressroom publish`` reads them first, to judge where the ledger lives) are not
+    loaded again.
     """
     from .build import build_pressroom
 
-    result = build_pressroom(root, now=now, frozen=queue.numbers())
+    result = build_pressroom(root, now=now, frozen=queue.numbers(), settings=settings)
     report = queue_releases(result.pressroom, result.outputs, queue, now, result.failure_messages())
     # What is on the website now keeps its number for good (queued ones are recorded by the queue).
     public = {r.number: r.slug for r in result.pressroom.releases if r.is_public(now)}

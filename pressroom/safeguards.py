@@ -65,13 +65,17 @@ def usable_channels(settings: Settings, now: datetime,
                     real_now: datetime) -> tuple[frozenset[str] | None, list[str]]:
     """Return the channels a dispatch at *now* may use (None: all) and why others are not.
 
-    At a simulated moment only Maildir channels deliver: a mail server or a website
+    At a simulated moment only the channels that stay on this machine deliver (Maildir, or
+    a plug-in channel with ``reaches_outside = False``): a mail server or a website
     reached before the moment would break the embargo that moment stands for.
     """
     if not is_simulation(now, real_now):
         return None, []
     channels = settings.distribution.channels.values()
+    local = sorted(c.name for c in channels if not reaches_outside(c))
+    staying = (f"only the channels that stay on this machine deliver: {', '.join(local)}" if local
+               else "no channel stays on this machine, so none delivers")
     notes = [f"--now is in the future: simulation; channel {c.name!r} not used "
-             f"({c.transport.early_delivery(c.settings, c.name)}); only maildir channels deliver"
+             f"({c.transport.early_delivery(c.settings, c.name)}); {staying}"
              for c in channels if reaches_outside(c)]
-    return frozenset(c.name for c in channels if not reaches_outside(c)), notes
+    return frozenset(local), notes

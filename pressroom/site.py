@@ -55,8 +55,7 @@ def write_site(public: Path, pressroom: Pressroom, now: datetime, write: Write) 
         if not listing.has_feeds:
             continue
         latest = listing.releases[:FEED_SIZE]
-        pdf_sizes = {r.slug: sizes[r.slug].get("pdf", 0) for r in latest}
-        rss, atom = render_feeds(latest, context, pdf_sizes, listing)
+        rss, atom = render_feeds(latest, context, {r.slug: sizes[r.slug] for r in latest}, listing)
         write(public / listing.path(RSS_PATH), rss)
         write(public / listing.path(ATOM_PATH), atom)
         write(public / listing.path(JSON_PATH), render_json_feed(latest, context, sizes, listing))

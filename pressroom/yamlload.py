@@ -51,6 +51,15 @@ _add_resolver("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF")
 _add_resolver("null", r"^(?:~|null|Null|NULL|)$", "~nN\0")
 _CoreSchemaLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^$"), None)
 _add_resolver("int", r"^[-+]?[0-9]+$", "-+0123456789")
+
+
+def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    # YAML 1.2: "010" is ten and "08" eight; PyYAML's 1.1 constructor reads a leading
+    # zero as octal (and fails on "08").
+    return int(loader.construct_scalar(node), 10)
+
+
+_CoreSchemaLoader.add_constructor("tag:yaml.org,2002:int", _construct_decimal)
 _add_resolver(
     "float",
     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"

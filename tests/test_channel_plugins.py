@@ -160,3 +160,27 @@ def test_settings_with_built_in_channels_only_never_load_plugins(room, plugin: P
     result = CliRunner().invoke(cli, ["check", "--root", str(room.root)])
     assert result.exit_code == 0, result.output
     assert "pressroom_filedrop" not in sys.modules
+
+
+def test_a_simulated_dispatch_names_the_plugin_channel_that_stays_on_this_machine(
+    room, plugin: Path
+) -> None:
+    # 2030 is ahead of the real clock: a rehearsal. The file drop declares reaches_outside =
+    # False, so it delivers; the webhook waits, and the notice names the channels that deliver.
+    room.add_settings(DISTRIBUTION.replace(
+        "  lists:\n",
+        "    site: {type: webhook, url: 'https://web.example/hook', secret_env: HOOK}\n  lists:\n",
+    ).replace("  default_lists: [website]", "    portal: {channel: site}\n  default_lists: [website, portal]"))
+    room.ready("2030-01-01-drop", title="Über den Zaun")
+    common = ["--root", str(room.root), "--queue", str(room.root / "var" / "q.sqlite3"),
+              "--now", "2030-01-01T12:00"]
+    runner = CliRunner(env={"HOOK": "geheim"})
+    published = runner.invoke(cli, ["publish", *common])
+    assert "queued 2030-01-01-drop: 2 job(s)" in published.output, published.output
+    dispatched = runner.invoke(cli, ["dispatch", "--once", *common])
+    assert dispatched.exit_code == 0, dispatched.output
+    assert ("--now is in the future: simulation; channel 'site' not used (it would post to "
+            "https://web.example/hook before its time); only the channels that stay on this "
+            "machine deliver: drop") in dispatched.output.splitlines()
+    assert "dispatch: 1 sent" in dispatched.output
+    assert (room.root / "build" / "drop" / "2030-01-01-drop-r1.json").is_file()

@@ -83,7 +83,7 @@ def test_items_carry_every_field_newest_first(two: Pressroom) -> None:
 
 def test_ids_match_the_atom_and_rss_feeds(two: Pressroom) -> None:
     ctx = RenderContext.for_settings(two.settings, NOW)
-    rss, atom = render_feeds(two.releases, ctx, {r.slug: 1 for r in two.releases})
+    rss, atom = render_feeds(two.releases, ctx, {r.slug: {"pdf": 1} for r in two.releases})
     ids = [item["id"] for item in render(two)["items"]]  # type: ignore[attr-defined]
     assert ids == [e.id for e in feedparser.parse(atom).entries] == [e.id for e in feedparser.parse(rss).entries]
 

@@ -101,9 +101,9 @@ def test_a_future_now_delivers_only_into_the_maildir(
     assert [str(m["To"]) for m in maildir_messages(room.root)] == ["archiv@beispiel.example"]
     lines = simulated.output.splitlines()
     assert ("--now is in the future: simulation; channel 'mail' not used (it would send real mail "
-            "before its time); only maildir channels deliver") in lines
+            "before its time); only the channels that stay on this machine deliver: outbox") in lines
     assert (f"--now is in the future: simulation; channel 'website' not used (it would post to "
-            f"{webhook_server.url} before its time); only maildir channels deliver") in lines
+            f"{webhook_server.url} before its time); only the channels that stay on this machine deliver: outbox") in lines
     assert "dispatch: 1 sent, 0 to retry, 0 dead" in lines
     # The other channels' jobs were not claimed, so not tried: they wait for the real moment.
     assert states(ledger) == Counter({("outbox", "sent", 1): 1, ("mail", "pending", 0): 2,

@@ -214,7 +214,7 @@ def mail_bodies(release: Release, ctx: RenderContext, files: dict[str, bytes],
 
 def feed_entry_text(release: Release, ctx: RenderContext) -> str:
     """Return what the Atom entry of *release* shows: title, summary, content."""
-    _, atom = render_feeds([release], ctx, {release.slug: 0})
+    _, atom = render_feeds([release], ctx, {release.slug: {}})
     parsed = feedparser.parse(atom)
     assert parsed.bozo == 0, parsed.bozo_exception
     (entry,) = parsed.entries
@@ -375,7 +375,7 @@ def test_press_room_overrides_the_feed_entry_and_it_stays_escaped(room: Room) ->
     room.ready("2030-01-01-eins", title="Zahlen & <script>alert(1)</script>")
     pressroom = room.load()
     ctx = RenderContext.for_settings(pressroom.settings, NOW)
-    entry = feedparser.parse(render_feeds(pressroom.releases, ctx, {"2030-01-01-eins": 0})[1]).entries[0]
+    entry = feedparser.parse(render_feeds(pressroom.releases, ctx, {"2030-01-01-eins": {}})[1]).entries[0]
     content = entry.content[0].value
     assert content.startswith("<p>Zahlen &amp; &lt;script&gt;alert(1)&lt;/script&gt;</p>")
     assert "Gefördert vom Neuen Programm" in content  # the default's part is there too

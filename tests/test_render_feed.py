@@ -41,6 +41,11 @@ def sizes_for(releases: Sequence[Release]) -> dict[str, int]:
     return {release.slug: 10_000 + index for index, release in enumerate(releases)}
 
 
+def pdf_only(sizes: Mapping[str, int]) -> dict[str, dict[str, int]]:
+    """Return download sizes with a PDF of each given size and no other download made."""
+    return {slug: {"pdf": size} for slug, size in sizes.items()}
+
+
 def render(
     pressroom: Pressroom,
     releases: Sequence[Release] | None = None,
@@ -48,7 +53,7 @@ def render(
 ) -> tuple[bytes, bytes]:
     chosen = pressroom.releases if releases is None else releases
     ctx = RenderContext.for_settings(pressroom.settings, NOW)
-    return render_feeds(chosen, ctx, sizes if sizes is not None else sizes_for(chosen))
+    return render_feeds(chosen, ctx, pdf_only(sizes if sizes is not None else sizes_for(chosen)))
 
 
 @pytest.fixture
@@ -220,7 +225,7 @@ def test_ids_are_stable_tag_uris_unique_per_release(room: Room) -> None:
     # An id does not depend on which other releases are in the feed or when it is built.
     alone = pressroom.release("2021-05-01-a")
     later = RenderContext.for_settings(pressroom.settings, datetime(2040, 6, 1, tzinfo=UTC))
-    _, atom_alone = render_feeds([alone], later, {alone.slug: 1})
+    _, atom_alone = render_feeds([alone], later, {alone.slug: {"pdf": 1}})
     assert etree.fromstring(atom_alone).findtext(f"{ATOM}entry/{ATOM}id") == ids[1]
 
 

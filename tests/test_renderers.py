@@ -161,7 +161,10 @@ def test_the_files_of_an_uninstalled_renderer_leave_the_site(room: Room, json_pl
     shutil.rmtree(json_plugin / "pressroom_jsonexport-1.0.dist-info")  # as pip uninstall does
     load_renderers.cache_clear()
     result = build_pressroom(room.root, now=NOW)
-    assert dict(result.rendered_formats) == {} and not json_file.exists()
+    # only the page again: it no longer links the JSON download
+    assert dict(result.rendered_formats) == {SLUG: ("html",)} and not json_file.exists()
+    page = result.outputs(SLUG)["html"].read_text(encoding="utf-8")
+    assert f'href="{SLUG}.pdf"' in page and f'href="{SLUG}.json"' not in page
     assert set(result.outputs(SLUG)) == {"html", "pdf", "docx", "txt"}
     manifest = json.loads((room.root / "build" / MANIFEST).read_text(encoding="utf-8"))
     assert set(manifest["releases"][SLUG]["formats"]) == {"html", "pdf", "docx", "txt"}

@@ -16,6 +16,12 @@ def test_yaml_11_booleans_and_dates_stay_strings() -> None:
     assert doc.data == {"a": "no", "b": "on", "c": "2021-08-26", "d": True, "e": 3, "f": None}
 
 
+def test_integers_with_leading_zeros_are_decimal_as_in_yaml_12() -> None:
+    # PyYAML's 1.1 reading made "010" eight and failed on "08" with a ValueError.
+    doc = load_yaml("a: 010\nb: 08\nc: -007\n", P)
+    assert doc.data == {"a": 10, "b": 8, "c": -7}
+
+
 def test_lines_of_nested_keys_and_items(tmp_path: Path) -> None:
     doc = load_yaml("top:\n  inner: 1\nlist:\n  - a\n  - b\n", P, first_line=2)
     assert doc.lines[("top", "inner")] == 3

@@ -71,9 +71,10 @@ def render_docx(release: Release, ctx: RenderContext) -> bytes:
     base, style_ids = base_document(reference, version, release.language, settings.organisation)
     document = open_document(io.BytesIO(base))
     writer = MarkdownWriter(document, settings.releases_dir, style_ids=style_ids)
-    write_release(writer, release_view(release, ctx))
-    set_core_properties(document, release, settings.organisation)
-    return docx_bytes(document, release.published)
+    view = release_view(release, ctx)
+    write_release(writer, view)
+    set_core_properties(document, view)
+    return docx_bytes(document, view.published)
 
 
 def reference_docx(root: Path) -> Path:
@@ -395,21 +396,21 @@ def write_address(writer: MarkdownWriter, organisation: OrganisationView, langua
         writer.link(paragraph, organisation.website_shown, organisation.website)
 
 
-def set_core_properties(document: Document, release: Release, organisation: Organisation) -> None:
-    """Fill the document properties from the release alone, replacing whatever was there."""
+def set_core_properties(document: Document, view: ReleaseView) -> None:
+    """Fill the document properties from the release view alone, replacing whatever was there."""
     properties = document.core_properties
     element = properties._element
     for child in list(element):  # a reference.docx's author, dates and title must not leak
         element.remove(child)
-    stamp = release.published.astimezone(UTC).replace(tzinfo=None)  # python-docx writes it as Z
-    properties.title = _clip(release.title)
-    properties.subject = _clip(markup.plain_text(release.lead or release.subtitle or ""))
-    properties.author = _clip(organisation.name)
-    properties.last_modified_by = _clip(organisation.name)
-    properties.keywords = _clip(", ".join(release.tags))
-    properties.category = label(release.language, "press_release")
-    properties.identifier = release.number
-    properties.language = language_tag(release.language)
+    stamp = view.published.astimezone(UTC).replace(tzinfo=None)  # python-docx writes it as Z
+    properties.title = _clip(view.title)
+    properties.subject = _clip(view.description)
+    properties.author = _clip(view.organisation.name)
+    properties.last_modified_by = _clip(view.organisation.name)
+    properties.keywords = _clip(view.keywords)
+    properties.category = label(view.language, "press_release")
+    properties.identifier = view.number
+    properties.language = language_tag(view.language)
     properties.created = stamp
     properties.modified = stamp
     properties.revision = 1

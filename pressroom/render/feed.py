@@ -20,6 +20,10 @@ feedgen 1.0 has two faults worked around here:
 * Atom entry links lose every attribute but ``href`` (python-feedgen issues 135
   and 143): the PDF enclosure would become a second ``rel="alternate"`` link
   without type or length. ``repair_entry_links`` puts the attributes back.
+
+Each entry's enclosures are the release's downloads (the renderer registry's
+formats marked *attach*: the PDF, the DOCX, a plug-in's format). Atom carries
+them all; RSS allows one enclosure per item, and carries the first (the PDF).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from ..urls import URL_SCHEMES
 from . import RenderContext
 from .labels import label
 from .listing import PAGE, Listing
+from .registry import downloads
 from .view import ReleaseView, release_view, render_template
 
 if TYPE_CHECKING:
@@ -46,14 +51,13 @@ if TYPE_CHECKING:
 ATOM_NS = "http://www.w3.org/2005/Atom"
 RSS_PATH = "feed.xml"
 ATOM_PATH = "atom.xml"
-PDF_TYPE = "application/pdf"
 SUMMARY_LIMIT = 300  # characters of body text standing in for a missing lead
 
 
 def render_feeds(
     releases: Sequence[Release],
     ctx: RenderContext,
-    enclosure_sizes: Mapping[str, int],
+    enclosure_sizes: Mapping[str, Mapping[str, int]],
     listing: Listing | None = None,
 ) -> tuple[bytes, bytes]:
     """Render the RSS 2.0 and Atom 1.0 feeds of exactly *releases*: ``(rss, atom)``.
@@ -62,14 +66,15 @@ def render_feeds(
     self links); without one, the newsroom's front page.
 
     *releases* are the public releases to list, in any order; the feeds list them
-    newest first. *enclosure_sizes* maps each slug to the byte length of its
-    ``<slug>.pdf``, which every entry carries as its enclosure; a missing slug is a
-    ValueError (a feed must not announce a wrong length), and a size of 0 (no PDF
-    was made) leaves the entry without an enclosure rather than point at nothing.
+    newest first. *enclosure_sizes* maps each slug to the byte lengths of its
+    downloads by format (``{"pdf": 48213, "docx": 9120}``), which its entry carries as
+    enclosures; a missing slug is a ValueError (a feed must not announce a wrong
+    length), and a format missing or of size 0 (not made) is left out rather than
+    pointed at.
     """
     missing = sorted(r.slug for r in releases if r.slug not in enclosure_sizes)
     if missing:
-        raise ValueError(f"no PDF size for: {', '.join(missing)}")
+        raise ValueError(f"no download sizes for: {', '.join(missing)}")
     settings = ctx.settings
     listing = listing or front_page(settings)
     ordered = sorted(releases, key=lambda r: (r.published, r.slug), reverse=True)
@@ -79,6 +84,8 @@ def render_feeds(
     # The self link differs between the two feeds; everything else is shared.
     fg.link(feed_links(settings, listing, ATOM_PATH, "application/atom+xml"), replace=True)
     atom = repair_entry_links(fg.atom_str(pretty=False), entries)
+    for entry in entries:
+        first_enclosure_for_rss(entry)
     fg.link(feed_links(settings, listing, RSS_PATH, "application/rss+xml"), replace=True)
     rss = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return rss, atom
@@ -132,7 +139,9 @@ def feed_links(settings: Settings, listing: Listing, self_path: str, self_type: 
     ]
 
 
-def add_entry(fg: FeedGenerator, release: Release, ctx: RenderContext, pdf_size: int) -> FeedEntry:
+def add_entry(
+    fg: FeedGenerator, release: Release, ctx: RenderContext, sizes: Mapping[str, int]
+) -> FeedEntry:
     """Append *release* to the feed (callers add newest first) and return its entry."""
     settings = ctx.settings
     site = settings.site
@@ -141,8 +150,9 @@ def add_entry(fg: FeedGenerator, release: Release, ctx: RenderContext, pdf_size:
     fe.id(entry_id(release, settings))  # also the RSS guid, isPermaLink="false"
     fe.title(markup.plain_text(release.title))
     fe.link(href=page_url, rel="alternate", type="text/html")
-    if pdf_size > 0:
-        fe.enclosure(site.url(f"{release.slug}/{release.slug}.pdf"), str(pdf_size), PDF_TYPE)
+    for download in (d for d in downloads(release) if sizes.get(d.name, 0) > 0):
+        fe.enclosure(site.url(f"{release.slug}/{download.href}"), str(sizes[download.name]),
+                     download.content_type)
     fe.published(release.published)  # also the RSS pubDate
     fe.updated(release.published)
     text = summary_text(release_view(release, ctx))
@@ -155,6 +165,19 @@ def add_entry(fg: FeedGenerator, release: Release, ctx: RenderContext, pdf_size:
     for tag in release.tags:
         fe.category(term=tag)
     return fe
+
+
+def first_enclosure_for_rss(fe: FeedEntry) -> None:
+    """Make the entry's first download its RSS enclosure (RSS allows one per item).
+
+    feedgen takes the *last* enclosure link it was given, so the links are given again
+    with the first download last; the Atom feed, written before, keeps registry order.
+    """
+    links = fe.link()
+    enclosures = [link for link in links if link.get("rel") == "enclosure"]
+    if len(enclosures) > 1:
+        others = [link for link in links if link.get("rel") != "enclosure"]
+        fe.link([*others, *enclosures[1:], enclosures[0]], replace=True)
 
 
 def entry_id(release: Release, settings: Settings) -> str:

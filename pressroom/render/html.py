@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import mimetypes
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -17,8 +18,9 @@ from ..model import Release, Settings
 from . import RenderContext
 from .labels import label, number_label
 from .listing import PAGE, Listing, language_name
+from .registry import downloads
 from .structured_data import SITE_FEEDS, FeedLink, feed_links, page_head
-from .view import release_view, render_template
+from .view import release_view, render_room_template, render_template
 
 Medium = Literal["screen", "print"]
 
@@ -48,8 +50,8 @@ def render_list_page(
     settings = ctx.settings
     lang = listing.language
     shown = entries if entries is not None else list_entries(listing.shown)
-    template = ctx.env.get_template("index.html")
-    html = template.render(
+    html = render_room_template(
+        ctx, "index.html", "an index entry lists its files as `entry.downloads`",
         lang=lang,
         site=settings.site,
         organisation=settings.organisation,
@@ -108,8 +110,8 @@ def list_entries(releases: Sequence[Release]) -> dict[str, dict[str, object]]:
         release.slug: {
             "release": release,
             "href": f"{release.slug}/{release.slug}.html",
-            "pdf": f"{release.slug}/{release.slug}.pdf",
-            "docx": f"{release.slug}/{release.slug}.docx",
+            # relative to the site's top folder, one above the release pages
+            "downloads": [replace(d, href=f"{release.slug}/{d.href}") for d in downloads(release)],
             "number_label": number_label(release),
             "lead_html": Markup(markup.inline_to_html(release.lead)) if release.lead else None,
         }
@@ -132,6 +134,7 @@ def release_context(release: Release, ctx: RenderContext, medium: Medium) -> dic
         "head": page_head(release, view, ctx.settings) if medium == "screen" else None,
         "noindex": medium == "screen" and view.canonical_url is None,
         "feeds": feed_links(ctx.settings, view.language) if medium == "screen" else (),
+        "downloads": downloads(release),
         "organisation": view.organisation,
         "page_title": view.title,
         "funder_logos": [

@@ -53,8 +53,9 @@ class Renderer:
 
     *name* keys the format everywhere (``BuildResult.outputs``, the manifest, the
     edition's files) and is the file suffix: ``<slug>.<name>``. *attach* offers the
-    built file as an e-mail attachment. *applies_to* says which releases get the format
-    at all (the calendar file only those with an event). *settings_parts* says which parts of the
+    built file for download: linked from the web page and the newsroom index, an
+    enclosure in the feeds, an e-mail attachment. *applies_to* says which releases get
+    the format at all (the calendar file only those with an event). *settings_parts* says which parts of the
     settings the format shows: a change of one of them re-renders it (templates and
     files it reads are recorded while it renders; see ``render.env.recording``).
     """
@@ -68,6 +69,9 @@ class Renderer:
     # Which releases get this format (a module-level function: workers get it pickled);
     # the others have no such file, attachment or link.
     applies_to: AppliesTo = every_release
+    # True for a format that links the downloads (the web page): installing or removing
+    # a downloadable format renders it again.
+    shows_downloads: bool = False
 
     @property
     def suffix(self) -> str:
@@ -87,7 +91,7 @@ class Renderer:
 
 
 BUILTIN = (
-    Renderer("html", "text/html", "pressroom.render.html:render_html"),
+    Renderer("html", "text/html", "pressroom.render.html:render_html", shows_downloads=True),
     Renderer("pdf", "application/pdf", "pressroom.render.pdf:render_pdf", attach=True),
     Renderer(
         "docx",
@@ -142,6 +146,26 @@ def content_type(name: str) -> str:
     if name == "text":
         return "text/plain"
     return next(r.content_type for r in load_renderers() if r.name == name)
+
+
+@dataclass(frozen=True)
+class Download:
+    """A built file offered for download: what the page, the index and the feeds link."""
+
+    name: str  # the format: "pdf"
+    href: str  # "<slug>.pdf": relative to the release's page, which sits beside it
+    content_type: str
+    label: str  # "PDF": what readers call the format
+
+
+def downloads(release: Release) -> tuple[Download, ...]:
+    """Return the downloads of *release*: every format marked *attach* that it gets,
+    pressroom's first."""
+    slug = release.slug
+    return tuple(
+        Download(r.name, f"{slug}.{r.suffix}", r.content_type, r.name.upper())
+        for r in renderers_for(release, load_renderers()) if r.attach
+    )
 
 
 def attachments() -> tuple[str, ...]:

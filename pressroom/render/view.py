@@ -132,6 +132,7 @@ class ReleaseView:
     slug: str = field(metadata=HIDDEN)
     language: str = field(metadata=HIDDEN)
     published: datetime = field(metadata=HIDDEN)  # aware; the release date and time
+    number: str = field(metadata=HIDDEN)  # "3/2013" (for document metadata); "" for a draft
     keywords: str = field(metadata=HIDDEN)  # the tags, for document metadata
     description: str = field(metadata=HIDDEN)  # plain text of lead or subtitle, for metadata
     draft_notice: str | None  # "Entwurf – nicht zur Veröffentlichung" for drafts
@@ -166,16 +167,28 @@ def render_template(ctx: RenderContext, name: str, view: ReleaseView, **extra: o
     may still ask for the variables templates had before the view: it fails here
     with its file named and what to do, not with a bare "'release' is undefined".
     """
+    return render_room_template(ctx, name, "templates get the release as `view`",
+                                view=view, lang=view.language, **extra)
+
+
+def render_room_template(ctx: RenderContext, name: str, hint: str, **context: object) -> str:
+    """Render the template *name* with *context*; a name it asks for that is not there
+    (a room's copy of an older default) is a UserError naming the file, with *hint*, and
+    so is a syntax error (naming the file and line where it is)."""
     import jinja2
 
-    template = ctx.env.get_template(name)
     try:
-        return template.render(view=view, lang=view.language, **extra)
+        template = ctx.env.get_template(name)
+    except jinja2.TemplateSyntaxError as exc:
+        where = Path(exc.filename) if exc.filename else None
+        raise UserError(f"template {name}: {exc.message}", where, exc.lineno) from exc
+    try:
+        return template.render(**context)
     except jinja2.UndefinedError as exc:
         where = Path(template.filename) if template.filename else None
         raise UserError(
-            f"template {name}: {exc.message}; templates get the release as `view` (see the "
-            "README, Templates): update this copy of an older default, or delete it",
+            f"template {name}: {exc.message}; {hint} (see the README, Templates): "
+            "update this copy of an older default, or delete it",
             where,
         ) from exc
 
@@ -207,6 +220,7 @@ def build_view(release: Release, ctx: RenderContext) -> ReleaseView:
         slug=release.slug,
         language=lang,
         published=release.published,
+        number=release.number or "",
         keywords=", ".join(release.tags),
         description=description(release),
         draft_notice=label(lang, "draft") if release.status == "draft" else None,
