@@ -28,6 +28,12 @@ LABELS: dict[str, dict[str, str]] = {
         "draft": "Entwurf – nicht zur Veröffentlichung",
         "oclock": "Uhr",
         "correction": "Korrektur",
+        "images": "Bildmaterial",
+        "photo_credit": "Foto: {credit}",
+        "license": "Lizenz: {license}",
+        "downloads": "Downloads",
+        "download_zip": "Alles als ZIP (PDF, DOCX, Bilder)",
+        "pixels": "{width} × {height} Pixel",
     },
     "en": {
         "press_release": "Press release",
@@ -49,6 +55,12 @@ LABELS: dict[str, dict[str, str]] = {
         "draft": "Draft – not for publication",
         "oclock": "",
         "correction": "Correction",
+        "images": "Images",
+        "photo_credit": "Photo: {credit}",
+        "license": "Licence: {license}",
+        "downloads": "Downloads",
+        "download_zip": "Everything as a ZIP (PDF, DOCX, images)",
+        "pixels": "{width} × {height} pixels",
     },
 }
 
