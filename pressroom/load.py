@@ -172,8 +172,8 @@ def body_images(tokens: list[Token], releases_dir: Path, first_line: int) -> lis
     for ref in markup.iter_references(tokens):
         path = file_named(releases_dir, unquote(ref.target)) if ref.kind == "image" else None
         if path is not None:
-            found.append(image_of(path, releases_dir, first_line + ref.line, ref.text.strip(),
-                                  ref.title.strip()))
+            image = image_of(path, releases_dir, first_line + ref.line, ref.text.strip(), ref.title.strip())
+            found.append(replace(image, in_body=True))
     return found
 
 
@@ -202,15 +202,17 @@ def pixel_size(path: Path) -> tuple[int | None, int | None]:
 def release_images(listed: list[Image], body: list[Image]) -> tuple[Image, ...]:
     """The release's images: those listed under ``images:``, then the body's others, each once.
 
-    A body image whose file is listed takes its credit and licence from the list; the
-    list's alt text and caption win, the body's alt text and title fill in for missing ones.
+    A body image whose file is listed takes its credit and licence from the list (that is
+    how a body image gets its credit); the list's alt text and caption win, the body's alt
+    text and title fill in for missing ones.
     """
     by_path = {image.path: image for image in body[::-1]}  # the first occurrence wins
     merged = []
     for image in listed:
         shown = by_path.get(image.path)
         if shown is not None:
-            image = replace(image, alt=image.alt or shown.alt, caption=image.caption or shown.caption)
+            image = replace(image, alt=image.alt or shown.alt, caption=image.caption or shown.caption,
+                            in_body=True)
         merged.append(image)
     seen = {image.path for image in merged}
     for image in body:

@@ -157,6 +157,7 @@ class Image:
     license: str = ""
     width: int | None = None
     height: int | None = None
+    in_body: bool = False  # the body shows it: the other formats do not show it again
 
 
 @dataclass(frozen=True)

@@ -318,16 +318,18 @@ def write_funders(writer: MarkdownWriter, funders: Block[FunderView]) -> None:
 
 
 def write_images(writer: MarkdownWriter, images: tuple[ImageView, ...], language: str) -> None:
-    """Write each image, as wide as the text at most, with caption, credit and licence below."""
+    """Write each image not in the body, as wide as the text at most, and under each image
+    its caption, credit and licence."""
     from .docx_markdown import add_picture, fit_width
 
     if not images:
         return
     writer.paragraph("Heading 2", label(language, "images"))
     for image in images:
-        shape = add_picture(writer.paragraph("Normal").add_run(), image.path, image.alt, image.caption)
-        if shape is not None:
-            fit_width(shape, writer.text_width())
+        if not image.in_body:  # the body's own images stand where it puts them
+            shape = add_picture(writer.paragraph("Normal").add_run(), image.path, image.alt, image.caption)
+            if shape is not None:
+                fit_width(shape, writer.text_width())
         lines = [image.caption, label(language, "photo_credit", credit=image.credit) if image.credit else "",
                  label(language, "license", license=image.license) if image.license else ""]
         caption = writer.paragraph("Caption")

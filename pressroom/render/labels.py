@@ -32,7 +32,8 @@ LABELS: dict[str, dict[str, str]] = {
         "photo_credit": "Foto: {credit}",
         "license": "Lizenz: {license}",
         "downloads": "Downloads",
-        "download_zip": "Alles als ZIP (PDF, DOCX, Bilder)",
+        "download_zip": "Alles als ZIP (PDF und DOCX)",
+        "download_zip_images": "Alles als ZIP (PDF, DOCX, Bilder)",
         "pixels": "{width} × {height} Pixel",
     },
     "en": {
@@ -59,7 +60,8 @@ LABELS: dict[str, dict[str, str]] = {
         "photo_credit": "Photo: {credit}",
         "license": "Licence: {license}",
         "downloads": "Downloads",
-        "download_zip": "Everything as a ZIP (PDF, DOCX, images)",
+        "download_zip": "Everything as a ZIP (PDF and DOCX)",
+        "download_zip_images": "Everything as a ZIP (PDF, DOCX, images)",
         "pixels": "{width} × {height} pixels",
     },
 }

@@ -75,6 +75,7 @@ class ImageView:
     page (the build publishes it there, full size); *path* the file to embed (PDF, DOCX).
     *alt* is shown instead of the picture where it cannot be seen, so it is no block
     of every format. The names match schema.org's ImageObject where they can (JSON-LD).
+    An image the body shows is not shown twice: its figure carries only the caption lines.
     """
 
     file: str = field(metadata=HIDDEN)
@@ -86,6 +87,8 @@ class ImageView:
     width: int | None = field(metadata=HIDDEN)
     height: int | None = field(metadata=HIDDEN)
     path: Path = field(metadata=HIDDEN)
+    # Shown by the body where it stands: the figure gives its caption, credit and licence only.
+    in_body: bool = field(metadata=HIDDEN)
 
 
 @dataclass(frozen=True)
@@ -285,6 +288,7 @@ def image_view(image: Image) -> ImageView:
         width=image.width,
         height=image.height,
         path=image.path,
+        in_body=image.in_body,
     )
 
 
