@@ -356,3 +356,22 @@ def test_docx_carries_the_organisation_logo_in_its_header_and_the_funder_logo(ro
     body_images = [document.part.related_parts[s._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
                    for s in document.inline_shapes]
     assert body_images == [esf]
+
+
+def test_feed_entry_shows_the_image_at_its_public_address_with_its_credit_lines(room: Room) -> None:
+    import feedparser
+
+    from pressroom.render.feed import render_feeds
+
+    pictured(room)
+    pressroom = room.load()
+    release = pressroom.release(SLUG)
+    _, atom = render_feeds([release], RenderContext.for_settings(pressroom.settings, NOW), {SLUG: 0})
+    (entry,) = feedparser.parse(atom).entries
+    content = lxml.html.fragment_fromstring(entry.content[0].value, create_parent="div")
+    heading = next(h for h in content.iter("h2") if h.text == "Bildmaterial")
+    first = heading.getnext()
+    assert [img.get("src") for img in first.iter("img")] == [
+        f"https://presse.beispiel.example/{SLUG}/fotos/team.png"]
+    assert [text.strip() for text in first.itertext() if text.strip()] == [
+        "Das Team am Eröffnungstag", "Foto: Jana Beispiel", "Lizenz: CC BY 4.0"]
