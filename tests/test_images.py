@@ -91,6 +91,19 @@ def test_a_draft_gets_warnings_not_errors(room: Room) -> None:
     ]
 
 
+def test_check_command_exits_1_with_the_located_line_and_no_traceback(room: Room) -> None:
+    from click.testing import CliRunner
+
+    from pressroom.cli import cli
+
+    png(room.releases / "a.png")
+    room.ready(SLUG, extra="images: [{file: a.png, alt: Ein Bild}]\n")
+    result = CliRunner().invoke(cli, ["check", "--root", str(room.root)])
+    assert result.exit_code == 1
+    assert f"releases/{SLUG}.md:6: image a.png has no credit" in result.output
+    assert "Traceback" not in result.output
+
+
 @pytest.mark.parametrize("name", ["fehlt.png", "../../etc/passwd", "https://example.org/x.png"])
 def test_an_image_that_is_no_file_inside_releases_is_located(room: Room, name: str) -> None:
     room.ready(SLUG, extra=f"images:\n  - file: '{name}'\n    alt: A\n    credit: C\n")
