@@ -1,7 +1,8 @@
 """Load everything, then render what changed, in parallel; write atomically.
 
 Layout of the output folder (default ``build/``):
-``public/``  the website: ``<slug>/<slug>.{html,pdf,docx,txt}`` of public releases,
+``public/``  the website: ``<slug>/<slug>.{html,pdf,docx,txt}`` of public releases, with
+             ``<slug>.zip`` (PDF, DOCX, images) and their images and attachments beside,
              and the site-wide files (index, tag, language and archive pages, feeds,
              sitemap; see ``pressroom.site``);
 ``private/`` drafts and releases not public yet (under embargo, or dated in the future),
@@ -162,6 +163,8 @@ def build_pressroom(
     remove_stale(out, pressroom, now, manifest)
     remove_unregistered(out, pressroom, manifest, renderers)
     save_manifest(manifest)
+    place_zips(out, [r for r in wanted if r.slug not in failures], pressroom.settings.releases_dir, now,
+               set(rendered))
     try:
         write_site(out / PUBLIC, pressroom, now, write_output)
     except PressroomError:
@@ -227,7 +230,8 @@ class RenderKeys:
 def release_files(release: Release, settings: Settings) -> list[Path]:
     """The files every format of *release* depends on: itself, what it links and shows, logos."""
     logos = [settings.organisation.logo, *(f.logo for f in release.boilerplate.funders)]
-    return [release.path, *release.attachments, *release.images, *(logo for logo in logos if logo)]
+    images = [image.path for image in release.images]
+    return [release.path, *release.attachments, *images, *(logo for logo in logos if logo)]
 
 
 @dataclass
@@ -377,10 +381,24 @@ def place_release(
     for fmt, rendered in files.items():
         write_output(folder / f"{release.slug}.{fmt}", rendered.data)
     source = releases_dir.resolve()
-    for extra in (*release.attachments, *release.images):
+    for extra in (*release.attachments, *(image.path for image in release.images)):
         write_output(folder / extra.relative_to(source), extra.read_bytes())
     other = out / (PRIVATE if visibility == PUBLIC else PUBLIC) / release.slug
     shutil.rmtree(other, ignore_errors=True)
+
+
+def place_zips(out: Path, releases: list[Release], releases_dir: Path, now: datetime,
+               rendered: set[str]) -> None:
+    """Write ``<slug>.zip`` (PDF, DOCX, images; see release_zip) next to each release's files
+    when one of them was rendered again, or the ZIP is missing: it is made of those files."""
+    from .release_zip import release_zip, zip_members
+
+    for release in releases:
+        folder = out / visibility_of(release, now) / release.slug
+        target = folder / f"{release.slug}.zip"
+        if folder.is_dir() and (release.slug in rendered or not target.is_file()):
+            members = zip_members(release, folder, releases_dir)
+            write_output(target, release_zip(members, release.published))
 
 
 def remove_stale(out: Path, pressroom: Pressroom, now: datetime, manifest: Manifest) -> None:

@@ -20,7 +20,7 @@ from markdown_it.token import Token
 
 from . import markup
 from .errors import Problem, Severity
-from .model import Contact, Event, Link, Pressroom, Release, Settings
+from .model import Contact, Event, Image, Link, Pressroom, Release, Settings
 from .paths import file_named
 from .schema import EventIn, FrontMatter, check_xml_text
 from .settings import load_settings, to_contact
@@ -133,9 +133,8 @@ def _load_release(
     problems += schema_problems
     if front is None:
         return None, doc, problems
-    images = body_images(tokens, settings.releases_dir)
-    release, found = _resolve(front, doc, path, body, body_line, settings, now)
-    release = replace(release, images=tuple(images)) if release else None
+    images = body_images(tokens, settings.releases_dir, body_line)
+    release, found = _resolve(front, doc, path, body, body_line, settings, now, images)
     if schema_problems:
         # Resolved without the rejected keys: only its errors are about the file as written.
         return None, doc, problems + [p for p in found if p.is_error]
@@ -151,7 +150,7 @@ def check_file_name(path: Path) -> list[Problem]:
 def check_body(
     body: str, tokens: list[Token], first_line: int, path: Path, releases_dir: Path
 ) -> list[Problem]:
-    """Report control characters, dead links and images without alt text or file."""
+    """Report control characters, dead links and images without a file."""
     problems = []
     # split on \n only: str.splitlines() also breaks at the very characters we look for
     for offset, text in enumerate(body.split("\n")):
@@ -163,25 +162,83 @@ def check_body(
         line = first_line + ref.line
         if ref.kind == "link" and ref.target.strip() in ("", "#"):
             problems.append(Problem(path, line, f"link {ref.text!r} has no target", Severity.WARNING))
-        if ref.kind == "image":
-            if not ref.text.strip():
-                problems.append(Problem(path, line, f"image {ref.target} has no alt text", Severity.WARNING))
-            if file_named(releases_dir, unquote(ref.target)) is None:
-                problems.append(Problem(path, line, f"image {ref.target}: no such file in releases/"))
+        # alt text and credit are checked with the release's status (check_images)
+        if ref.kind == "image" and file_named(releases_dir, unquote(ref.target)) is None:
+            problems.append(Problem(path, line, f"image {ref.target}: no such file in releases/"))
     return problems
 
 
-def body_images(tokens: list[Token], releases_dir: Path) -> list[Path]:
-    """The image files a parsed Markdown body shows that exist inside *releases_dir*.
+def body_images(tokens: list[Token], releases_dir: Path, first_line: int) -> list[Image]:
+    """The images a parsed Markdown body shows that exist inside *releases_dir*, each
+    with its alt text, its title as caption and its line in the release file.
 
     markdown-it percent-encodes link targets, so they are decoded before lookup.
     """
-    found = (
-        file_named(releases_dir, unquote(ref.target))
-        for ref in markup.iter_references(tokens)
-        if ref.kind == "image"
-    )
-    return [path for path in found if path is not None]
+    found = []
+    for ref in markup.iter_references(tokens):
+        path = file_named(releases_dir, unquote(ref.target)) if ref.kind == "image" else None
+        if path is not None:
+            image = image_of(path, releases_dir, first_line + ref.line, ref.text.strip(), ref.title.strip())
+            found.append(replace(image, in_body=True))
+    return found
+
+
+def image_of(path: Path, releases_dir: Path, line: int, alt: str = "", caption: str = "",
+             credit: str = "", license: str = "") -> Image:
+    """Describe the image file *path* (resolved, inside *releases_dir*) with its pixel size."""
+    width, height = pixel_size(path)
+    file = path.relative_to(releases_dir.resolve()).as_posix()
+    return Image(path, file, line, alt, caption, credit, license, width, height)
+
+
+def pixel_size(path: Path) -> tuple[int | None, int | None]:
+    """Return the width and height of the image at *path*; (None, None) when Pillow cannot
+    read it (an SVG, a damaged file): the image is then shown without a size."""
+    from PIL import Image as PILImage  # WeasyPrint needs Pillow anyway; loaded only for images
+    from PIL import UnidentifiedImageError
+
+    try:
+        with PILImage.open(path) as picture:
+            width, height = picture.size
+    except (OSError, UnidentifiedImageError, ValueError):
+        return None, None
+    return int(width), int(height)
+
+
+def release_images(listed: list[Image], body: list[Image]) -> tuple[Image, ...]:
+    """The release's images: those listed under ``images:``, then the body's others, each once.
+
+    A body image whose file is listed takes its credit and licence from the list (that is
+    how a body image gets its credit); the list's alt text and caption win, the body's alt
+    text and title fill in for missing ones.
+    """
+    by_path = {image.path: image for image in body[::-1]}  # the first occurrence wins
+    merged = []
+    for image in listed:
+        shown = by_path.get(image.path)
+        if shown is not None:
+            image = replace(image, alt=image.alt or shown.alt, caption=image.caption or shown.caption,
+                            in_body=True)
+        merged.append(image)
+    seen = {image.path for image in merged}
+    for image in body:
+        if image.path not in seen:
+            seen.add(image.path)
+            merged.append(image)
+    return tuple(merged)
+
+
+def check_images(path: Path, images: tuple[Image, ...], status: str) -> list[Problem]:
+    """Every image needs alt text (for readers who cannot see it) and a credit (the
+    photographer's right): an error for a ready release, a warning for a draft."""
+    severity = Severity.ERROR if status == "ready" else Severity.WARNING
+    problems = []
+    for image in images:
+        if not image.alt:
+            problems.append(Problem(path, image.line, f"image {image.file} has no alt text", severity))
+        if not image.credit:
+            problems.append(Problem(path, image.line, f"image {image.file} has no credit", severity))
+    return problems
 
 
 def _resolve(
@@ -192,7 +249,9 @@ def _resolve(
     body_line: int,
     settings: Settings,
     now: datetime,
+    shown: list[Image],
 ) -> tuple[Release | None, list[Problem]]:
+    """Resolve *front* against the settings; *shown* are the images of the body."""
     problems: list[Problem] = []
 
     def at(*key: str | int) -> int:
@@ -253,6 +312,16 @@ def _resolve(
             attachments.append(attachment)
         else:
             error(f"attachments: {name}: no such file inside releases/", "attachments", index)
+    listed = []
+    for index, entry in enumerate(front.images):
+        image_path = file_named(settings.releases_dir, entry.file)
+        if image_path is None:
+            error(f"images: {entry.file}: no such file inside releases/", "images", index, "file")
+            continue
+        listed.append(image_of(image_path, settings.releases_dir, at("images", index), entry.alt,
+                               entry.caption, entry.credit, entry.license))
+    images = release_images(listed, shown)
+    problems += check_images(path, images, front.status)
     for index, link in enumerate(front.links):
         if link.url.strip() in ("", "#"):
             warn(f"links: {link.title!r} has no target", "links", index)
@@ -290,6 +359,7 @@ def _resolve(
         tags=tuple(front.tags),
         links=tuple(Link(link.title, link.url) for link in front.links),
         attachments=tuple(attachments),
+        images=images,
         distribution=tuple(front.distribution or settings.distribution.default_lists),
         event=event,
         updated=updated,

@@ -96,6 +96,7 @@ class Reference:
     target: str
     text: str
     line: int
+    title: str = ""  # an image's Markdown title: ![alt](file "title")
 
 
 def iter_references(tokens: list[Token]) -> Iterator[Reference]:
@@ -108,7 +109,8 @@ def iter_references(tokens: list[Token]) -> Iterator[Reference]:
         for index, child in enumerate(children):
             if child.type == "image":
                 alt = "".join(c.content for c in child.children or [])
-                yield Reference("image", str(child.attrs.get("src", "")), alt, line)
+                title = str(child.attrs.get("title", "") or "")
+                yield Reference("image", str(child.attrs.get("src", "")), alt, line, title)
             elif child.type == "link_open":
                 text = []
                 for follower in children[index + 1 :]:

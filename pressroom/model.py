@@ -153,6 +153,28 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Image:
+    """A picture of a release: listed under ``images:`` or shown in the body.
+
+    *path* is the resolved file inside releases/; *file* its path below releases/
+    (where the build publishes it). *line* locates it in the release file (the
+    ``images:`` entry, or the body line of the Markdown image). *width* and *height*
+    are its pixel size, None for a format Pillow cannot read (SVG).
+    """
+
+    path: Path
+    file: str
+    line: int
+    alt: str = ""
+    caption: str = ""
+    credit: str = ""
+    license: str = ""
+    width: int | None = None
+    height: int | None = None
+    in_body: bool = False  # the body shows it: the other formats do not show it again
+
+
+@dataclass(frozen=True)
 class Release:
     """One press release with every reference resolved against the settings."""
 
@@ -174,7 +196,8 @@ class Release:
     tags: tuple[str, ...] = ()
     links: tuple[Link, ...] = ()
     attachments: tuple[Path, ...] = ()
-    images: tuple[Path, ...] = ()  # files inside releases/ that the body shows
+    # the images: list first, then the body's images not listed there (see load.release_images)
+    images: tuple[Image, ...] = ()
     distribution: tuple[str, ...] = ()
     event: Event | None = None
     updated: datetime | None = None  # aware; the last revision, when the file says so

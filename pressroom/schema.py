@@ -213,6 +213,16 @@ class LinkIn(Strict):
     url: OptionalLine
 
 
+class ImageIn(Strict):
+    """A picture of the release: its file below releases/ and what must travel with it."""
+
+    file: Line
+    alt: OptionalLine = ""
+    caption: OptionalLine = ""
+    credit: OptionalLine = ""
+    license: OptionalLine = ""
+
+
 ContactRef = Annotated[
     Annotated[Line, Tag("id")] | Annotated[ContactIn, Tag("inline")],
     Discriminator(lambda v: "inline" if isinstance(v, dict) else "id"),
@@ -245,6 +255,7 @@ class FrontMatter(Strict):
     tags: list[Line] = []
     links: list[LinkIn] = []
     attachments: list[Line] = []
+    images: list[ImageIn] = []
     status: Literal["draft", "ready"] = "draft"
     distribution: list[Line] | None = None
     event: EventIn | None = None

@@ -104,7 +104,8 @@ def svg_release(room: Room) -> None:
     (room.releases / "bild.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/>'
         "</svg>", encoding="utf-8")
-    room.ready("2021-05-04-bild", body="Text.\n\n![Ein Bild](bild.svg)\n")
+    room.ready("2021-05-04-bild", body="Text.\n\n![Ein Bild](bild.svg)\n",
+               extra="images: [{file: bild.svg, credit: Anna Muster}]\n")  # a ready image needs a credit
 
 
 def test_warnings_of_the_renderers_reach_stderr_through_pressrooms_log(room: Room) -> None:

@@ -140,7 +140,8 @@ def test_a_changed_funder_logo_renders_only_its_periods_releases_and_an_image_on
     old, new, pictured = "2015-03-02-alt", "2021-05-04-neu", "2021-05-05-bild"
     room.ready(old)
     room.ready(new)
-    room.ready(pictured, body="Text.\n\n![Ein Bild](bild.svg)\n")
+    room.ready(pictured, body="Text.\n\n![Ein Bild](bild.svg)\n",
+               extra="images: [{file: bild.svg, credit: Anna Muster}]\n")
     assert set(build(room).rendered_formats) == {old, new, pictured}
     (room.releases / "esf.svg").write_text(SVG.format("green"), encoding="utf-8")
     assert dict(build(room).rendered_formats) == {new: EVERY, pictured: EVERY}

@@ -22,6 +22,7 @@ import lxml.html
 import pytest
 from conftest import NOW, SLUG_2013, SLUG_2021, Room, load_sample
 from docx import Document
+from PIL import Image as PILImage
 
 from pressroom.errors import UserError
 from pressroom.mail import MessageBuilder
@@ -76,6 +77,9 @@ links:
   - {title: Factsheet zur Beratung, url: https://example.org/factsheet%20neu.pdf}
   - {title: Böser Verweis, url: 'javascript:alert(1)'}
 attachments: [factsheet.pdf]
+images:
+  - {file: eroeffnung.png, alt: Das Team vor der Tür, caption: Eröffnung der Beratungsstelle,
+     credit: Jana Fotografin, license: CC BY 4.0}
 status: draft
 event:
   title: Eröffnungsfeier mit Pressegespräch
@@ -115,6 +119,7 @@ def full_release(room: Room) -> tuple[Release, RenderContext]:
     """The fixture release with every block, and a context before its embargo."""
     room.write_settings(FULL_SETTINGS)
     (room.releases / "factsheet.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    PILImage.new("RGB", (120, 80), (30, 90, 160)).save(room.releases / "eroeffnung.png")
     room.release(FULL, FULL_FRONT, FULL_BODY)
     pressroom = room.load(BEFORE)
     return pressroom.release(FULL), RenderContext.for_settings(pressroom.settings, BEFORE)

@@ -169,7 +169,8 @@ def write_png(path: Path, size: tuple[int, int] = (40, 20)) -> bytes:
 
 def test_image_from_releases_is_embedded_with_its_alt_text(room) -> None:
     png = write_png(room.releases / "bilder" / "foto.png")
-    room.ready("2024-03-01-meldung", body="![Das Team beim Fachtag](bilder/foto.png)\n")
+    room.ready("2024-03-01-meldung", body="![Das Team beim Fachtag](bilder/foto.png)\n",
+               extra="images: [{file: bilder/foto.png, credit: Anna Muster}]\n")
     document = render(room.load(), "2024-03-01-meldung")
     assert len(document.inline_shapes) == 1
     inline = document.inline_shapes[0]._inline
@@ -180,7 +181,8 @@ def test_image_from_releases_is_embedded_with_its_alt_text(room) -> None:
 
 def test_wide_image_is_scaled_to_the_text_width(room) -> None:
     write_png(room.releases / "breit.png", size=(4000, 1000))
-    room.ready("2024-03-01-meldung", body="![Breit](breit.png)\n")
+    room.ready("2024-03-01-meldung", body="![Breit](breit.png)\n",
+               extra="images: [{file: breit.png, credit: Anna Muster}]\n")
     document = render(room.load(), "2024-03-01-meldung")
     section = document.sections[0]
     shape = document.inline_shapes[0]

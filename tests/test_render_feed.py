@@ -71,7 +71,8 @@ def two(room: Room) -> Pressroom:
     room.ready(
         "2022-03-04-b",
         title="Zweite Meldung",
-        extra="contacts: [anna, ben]\nlinks:\n  - {title: Mehr, url: 'https://x.example/mehr'}\n",
+        extra="contacts: [anna, ben]\nlinks:\n  - {title: Mehr, url: 'https://x.example/mehr'}\n"
+        "images: [{file: bild.png, credit: Anna Muster}]\n",
         body="Absatz mit [Anker](#oben) und ![Bild](bild.png).\n\nZweiter Absatz.\n",
     )
     return room.load(NOW)

@@ -160,7 +160,8 @@ def test_body_images_inside_releases_are_embedded(room: Room) -> None:
     from PIL import Image
 
     Image.new("RGB", (60, 40), (200, 30, 30)).save(room.releases / "foto.png")
-    room.ready("2024-01-01-bild", body='![Ein Foto](foto.png "Bildunterschrift")\n')
+    room.ready("2024-01-01-bild", body='![Ein Foto](foto.png "Bildunterschrift")\n',
+               extra="images: [{file: foto.png, credit: Anna Muster}]\n")
     pressroom = room.load(NOW)
     reader = pypdf.PdfReader(io.BytesIO(pdf_of(pressroom, pressroom.release("2024-01-01-bild"))))
     assert len(reader.pages[0].images) == 1

@@ -30,7 +30,16 @@ if TYPE_CHECKING:
     from ..model import Organisation, Release
     from . import RenderContext
     from .docx_markdown import MarkdownWriter
-    from .view import Block, ContactView, EventView, FunderView, LinkView, OrganisationView, ReleaseView
+    from .view import (
+        Block,
+        ContactView,
+        EventView,
+        FunderView,
+        ImageView,
+        LinkView,
+        OrganisationView,
+        ReleaseView,
+    )
 
 REFERENCE_DOCX = Path("templates") / "reference.docx"
 # The PDF's type family (release.css); the shipped reference.docx declares it too.
@@ -283,6 +292,7 @@ def write_release(writer: MarkdownWriter, view: ReleaseView) -> None:
         _inline_paragraph(writer, view.lead.markdown, "Lead")
     writer.base_style = "Normal"
     writer.write(markup.parse(view.body.markdown))
+    write_images(writer, view.images, language)
     if view.event:
         write_event(writer, view.event)
     if view.links:
@@ -317,6 +327,28 @@ def write_funders(writer: MarkdownWriter, funders: Block[FunderView]) -> None:
         if funder.logo is not None and funder.logo.is_file():
             paragraph.add_run().add_break()
             add_picture(paragraph.add_run(), funder.logo, funder.name, height=Mm(15))
+
+
+def write_images(writer: MarkdownWriter, images: tuple[ImageView, ...], language: str) -> None:
+    """Write each image not in the body, as wide as the text at most, and under each image
+    its caption, credit and licence."""
+    from .docx_markdown import add_picture, fit_width
+
+    if not images:
+        return
+    writer.paragraph("Heading 2", label(language, "images"))
+    for image in images:
+        if not image.in_body:  # the body's own images stand where it puts them
+            shape = add_picture(writer.paragraph("Normal").add_run(), image.path, image.alt, image.caption)
+            if shape is not None:
+                fit_width(shape, writer.text_width())
+        lines = [image.caption, label(language, "photo_credit", credit=image.credit) if image.credit else "",
+                 label(language, "license", license=image.license) if image.license else ""]
+        caption = writer.paragraph("Caption")
+        for index, line in enumerate(line for line in lines if line):
+            if index:
+                caption.add_run().add_break()
+            caption.add_run(line)
 
 
 def _style(document: Document, name: str) -> str:

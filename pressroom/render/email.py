@@ -20,6 +20,7 @@ def render_email_html(release: Release, ctx: RenderContext, urls: Mapping[str, s
     by format ("html", "pdf", "docx"), linked where the release is on the web."""
     view = release_view(release, ctx)
     page = urls.get("html")
-    # Attachments are published next to the page: the same relative address, made absolute.
-    file_urls = {a.href: urljoin(page, a.href) for a in view.attachments.items} if page else {}
+    # Attachments and images are published next to the page: the same relative address, made absolute.
+    hrefs = [a.href for a in view.attachments.items] + [image.href for image in view.images]
+    file_urls = {href: urljoin(page, href) for href in hrefs} if page else {}
     return render_template(ctx, "email.html", view, urls=urls, file_urls=file_urls).encode("utf-8")

@@ -37,6 +37,13 @@ LABELS: dict[str, dict[str, str]] = {
         "correction": "Korrektur",
         "event": "Termin",
         "add_to_calendar": "In den Kalender (.ics)",
+        "images": "Bildmaterial",
+        "photo_credit": "Foto: {credit}",
+        "license": "Lizenz: {license}",
+        "downloads": "Downloads",
+        "download_zip": "Alles als ZIP (PDF und DOCX)",
+        "download_zip_images": "Alles als ZIP (PDF, DOCX, Bilder)",
+        "pixels": "{width} × {height} Pixel",
     },
     "en": {
         "press_release": "Press release",
@@ -67,6 +74,13 @@ LABELS: dict[str, dict[str, str]] = {
         "correction": "Correction",
         "event": "Event",
         "add_to_calendar": "Add to calendar (.ics)",
+        "images": "Images",
+        "photo_credit": "Photo: {credit}",
+        "license": "Licence: {license}",
+        "downloads": "Downloads",
+        "download_zip": "Everything as a ZIP (PDF and DOCX)",
+        "download_zip_images": "Everything as a ZIP (PDF, DOCX, images)",
+        "pixels": "{width} × {height} pixels",
     },
 }
 

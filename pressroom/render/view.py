@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Generic, TypeVar
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from markupsafe import Markup
 
 from .. import markup
 from ..errors import UserError
-from ..model import Contact, Organisation, Release, Settings
+from ..model import Contact, Image, Organisation, Release, Settings
 from ..urls import absolute_href, safe_href
 from . import RenderContext
 from .labels import format_moment, format_span, label, number_label
@@ -65,6 +65,30 @@ class AttachmentView:
 
     name: str
     href: str = field(metadata=HIDDEN)
+
+
+@dataclass(frozen=True)
+class ImageView:
+    """A picture with what must travel with it: caption, credit ("Foto: ..."), licence.
+
+    *file* is its path below releases/ and *href* its address relative to the release
+    page (the build publishes it there, full size); *path* the file to embed (PDF, DOCX).
+    *alt* is shown instead of the picture where it cannot be seen, so it is no block
+    of every format. The names match schema.org's ImageObject where they can (JSON-LD).
+    An image the body shows is not shown twice: its figure carries only the caption lines.
+    """
+
+    file: str = field(metadata=HIDDEN)
+    href: str = field(metadata=HIDDEN)
+    alt: str = field(metadata=HIDDEN)
+    caption: str
+    credit: str
+    license: str
+    width: int | None = field(metadata=HIDDEN)
+    height: int | None = field(metadata=HIDDEN)
+    path: Path = field(metadata=HIDDEN)
+    # Shown by the body where it stands: the figure gives its caption, credit and licence only.
+    in_body: bool = field(metadata=HIDDEN)
 
 
 @dataclass(frozen=True)
@@ -143,6 +167,7 @@ class ReleaseView:
     subtitle: str | None
     lead: Prose | None
     body: Prose
+    images: tuple[ImageView, ...]  # listed under images:, then the body's (see load.release_images)
     links: Block[LinkView]
     attachments: Block[AttachmentView]
     contacts: Block[ContactView]
@@ -231,6 +256,7 @@ def build_view(release: Release, ctx: RenderContext) -> ReleaseView:
         subtitle=release.subtitle or None,
         lead=inline_prose(release.lead) if release.lead and release.lead.strip() else None,
         body=prose(release.body),
+        images=tuple(image_view(image) for image in release.images),
         links=Block(
             label(lang, "more_information"),
             tuple(link_view(link.title, link.url) for link in release.links),
@@ -311,6 +337,22 @@ def attachment_view(path: Path, releases_dir: Path) -> AttachmentView:
     except ValueError:
         href = path.name
     return AttachmentView(path.name, href)
+
+
+def image_view(image: Image) -> ImageView:
+    """Return the view of one image; its href is its path below releases/, as the build places it."""
+    return ImageView(
+        file=image.file,
+        href=quote(image.file),
+        alt=image.alt,
+        caption=image.caption,
+        credit=image.credit,
+        license=image.license,
+        width=image.width,
+        height=image.height,
+        path=image.path,
+        in_body=image.in_body,
+    )
 
 
 def contact_view(contact: Contact) -> ContactView:
