@@ -28,6 +28,7 @@ LABELS: dict[str, dict[str, str]] = {
         "draft": "Entwurf – nicht zur Veröffentlichung",
         "oclock": "Uhr",
         "correction": "Korrektur",
+        "skip_to_content": "Zum Inhalt springen",
     },
     "en": {
         "press_release": "Press release",
@@ -49,6 +50,7 @@ LABELS: dict[str, dict[str, str]] = {
         "draft": "Draft – not for publication",
         "oclock": "",
         "correction": "Correction",
+        "skip_to_content": "Skip to content",
     },
 }
 
