@@ -33,11 +33,11 @@ def tiny_png() -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b""))
 
 
-def sample_newsroom(root: Path) -> Path:
-    """Write the sample press room plus FILLERS short ready releases under *root*."""
+def sample_newsroom(root: Path, fillers: int = FILLERS) -> Path:
+    """Write the sample press room plus *fillers* short ready releases under *root*."""
     shutil.copytree(REPO / "releases", root / "releases")
     shutil.copytree(REPO / "templates", root / "templates")
-    for index in range(FILLERS):
+    for index in range(fillers):
         year = YEARS[index % len(YEARS)]
         day = f"{year}-03-{index + 1:02d}"
         (root / "releases" / f"{day}-meldung-{index}.md").write_text(
