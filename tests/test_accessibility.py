@@ -2,7 +2,8 @@
 scrolling, titles never break inside a word, and a printed page drops the navigation
 and shows where its links lead.
 
-One sample-like room is built per module and served from build/public/ over loopback;
+One sample-like room is built per module and its build/ served over loopback (the public
+pages, and an embargoed release and a draft from build/private/);
 one headless Chromium (Debian's, see browser_support.py) looks at every page.
 """
 
@@ -25,19 +26,36 @@ FEEDS_PENDING = pytest.mark.skip(reason="tag and archive pages come with the fee
                                         "build/public/tags/<tag-slug>/index.html, build/public/archive/<year>/index.html")
 
 
+EMBARGOED = "2022-12-30-sperre"
+DRAFT = "2022-12-29-entwurf"
+
+
 @pytest.fixture(scope="module")
-def public(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """build/public/ of the sample-like room (the sample and 21 short releases)."""
+def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """build/ of the sample-like room (the sample and 21 short releases), with an
+    embargoed release and a draft in build/private/ (their banners are checked too)."""
     root = sample_newsroom(tmp_path_factory.mktemp("newsroom"))
+    front = "date: {day}\nlead: Der Vorspann.\ntags: [Fachkräftesicherung]\ncontacts: [kuntzsch]\n"
+    (root / "releases" / f"{EMBARGOED}.md").write_text(
+        f"---\ntitle: Gesperrte Meldung\n{front.format(day=EMBARGOED[:10])}"
+        "embargo: 2030-01-02T10:00\nstatus: ready\n---\nDer Text.\n", encoding="utf-8")
+    (root / "releases" / f"{DRAFT}.md").write_text(
+        f"---\ntitle: Ein Entwurf\n{front.format(day=DRAFT[:10])}status: draft\n---\nDer Text.\n",
+        encoding="utf-8")
     build_pressroom(root, now=NOW, jobs=2)
-    return root / "build" / "public"
+    return root / "build"
 
 
 @pytest.fixture(scope="module")
-def site(public: Path) -> Iterator[str]:
-    """The base URL of build/public/ on a loopback HTTP server."""
-    with serve(public) as url:
-        yield url
+def public(build: Path) -> Path:
+    return build / "public"
+
+
+@pytest.fixture(scope="module")
+def site(build: Path) -> Iterator[str]:
+    """The base URL of build/public/ on a loopback HTTP server (build/private/ beside it)."""
+    with serve(build) as url:
+        yield f"{url}/public"
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +79,8 @@ PAGES = {
     "release-2013": lambda public: f"{SLUG_2013}/{SLUG_2013}.html",
     "tag": lambda public: page_path(public, "tags/*/index.html"),
     "archive": lambda public: page_path(public, "archive/*/index.html"),
+    "embargoed": lambda public: f"../private/{EMBARGOED}/{EMBARGOED}.html",
+    "draft": lambda public: f"../private/{DRAFT}/{DRAFT}.html",
 }
 # Pages the feeds branch adds, skipped until it is merged: then make this `set()`.
 FEEDS_PAGES = {"tag", "archive"}
@@ -73,7 +93,8 @@ def pages(*names: str) -> list[Any]:
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-@pytest.mark.parametrize("name", pages("index", "release", "release-2013", "tag", "archive"))
+@pytest.mark.parametrize("name", pages("index", "release", "release-2013", "tag", "archive",
+                                        "embargoed", "draft"))
 def test_page_has_no_axe_violations(browser: Any, site: str, public: Path, name: str,
                                     viewport: dict[str, int]) -> None:
     with open_page(browser, f"{site}/{PAGES[name](public)}", viewport) as page:
