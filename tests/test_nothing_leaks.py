@@ -34,11 +34,12 @@ PUBLIC_TITLE = "Meldung 17 zur Fachkräftesicherung in Mecklenburg-Vorpommern"
 
 def optional_blocks() -> str:
     """The front-matter blocks this version knows beyond the core: media's `images:`
-    and the events' `event:` (each added by its own branch), with the phrase in them."""
+    and the events' `event:` (each added by its own branch), with the phrase in them.
+    The listed image is the body's, so a ready release's image has its credit and alt."""
     keys = FrontMatter.model_fields
     text = ""
     if "images" in keys:
-        text += (f"images:\n  - {{file: {FILE}-foto.png, alt: Foto {PHRASE}, caption: Bild {PHRASE},"
+        text += (f"images:\n  - {{file: {FILE}.png, alt: Foto {PHRASE}, caption: Bild {PHRASE},"
                  f" credit: Foto {PHRASE}, license: CC BY 4.0}}\n")
     if "event" in keys:
         text += (f"event:\n  title: Termin {PHRASE}\n  start: 2022-06-10T10:00\n  end: 2022-06-10T12:00\n"
@@ -61,8 +62,7 @@ def secret_newsroom(root: Path, fillers: int = FILLERS) -> Path:
     """The newsroom with the two secret releases and the files they name."""
     sample_newsroom(root, fillers)
     releases = root / "releases"
-    for name in (f"{FILE}.png", f"{FILE}-foto.png"):
-        (releases / name).write_bytes(tiny_png())
+    (releases / f"{FILE}.png").write_bytes(tiny_png())
     (releases / f"{FILE}-fakten.pdf").write_bytes(f"%PDF-1.4 Fakten {PHRASE}".encode())
     secret(root, EMBARGOED, "embargo: 2022-06-02T10:00\nstatus: ready\n")
     secret(root, DRAFT, "status: draft\n")
