@@ -3,10 +3,13 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# axe-core, the accessibility engine the browser tests inject into each page: pinned
+# in tests/browser/package-lock.json (with its integrity hash), installed by npm ci.
+AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
 .PHONY: install check build publish test lint bench golden clean clean-ledger
 
-install: $(STAMP)
+install: $(STAMP) $(AXE)
 
 $(STAMP): pyproject.toml .ci/system-deps
 	bash .ci/system-deps
@@ -14,6 +17,10 @@ $(STAMP): pyproject.toml .ci/system-deps
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json | $(STAMP)
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	touch $(AXE)
 
 check: install
 	$(BIN)/pressroom check

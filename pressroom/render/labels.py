@@ -44,6 +44,7 @@ LABELS: dict[str, dict[str, str]] = {
         "download_zip": "Alles als ZIP (PDF und DOCX)",
         "download_zip_images": "Alles als ZIP (PDF, DOCX, Bilder)",
         "pixels": "{width} × {height} Pixel",
+        "skip_to_content": "Zum Inhalt springen",
     },
     "en": {
         "press_release": "Press release",
@@ -81,6 +82,7 @@ LABELS: dict[str, dict[str, str]] = {
         "download_zip": "Everything as a ZIP (PDF and DOCX)",
         "download_zip_images": "Everything as a ZIP (PDF, DOCX, images)",
         "pixels": "{width} × {height} pixels",
+        "skip_to_content": "Skip to content",
     },
 }
 
