@@ -163,7 +163,7 @@ def test_settings_with_built_in_channels_only_never_load_plugins(room, plugin: P
 
 
 def test_a_simulated_dispatch_names_the_plugin_channel_that_stays_on_this_machine(
-    room, plugin: Path
+    room, plugin: Path, tmp_path: Path
 ) -> None:
     # 2030 is ahead of the real clock: a rehearsal. The file drop declares reaches_outside =
     # False, so it delivers; the webhook waits, and the notice names the channels that deliver.
@@ -172,7 +172,8 @@ def test_a_simulated_dispatch_names_the_plugin_channel_that_stays_on_this_machin
         "    site: {type: webhook, url: 'https://web.example/hook', secret_env: HOOK}\n  lists:\n",
     ).replace("  default_lists: [website]", "    portal: {channel: site}\n  default_lists: [website, portal]"))
     room.ready("2030-01-01-drop", title="Über den Zaun")
-    common = ["--root", str(room.root), "--queue", str(room.root / "var" / "q.sqlite3"),
+    # The ledger outside the room: under CI=true one inside it is refused (a webhook reaches out).
+    common = ["--root", str(room.root), "--queue", str(tmp_path / "ledger.sqlite3"),
               "--now", "2030-01-01T12:00"]
     runner = CliRunner(env={"HOOK": "geheim"})
     published = runner.invoke(cli, ["publish", *common])
