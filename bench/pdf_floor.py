@@ -74,6 +74,11 @@ FEATURES = (
         adds=True,
     ),
     Feature(
+        "margin boxes of auto width, measured twice (before)",
+        "@page { @top-left { width: auto } @bottom-right { width: auto } }",
+        adds=True,
+    ),
+    Feature(
         "eight type sizes (before the lean page)",
         ".org-address, .link-url { font-size: 7.5pt } .links h2, .contacts h2 { font-size: .8rem }",
         adds=True,
