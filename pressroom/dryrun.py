@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import CheckFailed
-from .model import Settings, local_time
+from .model import Pressroom, Settings, local_time
 from .queue import Job, Location, scratch_queue
-from .render.registry import load_renderers
+from .render.registry import load_renderers, renderers_for
 
 if TYPE_CHECKING:
     from .gate import Gate
@@ -43,7 +43,7 @@ def publish_plan(root: Path, ledger: Location, now: datetime,
             raise CheckFailed(result.problems)
         settings = result.pressroom.settings
         known = {job.id for job in queue.jobs()}
-        report = queue_releases(result.pressroom, _stand_ins(Path(stand_ins)), queue, now)
+        report = queue_releases(result.pressroom, _stand_ins(Path(stand_ins), result.pressroom), queue, now)
         planned = [job for job in queue.jobs() if job.id not in known]
     zone = settings.site.zone
     lines = [f"publish --dry-run at {local_time(now, zone)}: nothing is built, queued or sent"]
@@ -96,11 +96,15 @@ def target(job: Job, settings: Settings) -> str:
 
 
 
-def _stand_ins(folder: Path) -> Outputs:
-    """Return an ``outputs(slug)`` of empty stand-ins: a plan needs no rendering."""
+def _stand_ins(folder: Path, pressroom: Pressroom) -> Outputs:
+    """Return an ``outputs(slug)`` of empty stand-ins: a plan needs no rendering.
+
+    Like a build, a release gets only the formats it applies to (no ``.ics`` without an event).
+    """
 
     def outputs(slug: str) -> dict[str, Path]:
-        files = {r.name: folder / slug / f"{slug}.{r.suffix}" for r in load_renderers()}
+        renderers = renderers_for(pressroom.release(slug), load_renderers())
+        files = {r.name: folder / slug / f"{slug}.{r.suffix}" for r in renderers}
         files["txt"].parent.mkdir(parents=True, exist_ok=True)
         files["txt"].write_bytes(b"")
         return files

@@ -59,7 +59,7 @@ def write_site(public: Path, pressroom: Pressroom, now: datetime, write: Write) 
         write(public / listing.path(RSS_PATH), rss)
         write(public / listing.path(ATOM_PATH), atom)
         write(public / listing.path(JSON_PATH), render_json_feed(latest, context, sizes, listing))
-    pages += [(f"{r.slug}/{r.slug}.html", r.published) for r in public_releases]
+    pages += [(f"{r.slug}/{r.slug}.html", r.modified) for r in public_releases]
     write(public / SITEMAP_PATH, render_sitemap(pages, settings))
     write(public / ROBOTS_PATH, render_robots(settings))
     remove_unplanned(public, {listing.folder for listing in listings})

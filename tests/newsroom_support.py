@@ -1,5 +1,5 @@
-"""A sample-like newsroom for the site-wide tests: the sample press room and enough
-releases beside it that the front page overflows into yearly archives.
+"""A sample-like newsroom for the site-wide tests: the sample press room, a few
+releases beside it and a front page small enough that it overflows into yearly archives.
 
 The browser tests (test_accessibility.py) look at its pages; the leak test
 (test_nothing_leaks.py) adds a draft and an embargoed release to it.
@@ -14,8 +14,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-# Past the front page's default size (20): the oldest releases move to yearly archives.
-FILLERS = 21
+# The sample's two releases and three more on a front page of two: the rest move to yearly
+# archives (a handful of releases instead of the 21 the default size, 20, would need).
+FILLERS = 3
+FRONT_PAGE_SIZE = 2
 # Years the sample's boilerplate periods cover (2013-2014, 2019-2022).
 YEARS = (2013, 2014, 2019, 2020, 2021, 2022)
 SHARED_TAG = "Fachkräftesicherung"  # also a tag of the sample's 2021 release
@@ -34,8 +36,15 @@ def tiny_png() -> bytes:
 
 
 def sample_newsroom(root: Path, fillers: int = FILLERS) -> Path:
-    """Write the sample press room plus *fillers* short ready releases under *root*."""
+    """Write the sample press room plus *fillers* short ready releases under *root*,
+    with a front page of FRONT_PAGE_SIZE releases."""
     shutil.copytree(REPO / "releases", root / "releases")
+    settings = root / "releases" / "pressroom.yaml"
+    text = settings.read_text(encoding="utf-8")
+    anchor = "  default_place: Rostock\n"
+    assert anchor in text, "the sample's settings changed: place front_page_size elsewhere"
+    settings.write_text(text.replace(anchor, f"{anchor}  front_page_size: {FRONT_PAGE_SIZE}\n"),
+                        encoding="utf-8")
     shutil.copytree(REPO / "templates", root / "templates")
     for index in range(fillers):
         year = YEARS[index % len(YEARS)]

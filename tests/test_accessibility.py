@@ -30,13 +30,17 @@ DRAFT = "2022-12-29-entwurf"
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """build/ of the sample-like room (the sample and 21 short releases), with an
-    embargoed release and a draft in build/private/ (their banners are checked too)."""
+    """build/ of the sample-like room (the sample and a few short releases, archives past
+    a small front page), with an
+    embargoed release (with an event box) and a draft in build/private/ (their banners
+    are checked too)."""
     root = sample_newsroom(tmp_path_factory.mktemp("newsroom"))
     front = "date: {day}\nlead: Der Vorspann.\ntags: [Fachkräftesicherung]\ncontacts: [kuntzsch]\n"
     (root / "releases" / f"{EMBARGOED}.md").write_text(
         f"---\ntitle: Gesperrte Meldung\n{front.format(day=EMBARGOED[:10])}"
-        "embargo: 2030-01-02T10:00\nstatus: ready\n---\nDer Text.\n", encoding="utf-8")
+        "embargo: 2030-01-02T10:00\nstatus: ready\n"
+        "event: {title: Pressegespräch, start: 2030-01-05T10:00, location: Rathaus Rostock}\n"
+        "---\nDer Text.\n", encoding="utf-8")
     (root / "releases" / f"{DRAFT}.md").write_text(
         f"---\ntitle: Ein Entwurf\n{front.format(day=DRAFT[:10])}status: draft\n---\nDer Text.\n",
         encoding="utf-8")

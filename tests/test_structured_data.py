@@ -5,16 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import lxml.html
 import pytest
 from conftest import Room
-from leak_search import leaks
 from pyld import jsonld
 
-from pressroom.build import build_pressroom
 from pressroom.render import RenderContext
 from pressroom.render.html import render_html, render_list_page
 from pressroom.render.listing import plan_listings
@@ -231,20 +228,3 @@ def test_the_pdf_source_carries_no_web_metadata(public: Room) -> None:
     html = release_page(pressroom.release(SLUG), RenderContext.for_settings(pressroom.settings, NOW), "print")
     doc = lxml.html.document_fromstring(html)
     assert doc.xpath("//script | //link[@rel] | //meta[@property] | //meta[@name='robots']") == []
-
-
-# -- nothing leaks ----------------------------------------------------------------------------
-
-def test_no_public_file_names_an_embargoed_or_draft_release(room: Room, tmp_path: Path) -> None:
-    room.ready("2030-02-01-offen", title="Offene Meldung", extra="tags: [Beratung]\n" + FRONT.split("tags:")[0])
-    room.release("2030-02-20-gesperrt", "title: Sperrgeheimnis Nord\ndate: 2030-02-20\nlead: Vorspann.\n"
-                 "status: ready\nembargo: 2030-03-10T10:00:00\ntags: [Beratung]\n"
-                 "event: {title: Sperrgeheimnis Termin, start: 2030-03-12T10:00:00}\n")
-    room.release("2030-02-21-entwurf", "title: Entwurfsgeheimnis Süd\ndate: 2030-02-21\nlead: Vorspann.\n"
-                 "tags: [Beratung]\nevent: {title: Entwurfsgeheimnis Termin, start: 2030-03-12T10:00:00}\n")
-    build_pressroom(room.root, now=NOW, jobs=1)
-    public = room.root / "build" / "public"
-    for phrase in ("Sperrgeheimnis", "Entwurfsgeheimnis", "2030-02-20-gesperrt", "2030-02-21-entwurf"):
-        assert leaks(phrase, [], None, public) == [], phrase
-    private = room.root / "build" / "private"
-    assert sorted(p.name for p in private.rglob("*.ics")) == ["2030-02-20-gesperrt.ics", "2030-02-21-entwurf.ics"]

@@ -97,14 +97,14 @@ def front_page(settings: Settings) -> Listing:
 
 
 def feed_updated(ordered: Sequence[Release], ctx: RenderContext) -> datetime:
-    """Return when a feed last changed: its newest release's date.
+    """Return when a feed last changed: the latest revision among its releases.
 
     A feed without releases (a new room) is dated by its settings file, which
     gives the feed its title and author: stable from build to build, never in
     the future, and a plausible date for the W3C validator (not 1970).
     """
     if ordered:
-        return ordered[0].published
+        return max(r.modified for r in ordered)
     changed = datetime.fromtimestamp(int(ctx.settings.path.stat().st_mtime), UTC)
     return min(changed, ctx.now.astimezone(UTC))
 
@@ -154,7 +154,7 @@ def add_entry(
         fe.enclosure(site.url(f"{release.slug}/{download.href}"), str(sizes[download.name]),
                      download.content_type)
     fe.published(release.published)  # also the RSS pubDate
-    fe.updated(release.published)
+    fe.updated(release.modified)  # the last revision (`updated:`), else when it became public
     text = summary_text(release_view(release, ctx))
     if text:
         # Order matters: feedgen's description() also sets Atom content, which

@@ -135,6 +135,8 @@ def release_context(release: Release, ctx: RenderContext, medium: Medium) -> dic
         "noindex": medium == "screen" and view.canonical_url is None,
         "feeds": feed_links(ctx.settings, view.language) if medium == "screen" else (),
         "downloads": downloads(release),
+        # Each tag links its tag page, which lists public releases only: a public web page's tags.
+        "tags": tag_links(release) if medium == "screen" and view.canonical_url is not None else (),
         "organisation": view.organisation,
         "page_title": view.title,
         "funder_logos": [
@@ -147,6 +149,13 @@ def release_context(release: Release, ctx: RenderContext, medium: Medium) -> dic
         # The PDF's running head: "Org · Pressemitteilung 3/2013", or "Org" without a number.
         "running_head": css_string(" · ".join(filter(None, (view.organisation.name, view.kicker)))),
     }
+
+
+def tag_links(release: Release) -> tuple[dict[str, str], ...]:
+    """Return each tag of *release* with the address of its tag page, relative to the release page."""
+    from .listing import tag_slug
+
+    return tuple({"name": tag, "href": f"../tags/{tag_slug(tag)}/index.html"} for tag in release.tags)
 
 
 def page_counter_css(language: str) -> str:

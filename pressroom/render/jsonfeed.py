@@ -75,7 +75,7 @@ def item(release: Release, ctx: RenderContext, sizes: Mapping[str, int]) -> dict
         entry["summary"] = summary
     entry["content_html"] = entry_content(release, ctx, page_url)
     entry["date_published"] = release.published.isoformat()
-    entry["date_modified"] = release.published.isoformat()  # a release has no later revision date yet
+    entry["date_modified"] = release.modified.isoformat()
     entry["language"] = release.language
     if release.tags:
         entry["tags"] = list(release.tags)
