@@ -127,7 +127,7 @@ def _load_release(
     except YamlError as exc:
         return None, empty, exc.problems
     problems = check_file_name(path)
-    tokens = markup.parse(body)
+    tokens = markup.parse(body) if markup.may_reference(body) else []
     problems += check_body(body, tokens, body_line, path, settings.releases_dir)
     front, schema_problems = validate(FrontMatter, doc, path, 1)
     problems += schema_problems
