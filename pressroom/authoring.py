@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .errors import UserError
+from .errors import Problem, Severity, UserError
 from .settings import settings_path
 
 
@@ -37,25 +39,61 @@ def yaml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def new_release(root: Path, title: str, day: date, place: str | None, contacts: tuple[str, ...]) -> Path:
+# A placeholder is text in double square brackets that starts with one of these words:
+# `check` finds it by this mark, never by guessing at the wording around it.
+PLACEHOLDER = re.compile(r"\[\[(?:Platzhalter|Placeholder):[^\]\n]*\]\]")
+
+# The parts `new` leaves for the author to write, in the room's language.
+PLACEHOLDERS = {
+    "de": {
+        "lead": "[[Platzhalter: Der Vorspann – das Wichtigste in zwei, drei Sätzen; er wird fett gedruckt.]]",
+        "body": "[[Platzhalter: Der Text der Pressemitteilung. Absätze trennt eine Leerzeile.]]",
+    },
+    "en": {
+        "lead": "[[Placeholder: The opening paragraph, printed in bold.]]",
+        "body": "[[Placeholder: The body of the release. A blank line separates paragraphs.]]",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a new release file says besides its title and date."""
+
+    lead: str
+    body: str
+    place: str | None = None
+    contacts: tuple[str, ...] = ()
+
+
+def placeholder_draft(language: str, place: str | None, contacts: tuple[str, ...]) -> Draft:
+    """The draft `pressroom new` writes: placeholders in *language* for the lead and body."""
+    texts = PLACEHOLDERS.get(language, PLACEHOLDERS["en"])
+    return Draft(texts["lead"], texts["body"], place, contacts)
+
+
+def placeholder_problems(text: str, path: Path, status: str) -> list[Problem]:
+    """Report each placeholder left in a release file at its line: a warning for a draft,
+    an error for a ready release (it would be published as it stands)."""
+    severity = Severity.ERROR if status == "ready" else Severity.WARNING
+    return [
+        Problem(path, number, f"placeholder not replaced yet: {match.group()}", severity)
+        for number, line in enumerate(text.split("\n"), start=1)
+        for match in PLACEHOLDER.finditer(line)
+    ]
+
+
+def new_release(root: Path, title: str, day: date, draft: Draft) -> Path:
     """Write a new draft release file and return its path; never overwrite."""
     if not title.strip() or "\n" in title or "\r" in title:
         raise UserError("the title must be one non-empty line")
     path = root / "releases" / f"{slug_for(title, day)}.md"
     lines = ["---", f"title: {yaml_string(title.strip())}", f"date: {day.isoformat()}"]
-    if place:
-        lines.append(f"place: {yaml_string(place)}")
-    if contacts:
-        lines.append(f"contacts: [{', '.join(contacts)}]")
-    lines += [
-        "lead: >-",
-        "  The opening paragraph, printed in bold.",
-        "status: draft",
-        "---",
-        "",
-        "The body of the release, in Markdown.",
-        "",
-    ]
+    if draft.place:
+        lines.append(f"place: {yaml_string(draft.place)}")
+    if draft.contacts:
+        lines.append(f"contacts: [{', '.join(draft.contacts)}]")
+    lines += ["lead: >-", f"  {draft.lead}", "status: draft", "---", "", draft.body, ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with path.open("x", encoding="utf-8") as handle:
@@ -69,26 +107,26 @@ SETTINGS_TEMPLATE = """\
 # pressroom settings: everything that stands under every release lives here once.
 # Secrets never go in this file: only the names of environment variables.
 organisation:
-  name: Example Organisation e.V.
+  name: {organisation}
   address: |
-    Example Street 1
-    12345 Example Town
+    {street}
+    {town_line}
   website: https://www.example.org
   email: press@example.org
   phone: "+49 30 1234567"
 
 site:
   base_url: https://www.example.org/press
-  title: Example Organisation – Press releases
+  title: {site_title}
   language: {language}
   timezone: Europe/Berlin
-  default_place: Example Town
+  default_place: {town}
   default_contacts: [press]
 
 contacts:
   press:
     name: Alex Example
-    role: Press officer
+    role: {role}
     email: press@example.org
     phone: "+49 30 1234567"
 
@@ -96,8 +134,38 @@ boilerplates:
   standard:
     valid_from: {valid_from}
     text: |
-      Example Organisation e.V. is funded by the Example Foundation.
+      {boilerplate}
 """
+
+# The example press room `init` writes, in each language it speaks.
+EXAMPLE = {
+    "de": {
+        "organisation": "Beispielverein e.V.",
+        "street": "Beispielstraße 1",
+        "town": "Beispielstadt",
+        "town_line": "12345 Beispielstadt",
+        "site_title": "Beispielverein – Pressemitteilungen",
+        "role": "Pressesprecherin",
+        "boilerplate": "Der Beispielverein e.V. wird von der Beispielstiftung gefördert.",
+        "release_title": "Unsere erste Pressemitteilung",
+        "lead": "Dies ist eine Beispiel-Pressemitteilung. Der Vorspann steht fett über dem Text.",
+        "body": "Hier steht der Text. Absätze trennt eine Leerzeile. Kontakt, Anschrift und "
+        "Förderhinweis kommen aus releases/pressroom.yaml und stehen unter jeder Mitteilung.",
+    },
+    "en": {
+        "organisation": "Example Organisation e.V.",
+        "street": "Example Street 1",
+        "town": "Example Town",
+        "town_line": "12345 Example Town",
+        "site_title": "Example Organisation – Press releases",
+        "role": "Press officer",
+        "boilerplate": "Example Organisation e.V. is funded by the Example Foundation.",
+        "release_title": "Our first press release",
+        "lead": "This is an example press release. The opening paragraph is printed in bold.",
+        "body": "The text goes here. A blank line separates paragraphs. The contact, address and "
+        "funder text come from releases/pressroom.yaml and stand under every release.",
+    },
+}
 
 
 TEMPLATES_README = """\
@@ -142,7 +210,7 @@ EXAMPLE_OVERRIDE = """\
 """
 
 
-def init_pressroom(target: Path, today: date, language: str = "en") -> list[Path]:
+def init_pressroom(target: Path, today: date, language: str = "de") -> list[Path]:
     """Create a working press room in *target*: settings, one example release, and a
     templates/ folder with a README on overriding and one example override (the
     defaults are not copied: they come from pressroom, so they improve with it)."""
@@ -150,12 +218,14 @@ def init_pressroom(target: Path, today: date, language: str = "en") -> list[Path
     if settings.exists():
         raise UserError(f"{settings} already exists; not overwriting a press room")
     settings.parent.mkdir(parents=True, exist_ok=True)
+    example = EXAMPLE[language]
     settings.write_text(
-        SETTINGS_TEMPLATE.format(language=language, valid_from=date(today.year, 1, 1).isoformat()),
+        SETTINGS_TEMPLATE.format(language=language, valid_from=date(today.year, 1, 1).isoformat(), **example),
         encoding="utf-8",
     )
     created = [settings]
-    created.append(new_release(target, "Our first press release", today, None, ()))
+    draft = Draft(example["lead"], example["body"])
+    created.append(new_release(target, example["release_title"], today, draft))
     ignore = target / ".gitignore"
     if not ignore.exists():
         # Outputs and the queue are made from the sources: they do not belong in git.

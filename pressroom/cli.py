@@ -94,17 +94,19 @@ def check(root: Path, queue_file: str | None, strict: bool) -> None:
 @ROOT
 def new(title: str, day: Any, root: Path) -> None:
     """Write a new draft release file named after TITLE."""
-    from .authoring import new_release
+    from .authoring import new_release, placeholder_draft
 
     settings = settings_or_fail(root)
     when = day.date() if day else date.today()
-    path = new_release(root, title, when, settings.site.default_place, settings.site.default_contacts)
+    site = settings.site
+    draft = placeholder_draft(site.language, site.default_place, site.default_contacts)
+    path = new_release(root, title, when, draft)
     click.echo(f"created {path}")
 
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--language", type=click.Choice(["de", "en"]), default="en", show_default=True)
+@click.option("--language", type=click.Choice(["de", "en"]), default="de", show_default=True)
 def init(directory: Path, language: str) -> None:
     """Create a working press room in DIRECTORY."""
     from .authoring import init_pressroom

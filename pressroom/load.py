@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from markdown_it.token import Token
 
 from . import markup
+from .authoring import placeholder_problems
 from .errors import Problem, Severity
 from .model import Contact, Event, Image, Link, Pressroom, Release, Settings
 from .paths import file_named
@@ -133,6 +134,7 @@ def _load_release(
     problems += schema_problems
     if front is None:
         return None, doc, problems
+    problems += placeholder_problems(text, path, front.status)
     images = body_images(tokens, settings.releases_dir, body_line)
     release, found = _resolve(front, doc, path, body, body_line, settings, now, images)
     if schema_problems:

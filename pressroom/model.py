@@ -15,6 +15,20 @@ Status = Literal["draft", "ready"]
 
 
 @dataclass(frozen=True)
+class RolePeriod:
+    """A contact's role from ``valid_from`` until ``valid_until`` (inclusive; None: open)."""
+
+    role: str
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+    def covers(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
+
+
+@dataclass(frozen=True)
 class Contact:
     """A press contact as printed under a release."""
 
@@ -23,6 +37,11 @@ class Contact:
     role: str = ""
     email: str | None = None
     phone: str = ""
+    roles: tuple[RolePeriod, ...] = ()
+
+    def role_on(self, day: date) -> str:
+        """The role as it was on *day*: the first period covering it, else ``role``."""
+        return next((period.role for period in self.roles if period.covers(day)), self.role)
 
 
 @dataclass(frozen=True)

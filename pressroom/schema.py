@@ -126,9 +126,19 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class RoleIn(Strict):
+    """A contact's role during one period (inclusive), e.g. a title that changed."""
+
+    role: Line
+    valid_from: Day | None = None
+    valid_until: Day | None = None
+
+
 class ContactIn(Strict):
     name: Line
     role: OptionalLine = ""
+    # Roles by period: a release shows the role its date falls in, else ``role``.
+    roles: list[RoleIn] = []
     email: Email | None = None
     phone: OptionalLine = ""
 

@@ -18,6 +18,7 @@ from .model import (
     Organisation,
     Recipient,
     RecipientList,
+    RolePeriod,
     Settings,
     Site,
 )
@@ -97,6 +98,11 @@ def _resolve(
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(Problem(path, at("site", "timezone"), f"unknown time zone {raw.site.timezone!r}"))
     contacts = {cid: to_contact(cid, c) for cid, c in raw.contacts.items()}
+    for cid, c in raw.contacts.items():
+        for index, period in enumerate(c.roles):
+            if period.valid_from and period.valid_until and period.valid_until < period.valid_from:
+                where = at("contacts", cid, "roles", index, "valid_until")
+                problems.append(Problem(path, where, "valid_until is before valid_from"))
     for index, cid in enumerate(raw.site.default_contacts):
         if cid not in contacts:
             problems.append(Problem(path, at("site", "default_contacts", index), f"unknown contact {cid!r}"))
@@ -147,7 +153,8 @@ def _resolve(
 
 def to_contact(cid: str, raw: ContactIn) -> Contact:
     """Build a resolved Contact from its validated form."""
-    return Contact(cid, raw.name, raw.role, raw.email, raw.phone)
+    roles = tuple(RolePeriod(r.role, r.valid_from, r.valid_until) for r in raw.roles)
+    return Contact(cid, raw.name, raw.role, raw.email, raw.phone, roles)
 
 
 def _resolve_distribution(

@@ -19,7 +19,7 @@ until it is marked otherwise.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Generic, TypeVar
 from urllib.parse import quote, unquote
@@ -265,7 +265,9 @@ def build_view(release: Release, ctx: RenderContext) -> ReleaseView:
             label(lang, "attachments"),
             tuple(attachment_view(path, settings.releases_dir) for path in release.attachments),
         ),
-        contacts=Block(label(lang, contacts_key), tuple(contact_view(c) for c in release.contacts)),
+        contacts=Block(
+            label(lang, contacts_key), tuple(contact_view(c, release.date) for c in release.contacts)
+        ),
         boilerplate=prose(release.boilerplate.text),
         funders=Block(
             label(lang, "funded_by"),
@@ -355,12 +357,12 @@ def image_view(image: Image) -> ImageView:
     )
 
 
-def contact_view(contact: Contact) -> ContactView:
-    """Return a contact with its mailto: and tel: targets."""
+def contact_view(contact: Contact, day: date) -> ContactView:
+    """Return a contact as it was on *day* (its role then) with its mailto: and tel: targets."""
     phone_digits = "".join(ch for ch in contact.phone if ch.isdigit() or ch == "+")
     return ContactView(
         name=contact.name,
-        role=contact.role,
+        role=contact.role_on(day),
         email=contact.email or "",
         phone=contact.phone,
         email_href=f"mailto:{contact.email}" if contact.email else "",
