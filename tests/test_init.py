@@ -57,7 +57,7 @@ def test_a_new_room_builds_with_the_packaged_defaults(new_room: Path) -> None:
     # Parts of the packaged base.html and release.html, which the room does not have.
     assert '<meta name="generator" content="pressroom">' in page
     assert '<meta name="dcterms.created"' in page
-    assert "Our first press release" in page
+    assert "Unsere erste Pressemitteilung" in page
     assert any((new_room / "build" / "public").glob("*/*.pdf"))
 
 
@@ -66,7 +66,7 @@ def test_the_example_override_takes_effect_and_keeps_the_default_around_it(new_r
     index = (new_room / "build" / "public" / "index.html").read_text(encoding="utf-8")
     assert ".index-title { color: var(--accent); }" in index  # the override's block
     assert ".entry-downloads a" in index  # index.css, which the override keeps with super()
-    assert "Our first press release" in index  # the default's body, not overridden
+    assert "Unsere erste Pressemitteilung" in index  # the default's body, not overridden
     (new_room / "templates" / "index.html").unlink()
     assert build(new_room).returncode == 0
     index = (new_room / "build" / "public" / "index.html").read_text(encoding="utf-8")
