@@ -111,6 +111,15 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
     raise YamlError([Problem(path, 1, "front matter is not closed by a --- line")])
 
 
+def load_release(path: Path, settings: Settings, now: datetime) -> tuple[Release | None, list[Problem]]:
+    """Load one release file on its own, with its problems (None when it cannot be resolved).
+
+    The preview (``pressroom serve``) shows every release that loads while another is broken.
+    """
+    release, _doc, problems = _load_release(path, settings, in_zone(now, settings.site.zone))
+    return release, problems
+
+
 def _load_release(
     path: Path, settings: Settings, now: datetime
 ) -> tuple[Release | None, YamlDocument, list[Problem]]:
