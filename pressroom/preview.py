@@ -29,6 +29,8 @@ EVENTS_PATH = "/__pressroom/events"  # server-sent events: "reload" after a save
 INDEX = "index.html"
 HTML = "text/html; charset=utf-8"
 BODY_TAG = re.compile(r"<body[^>]*>", re.IGNORECASE)
+# The page's skip link stays its first link (screen readers and axe expect it there).
+SKIP_LINK = re.compile(r"\s*<a class=\"skip-link\"[^>]*>.*?</a>", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -259,9 +261,12 @@ def template_env(preview: Preview) -> jinja2.Environment:
 
 
 def inject(page: str, panel: str) -> str:
-    """Put *panel* at the top of the page's body (before everything else, if it has none)."""
+    """Put *panel* at the top of the page's body, after its skip link (at the very top of
+    a page without a body tag)."""
     match = BODY_TAG.search(page)
     at = match.end() if match else 0
+    skip = SKIP_LINK.match(page, at)
+    at = skip.end() if skip else at
     return page[:at] + "\n" + panel + page[at:]
 
 
