@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -223,3 +224,24 @@ def test_a_port_in_use_is_a_one_line_error(filled: Room) -> None:
     assert process.returncode == 1
     assert err.strip() == f"port {port} is in use on 127.0.0.1: stop the other server, or choose another port with --port"
     assert "Traceback" not in err
+
+
+def test_open_shows_the_preview_in_the_browser_the_user_chose(filled: Room, tmp_path: Path) -> None:
+    opened = tmp_path / "opened.txt"
+    # webbrowser runs $BROWSER with the URL for %s: here a script that notes the URL.
+    browser = f"{sys.executable} -c 'import sys; open(sys.argv[1], \"w\").write(sys.argv[2])' {opened} %s"
+    env = {**os.environ, "BROWSER": browser, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "pressroom", "serve", "--root", str(filled.root),
+                                "--port", "0", "--open"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=env)
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split(" at ")[1].split(" ")[0]
+        for _ in range(100):  # the browser command runs in the background: bounded wait
+            if opened.is_file() and opened.read_text(encoding="utf-8"):
+                break
+            time.sleep(0.05)
+        assert opened.read_text(encoding="utf-8") == url
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
