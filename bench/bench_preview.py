@@ -6,12 +6,16 @@ ready within 1.5 s. Measured on a copy of the sample press room, as a browser se
 write the release file, listen on the page's event stream until it says "reload", GET
 the page (or the PDF) again and find the new title in it. Baselines from the same run:
 a cold `pressroom build --only` of that release (what a save cost before the preview),
-and raw WeasyPrint printing the same release page (the floor of any PDF).
+and raw WeasyPrint printing the same release page (the floor of any PDF). The same
+save in an archive of BENCH_PREVIEW_RELEASES releases (default 1000) shows what the
+release cache saves: only the saved file is read again, not the whole archive, whose
+full load is measured beside it.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import statistics
 import subprocess
@@ -22,13 +26,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from archive import make_archive  # noqa: E402
 from serve_support import generation_of, get, wait_for_reload  # noqa: E402
 
+from pressroom.load import load_pressroom  # noqa: E402
 from pressroom.serve import serving  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SLUG = "2021-08-26-iq-mv-10-jahre"
 RUNS = 7
+ARCHIVE = int(os.environ.get("BENCH_PREVIEW_RELEASES", "1000"))
 
 
 def sample_room(work: Path) -> Path:
@@ -54,8 +62,9 @@ def pdf_text(data: bytes) -> str:
 def save_to_shown(base: str, path: Path, run: int, suffix: str) -> tuple[float, float]:
     """Save a new title; return seconds until the event stream said reload, and until
     the page (or PDF) fetched then showed it."""
-    address = f"/{SLUG}/{SLUG}.{suffix}"
-    since = generation_of(get(base, f"/{SLUG}/{SLUG}.html"))
+    slug = path.stem
+    address = f"/{slug}/{slug}.{suffix}"
+    since = generation_of(get(base, f"/{slug}/{slug}.html"))
     title = f"Neuer Titel Nummer {run} {suffix}"
     start = time.perf_counter()
     retitle(path, title)
@@ -95,6 +104,12 @@ def raw_weasyprint(root: Path) -> float:
     return time.perf_counter() - start
 
 
+def timed_load(root: Path) -> float:
+    start = time.perf_counter()
+    load_pressroom(root, datetime.now(UTC))
+    return time.perf_counter() - start
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = sample_room(Path(folder))
@@ -105,6 +120,11 @@ def main() -> None:
             html = [save_to_shown(server.url, path, run, "html") for run in range(RUNS)]
             pdf = [save_to_shown(server.url, path, run, "pdf") for run in range(RUNS)]
         floor = statistics.median(raw_weasyprint(root) for _ in range(RUNS))
+        archive = make_archive(Path(folder) / "archive", ARCHIVE)
+        full_load = statistics.median(timed_load(archive) for _ in range(3))
+        edited = sorted((archive / "releases").glob("*.md"))[ARCHIVE // 2]
+        with serving(archive) as server:
+            large = [save_to_shown(server.url, edited, run, "html") for run in range(RUNS)]
 
     def median(values: list[tuple[float, float]], index: int) -> float:
         return statistics.median(value[index] for value in values)
@@ -116,6 +136,9 @@ def main() -> None:
         ("save -> new HTML page received", f"{median(html, 1) * 1000:.0f} ms", "target 500 ms"),
         ("save -> new PDF received", f"{median(pdf, 1):.2f} s",
          f"target 1.5 s; {cold / median(pdf, 1):.0f}x faster than the cold build"),
+        (f"full load of a {ARCHIVE}-release archive", f"{full_load:.2f} s", "baseline (no cache)"),
+        (f"save -> new HTML page, {ARCHIVE}-release archive", f"{median(large, 1) * 1000:.0f} ms",
+         "target 500 ms"),
     ]
     print(f"preview (`pressroom serve`, sample release {SLUG}, median of {RUNS} saves):")
     width = max(len(row[0]) for row in rows)

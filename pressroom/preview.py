@@ -23,6 +23,7 @@ from .paths import contained_file
 if TYPE_CHECKING:
     import jinja2
 
+    from .load import ReleaseCache
     from .render import RenderContext
 
 EVENTS_PATH = "/__pressroom/events"  # server-sent events: "reload" after a save
@@ -69,8 +70,9 @@ class Page:
     body: bytes
 
 
-def load_preview(root: Path, now: datetime) -> Preview:
-    """Load the press room at *root* for the preview, checking it as ``check`` does.
+def load_preview(root: Path, now: datetime, cache: ReleaseCache | None = None) -> Preview:
+    """Load the press room at *root* for the preview, checking it as ``check`` does; with
+    *cache*, only the release files changed since the last load are read again.
 
     When errors keep ``load_pressroom`` from returning the press room, each release file
     is loaded on its own, so the ones that load are still shown beside the broken ones.
@@ -80,7 +82,7 @@ def load_preview(root: Path, now: datetime) -> Preview:
     from .settings import load_settings
 
     root = root.resolve()
-    result = load_pressroom(root, now)
+    result = load_pressroom(root, now, cache=cache)
     files = tuple(release_files(root))
     problems = tuple(result.problems)
     if result.pressroom is not None:
@@ -88,7 +90,7 @@ def load_preview(root: Path, now: datetime) -> Preview:
         releases = result.pressroom.releases
     else:
         settings, _ = load_settings(root)
-        loaded = [load_release(path, settings, now)[0] for path in files] if settings else []
+        loaded = [load_release(path, settings, now, cache)[0] for path in files] if settings else []
         releases = tuple(sorted(assign_numbers([r for r in loaded if r is not None]),
                                 key=lambda r: (r.published, r.slug), reverse=True))
     if settings is None:

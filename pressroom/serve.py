@@ -18,7 +18,7 @@ from __future__ import annotations
 import errno
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .errors import UserError
+from .load import ReleaseCache
 from .preview import EVENTS_PATH, Page, Preview, load_preview, respond
 
 log = logging.getLogger(__name__)
@@ -57,9 +58,12 @@ class LivePreview:
         self._lock = threading.Lock()
         self._loaded: tuple[int, Preview] | None = None
         self._answers: dict[str, Page] = {}
+        self._cache = ReleaseCache()  # each release file's load: a save reads one file again
 
-    def changed(self) -> None:
-        """Note that a file changed: open pages are told to reload."""
+    def changed(self, paths: Iterable[Path] = ()) -> None:
+        """Note that files changed (*paths*, if known): open pages are told to reload."""
+        with self._lock:
+            self._cache.forget(paths)
         with self._changed:
             self.generation += 1
             self._changed.notify_all()
@@ -94,7 +98,7 @@ class LivePreview:
     def _current(self) -> tuple[int, Preview]:
         generation = self.generation
         if self._loaded is None or self._loaded[0] != generation:
-            self._loaded = (generation, load_preview(self.root, self.clock()))
+            self._loaded = (generation, load_preview(self.root, self.clock(), self._cache))
             self._answers.clear()
         return self._loaded
 
@@ -118,7 +122,7 @@ def watch(live: LivePreview, stop: threading.Event, ready: threading.Event) -> N
         ready.set()
         if changes:
             log.debug("changed: %s", sorted(path for _, path in changes))
-            live.changed()
+            live.changed(Path(path) for _, path in changes)
             live.load()
 
 
