@@ -195,6 +195,9 @@ def serve(root: Path, port: int, host: str, open_browser: bool) -> None:
     pressroom_or_fail(root)
     with preview_server(root, host, port) as server:
         click.echo(f"Preview of {root.resolve()} at {server.url} (Ctrl-C stops it)")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            click.echo(f"warning: listening on {host}: whoever reaches this computer there sees the drafts"
+                       " and embargoed releases", err=True)
         if open_browser:
             import webbrowser
 

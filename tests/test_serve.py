@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from conftest import NOW, SETTINGS, Room
 from pypdf import PdfReader
 from serve_support import generation_of, get, page_once, wait_for_reload
 
+from pressroom.preview import EVENTS_PATH
 from pressroom.serve import PreviewServer, serving
 
 READY = "2029-12-01-fertig"
@@ -206,8 +208,11 @@ def test_the_command_serves_on_loopback_and_ctrl_c_stops_it_cleanly(filled: Room
         assert line.startswith("Preview of ") and " at http://127.0.0.1:" in line, line
         url = line.split(" at ")[1].split(" ")[0]
         assert get(url, "/").status == 200
+        # An open page's event stream does not keep the server from stopping.
+        stream = urllib.request.urlopen(f"{url.rstrip('/')}{EVENTS_PATH}?since=0", timeout=10)
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=10)
+        stream.close()
     finally:
         process.kill()
     assert process.returncode == 0
