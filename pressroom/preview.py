@@ -74,8 +74,8 @@ def load_preview(root: Path, now: datetime, cache: ReleaseCache | None = None) -
     """Load the press room at *root* for the preview, checking it as ``check`` does; with
     *cache*, only the release files changed since the last load are read again.
 
-    When errors keep ``load_pressroom`` from returning the press room, each release file
-    is loaded on its own, so the ones that load are still shown beside the broken ones.
+    When there are errors, each release file is loaded on its own, so every one that can be
+    resolved is shown (with its problems) beside the ones that cannot.
     """
     from .load import assign_numbers, in_zone, load_pressroom, load_release, release_files
     from .render import RenderContext
@@ -85,7 +85,7 @@ def load_preview(root: Path, now: datetime, cache: ReleaseCache | None = None) -
     result = load_pressroom(root, now, cache=cache)
     files = tuple(release_files(root))
     problems = tuple(result.problems)
-    if result.pressroom is not None:
+    if result.pressroom is not None and not result.errors:
         settings: Settings | None = result.pressroom.settings
         releases = result.pressroom.releases
     else:
