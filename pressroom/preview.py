@@ -117,7 +117,7 @@ def respond(preview: Preview, path: str, generation: int) -> Page:
         return release_page(preview, slug, generation)
     if release is None or preview.context is None:
         return not_found(preview, generation)
-    return release_file(preview, release, rest) or not_found(preview, generation)
+    return release_file(preview, release, rest, generation) or not_found(preview, generation)
 
 
 def release_page(preview: Preview, slug: str, generation: int) -> Page:
@@ -143,7 +143,7 @@ def release_page(preview: Preview, slug: str, generation: int) -> Page:
     return Page(200, HTML, inject(page, panel).encode("utf-8"))
 
 
-def release_file(preview: Preview, release: Release, name: str) -> Page | None:
+def release_file(preview: Preview, release: Release, name: str, generation: int) -> Page | None:
     """A format of *release* rendered now (``<slug>.pdf``), or an image or attachment it names."""
     from .render.registry import load_renderers, renderers_for
 
@@ -155,7 +155,7 @@ def release_file(preview: Preview, release: Release, name: str) -> Page | None:
             except Exception as exc:  # shown as a page: the server keeps running
                 path = release.path
                 failed = Problem(path, 1, f"rendering {renderer.name} failed: {type(exc).__name__}: {exc}")
-                return message_page(preview, 0, 500, path.name, "preview_broken", (failed,))
+                return message_page(preview, generation, 500, path.name, "preview_broken", (failed,))
     source = preview.settings.releases_dir.resolve()
     for named in (*release.attachments, *(image.path for image in release.images)):
         target = contained_file(named, source)

@@ -250,3 +250,14 @@ def test_open_shows_the_preview_in_the_browser_the_user_chose(filled: Room, tmp_
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=10)
+
+
+def test_a_room_template_that_fails_is_shown_on_the_page_not_a_server_error(filled: Room) -> None:
+    (filled.root / "templates").mkdir()
+    (filled.root / "templates" / "release.html").write_text(
+        '{% extends "default/release.html" %}{% block body %}{{ release.title }}{% endblock %}',
+        encoding="utf-8")
+    with serving(filled.root, clock=lambda: NOW) as server:
+        answer = get(server.url, f"/{DRAFT}/{DRAFT}.html")
+    assert answer.status == 200
+    assert "rendering the page failed" in answer.text and "release" in answer.text
