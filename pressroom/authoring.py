@@ -184,6 +184,9 @@ feed_entry.html (a release in the feeds), reference.docx (the Word styles;
 `python -c "import pressroom.defaults as d; print(d.default_templates())"` to see
 the defaults.
 
+preview_panel.html (the bar at the top of every page of `pressroom serve`) and
+preview_page.html (its page for a file it cannot show) can be replaced the same way.
+
 Change one part of a page rather than copying all of it: extend the default as
 `default/<name>` and replace only the blocks you need. `{{ super() }}` keeps the
 default's content of a block. index.html here is such an override: it extends

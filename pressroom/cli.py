@@ -181,6 +181,35 @@ def run_build(
     return result
 
 
+@cli.command()
+@ROOT
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="The port to listen on (0: any free one).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on; only this computer can see the preview at the default.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in the web browser.")
+def serve(root: Path, port: int, host: str, open_browser: bool) -> None:
+    """Preview the whole press room in the browser, drafts and embargoed releases included,
+    with every problem `check` finds; the page reloads itself when a file is saved."""
+    from .cli_common import pressroom_or_fail
+    from .serve import preview_server
+
+    pressroom_or_fail(root)
+    with preview_server(root, host, port) as server:
+        click.echo(f"Preview of {root.resolve()} at {server.url} (Ctrl-C stops it)")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            click.echo(f"warning: listening on {host}: whoever reaches this computer there sees the drafts"
+                       " and embargoed releases", err=True)
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(server.url)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:  # the way to stop it: no traceback, a normal end
+            click.echo("preview stopped", err=True)
+
+
 def _register_distribution() -> None:
     from .cli_distribution import dispatch_command, publish_command, queue_group
     from .cli_suppress import inbox_command, suppress_command, suppressed_command, unsuppress_command

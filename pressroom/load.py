@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -61,6 +61,7 @@ def load_pressroom(
     frozen: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
     settings: Settings | None = None,
+    cache: ReleaseCache | None = None,
 ) -> LoadResult:
     """Load settings and every release of the press room at *root*, checking everything.
 
@@ -71,6 +72,8 @@ def load_pressroom(
     With *environ*, a secret the settings name but it lacks is a warning (see load_settings).
     *settings* loaded by the caller already (a command that needed them first, without
     errors) are used as they are instead of being loaded again.
+    A *cache* kept between loads (``pressroom serve``) reads again only the release files
+    that changed since.
     """
     root = root.resolve()
     now = now or datetime.now(UTC)
@@ -83,8 +86,9 @@ def load_pressroom(
     releases: list[Release] = []
     number_lines: dict[Path, int] = {}
     paths = release_files(root)
+    load_one = cache.loader(settings) if cache is not None else _load_release
     for path in paths:
-        release, doc, found = _load_release(path, settings, now)
+        release, doc, found = load_one(path, settings, now)
         problems += found
         if release is not None:
             releases.append(release)
@@ -110,6 +114,19 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
         if lines[index].strip() in ("---", "..."):
             return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
     raise YamlError([Problem(path, 1, "front matter is not closed by a --- line")])
+
+
+def load_release(
+    path: Path, settings: Settings, now: datetime, cache: ReleaseCache | None = None
+) -> tuple[Release | None, list[Problem]]:
+    """Load one release file on its own (through *cache* if given), with its problems
+    (None when it cannot be resolved).
+
+    The preview (``pressroom serve``) shows every release that loads while another is broken.
+    """
+    load_one = cache.loader(settings) if cache is not None else _load_release
+    release, _doc, problems = load_one(path, settings, in_zone(now, settings.site.zone))
+    return release, problems
 
 
 def _load_release(
@@ -534,3 +551,49 @@ def parse_moment(value: str | None, zone: ZoneInfo) -> datetime:
 def in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
     """Return *moment*, read in *zone* when it has no offset (a --now given without one)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+Loaded = tuple[Release | None, YamlDocument, list[Problem]]
+
+
+class ReleaseCache:
+    """Each release file's load, kept between loads of one press room (``pressroom serve``).
+
+    A file is read again when its size or modification time changed, when the settings
+    did, or when the moment of loading crossed one of the release's own moments (its
+    date, its embargo: the warnings about them depend on it); a file that did not load
+    is always read again.
+    """
+
+    def __init__(self) -> None:
+        self._settings = ""
+        self._loads: dict[Path, tuple[tuple[int, int], datetime, Loaded]] = {}
+
+    def loader(self, settings: Settings) -> Callable[[Path, Settings, datetime], Loaded]:
+        """Return the function that loads one release file through this cache."""
+        shown = repr(settings)
+        if shown != self._settings:
+            self._settings, self._loads = shown, {}
+        return self._load
+
+    def forget(self, paths: Iterable[Path]) -> None:
+        """Read *paths* again next time, whatever their times say (a watcher saw them change:
+        on a file system with coarse times, a save in the same second looks unchanged)."""
+        for path in paths:
+            self._loads.pop(path, None)
+
+    def _load(self, path: Path, settings: Settings, now: datetime) -> Loaded:
+        try:
+            stat = path.stat()
+        except OSError:
+            return _load_release(path, settings, now)
+        key = (stat.st_mtime_ns, stat.st_size)
+        kept = self._loads.get(path)
+        if kept is not None and kept[0] == key and kept[2][0] is not None:
+            release = kept[2][0]
+            moments = [m for m in (release.published, release.embargo) if m is not None]
+            if all((m <= now) == (m <= kept[1]) for m in moments):
+                return kept[2]
+        loaded = _load_release(path, settings, now)
+        self._loads[path] = (key, now, loaded)
+        return loaded
