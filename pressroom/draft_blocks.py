@@ -133,11 +133,39 @@ def mark_line(line: str, settings: Settings, funders: Sequence[tuple[str, str, b
     return _org_mark(line, settings)
 
 
+def _funder_spans(
+    lines: Sequence[str | None], funders: Sequence[tuple[str, str, bool]]
+) -> list[tuple[int, int, Mark]]:
+    """Funder paragraphs pasted over several lines (hard line breaks, one paragraph per
+    line): (first line, end, mark) of each run of lines that together match one."""
+    spans = []
+    for paragraph, key, main in funders:
+        opening = paragraph.split()[:3]
+        for first, line in enumerate(lines):
+            if line is None or normal(line).split()[:3] != opening or len(normal(line)) >= len(paragraph):
+                continue
+            joined, best, end = "", _SIMILAR, 0
+            for last in range(first, len(lines)):
+                following = lines[last]
+                if following is None or len(joined) > len(paragraph) * 1.2:
+                    break
+                joined = f"{joined} {normal(following)}".strip()
+                # The closest run wins: the match passes the threshold before its last line.
+                ratio = SequenceMatcher(None, joined, paragraph, autojunk=False).ratio()
+                if ratio >= best:
+                    best, end = ratio, last + 1
+            if end:
+                spans.append((first, end, Mark("funder", key, main)))
+    return spans
+
+
 def blocks_to_drop(lines: Sequence[str | None], settings: Settings) -> tuple[set[int], list[str], list[str]]:
     """Which of *lines* (None breaks a run: a table, a list) to drop, the contact ids found
     (in order) and the ids of the funder texts found."""
     funders = _funder_marks(settings)
     marks = [mark_line(line, settings, funders) if line is not None else None for line in lines]
+    for first, last, mark in _funder_spans(lines, funders):
+        marks[first:last] = [mark] * (last - first)
     drop: set[int] = set()
     contacts: list[str] = []
     boilerplates: list[str] = []
