@@ -164,8 +164,8 @@ def blocks_to_drop(lines: Sequence[str | None], settings: Settings) -> tuple[set
     (in order) and the ids of the funder texts found."""
     funders = _funder_marks(settings)
     marks = [mark_line(line, settings, funders) if line is not None else None for line in lines]
-    for first, last, mark in _funder_spans(lines, funders):
-        marks[first:last] = [mark] * (last - first)
+    for first, last, funder in _funder_spans(lines, funders):
+        marks[first:last] = [funder] * (last - first)
     drop: set[int] = set()
     contacts: list[str] = []
     boilerplates: list[str] = []
