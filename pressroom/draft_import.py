@@ -35,9 +35,11 @@ MONTHS = {name: number for number, names in enumerate(
      ("august", "aug"), ("september", "sep", "sept"), ("oktober", "october", "okt", "oct"),
      ("november", "nov"), ("dezember", "december", "dez", "dec")], start=1) for name in names}
 _NUMBER = re.compile(r"(?i)^(presse(info|information|mitteilung)|press release|pm)\s*(nr\.?\s*)?(\S+)$")
+# A date line above the title is only a date, perhaps after "Place, ": never a sentence.
 _DATE_WORDS = re.compile(r"(?i)(\d{1,2})\.?\s+([a-zäö]+)\.?\s+(\d{4})")
-_DATE_DOTS = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_DATE_DOTS = re.compile(r"(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})")
 _DATE_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_PLACE = re.compile(r"([^\d,]{2,40}),\s*(.+)")
 
 
 @dataclass(frozen=True)
@@ -259,13 +261,14 @@ def _strip_spaces(line: list[Node]) -> list[Node]:
 
 
 def parse_day(text: str) -> date | None:
-    """A date written as 26.08.2021, 8. Januar 2013 or 2021-08-26 in *text*, else None."""
+    """The date of a line that is only a date (26.08.2021, 8. Januar 2013, 2021-08-26), else None."""
+    text = text.strip()
     try:
-        if match := _DATE_ISO.search(text):
+        if match := _DATE_ISO.fullmatch(text):
             return date(int(match[1]), int(match[2]), int(match[3]))
-        if match := _DATE_DOTS.search(text):
+        if match := _DATE_DOTS.fullmatch(text):
             return date(int(match[3]), int(match[2]), int(match[1]))
-        if (match := _DATE_WORDS.search(text)) and match[2].lower() in MONTHS:
+        if (match := _DATE_WORDS.fullmatch(text)) and match[2].lower() in MONTHS:
             return date(int(match[3]), MONTHS[match[2].lower()], int(match[1]))
     except ValueError:
         return None
@@ -276,15 +279,13 @@ def _heading_lines(blocks: list[Node], draft: _Draft) -> list[Node]:
     """Take the number, place and date lines and the title, subtitle and lead off the top."""
     while blocks and blocks[0]["t"] in ("Para", "Plain", "Header"):
         text = stringify(blocks[0]["c"] if blocks[0]["t"] != "Header" else blocks[0]["c"][2])
-        if "title" in draft.meta or len(text) > 80:
-            break
+        place = _PLACE.fullmatch(text)
         if match := _NUMBER.match(text):
             draft.meta["number"] = match[4]
         elif (day := parse_day(text)) is not None:
             draft.meta["day"] = day.isoformat()
-            place = text.split(",")[0].strip()
-            if "," in text and not any(ch.isdigit() for ch in place):
-                draft.meta["place"] = place
+        elif place and (day := parse_day(place[2])) is not None:
+            draft.meta["day"], draft.meta["place"] = day.isoformat(), place[1].strip()
         else:
             break
         blocks = blocks[1:]
