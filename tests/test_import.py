@@ -67,6 +67,20 @@ def imported(room: Path, draft: Path, *extra: str) -> tuple[Path, str]:
     return Path(created.group(1)), output
 
 
+def release_page(room: Path, path: Path) -> str:
+    """The release's web page as the build renders it."""
+    from datetime import UTC, datetime
+
+    from pressroom.load import load_pressroom
+    from pressroom.render import RenderContext
+    from pressroom.render.html import render_html
+
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    pressroom = load_pressroom(room, now).pressroom
+    release = pressroom.release(path.stem)
+    return render_html(release, RenderContext.for_settings(pressroom.settings, now)).decode("utf-8")
+
+
 def seed_sentences(seed: Path) -> list[str]:
     """The body sentences of a seed, before its contact and funder blocks (plain text)."""
     text = seed.read_text(encoding="utf-8")
@@ -91,6 +105,11 @@ def test_seed_draft_names_contacts_and_leaves_out_funder_text_and_address(
         assert " ".join(sentence.split()) in plain, sentence
     code, checked = run("check", "--root", str(room))
     assert code == 0, checked
+    page = release_page(room, path)
+    assert page.count("Das Förderprogramm") == 1  # printed once, from the settings
+    assert page.count("Waldemarstraße") <= 1
+    for contact in EXPECTED_CONTACTS[name]:
+        assert page.count(f"{contact}@migra-mv.de") >= 1
     assert "contacts recognised" in output and "funder text recognised" in output
 
 
@@ -126,7 +145,9 @@ def test_every_construct_of_a_draft_reaches_the_release_file_and_its_html(
     for line in ADDRESS_BLOCK[1:]:
         assert line not in body
     assert "Das Förderprogramm" not in body and "Ansprechpartnerin" not in body
-    html = markup.to_html(body)
+    html = release_page(room, path)
+    assert html.count("Das Förderprogramm") == 1  # from the settings, not also from the draft
+    assert html.count("Maja Kuntzsch") == 1  # the contact from the settings, once
     assert "<h2>Programm des Tages</h2>" in html
     assert "<strong>Musik</strong>" in html and "<em>Essen</em>" in html
     assert '<a href="https://www.iq-mv.de/fest"' in html
