@@ -27,6 +27,7 @@ _LABEL = re.compile(
 )
 _LEADING_LABEL = re.compile(r"^(tel|telefon|phone|fon|e-?mail|mail|fax|mobil|mobile|web|internet)\.?\s*:?\s*")
 _SIMILAR = 0.85  # difflib ratio above which two lines count as the same (typos, small edits)
+_FUZZY_FROM = 30  # shorter texts must match exactly (after normalising spaces, case, dashes)
 
 
 def normal(text: str) -> str:
@@ -50,6 +51,8 @@ def _similar(a: str, b: str) -> bool:
         return False
     if a == b:
         return True
+    if max(len(a), len(b)) < _FUZZY_FROM:
+        return False  # a name, a street, a town: one letter off is someone or somewhere else
     if abs(len(a) - len(b)) > max(len(a), len(b)) * (1 - _SIMILAR):
         return False
     return SequenceMatcher(None, a, b, autojunk=False).ratio() >= _SIMILAR

@@ -90,3 +90,8 @@ def test_address_needs_two_of_its_lines_and_a_table_breaks_a_block(settings: Set
 
 def test_a_label_alone_is_kept(settings: Settings) -> None:
     assert kept(["Kontakt:", "Schreiben Sie uns."], settings) == ["Kontakt:", "Schreiben Sie uns."]
+
+
+def test_a_similar_name_or_address_is_someone_else_and_stays(settings: Settings) -> None:
+    lines: list[str | None] = ["Max Kuntzsch", "kuntzsch@example.org", "Waldemarstraße 23", "18059 Rostock"]
+    assert kept(lines, settings) == lines
