@@ -104,6 +104,33 @@ def new(title: str, day: Any, root: Path) -> None:
     click.echo(f"created {path}")
 
 
+@cli.command("import")
+@click.argument("draft", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]),
+              help="Release date (default: the date line of the draft, else today).")
+@ROOT
+def import_command(draft: Path, day: Any, root: Path) -> None:
+    """Turn the Word draft DRAFT.docx into a draft release file in releases/."""
+    from .draft_import import import_draft
+
+    settings = settings_or_fail(root)
+    imported = import_draft(draft, settings, day.date() if day else None, date.today())
+    click.echo(f"created {imported.path}")
+    for picture in imported.pictures:
+        click.echo(f"saved picture {picture}")
+    if imported.contacts:
+        click.echo(f"contacts recognised: {', '.join(imported.contacts)}")
+    if imported.boilerplates:
+        click.echo(f"funder text recognised and left out (printed from the settings): "
+                   f"{', '.join(imported.boilerplates)}")
+    if imported.removed_lines:
+        click.echo(f"{imported.removed_lines} line(s) of contact, address and funder blocks left out")
+    if imported.tracked_changes:
+        click.echo(f"{imported.tracked_changes} tracked change(s) accepted")
+    if imported.todos:
+        click.echo(f"{len(imported.todos)} comment(s) became todo: entries")
+
+
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--language", type=click.Choice(["de", "en"]), default="de", show_default=True)

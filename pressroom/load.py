@@ -352,6 +352,12 @@ def _resolve(
     if published is not None and published > now and front.status == "ready":
         warn(f"date: dated in the future: public from {published:%Y-%m-%d %H:%M} "
              f"({settings.site.timezone})", "date")
+    for index, item in enumerate(front.todo):
+        # A ready release goes out: open to-dos must be done (and deleted) first.
+        if front.status == "ready":
+            error(f"todo: still to do before the release is ready: {item}", "todo", index)
+        else:
+            warn(f"todo: {item}", "todo", index)
     if not front.lead:
         warn("lead: no lead paragraph", "title")
     if len(front.title) > LONG_TITLE:

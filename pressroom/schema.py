@@ -270,6 +270,8 @@ class FrontMatter(Strict):
     distribution: list[Line] | None = None
     event: EventIn | None = None
     updated: Moment | None = None  # the last revision: dateModified in the page's metadata
+    # What is still to do before the release may go out (Word comments, by `pressroom import`).
+    todo: list[Line] = []
 
 
 FRONT_MATTER_KEYS = tuple(FrontMatter.model_fields)
