@@ -20,6 +20,7 @@ from .cli_common import (
     fail,
     frozen_numbers,
     moment_or_fail,
+    print_check_notes,
     print_problems,
     root_option,
     settings_or_fail,
@@ -171,6 +172,7 @@ def run_build(
     except KeyboardInterrupt:  # Ctrl-C: what was placed stays recorded; no traceback
         click.echo("build interrupted", err=True)
         sys.exit(130)
+    print_check_notes(result.problems, result.held, root)
     for slug, failure in result.failures.items():
         path = result.pressroom.release(slug).path
         click.echo(f"{path}:1: rendering {failure.format} failed: {failure.message}", err=True)

@@ -101,6 +101,28 @@ def print_problems(problems: list[Problem], root: Path) -> None:
         click.echo(problem.format(root))
 
 
+SHOWN_WARNINGS = 5  # build and publish show the first few; check shows them all
+
+
+def print_check_notes(problems: tuple[Problem, ...], held: frozenset[Path], root: Path) -> None:
+    """After a build or publish that went ahead: every error of the drafts left out, then the
+    warnings' count and the first few (``pressroom check`` shows them all)."""
+    for problem in problems:
+        if problem.is_error:
+            click.echo(problem.format(root), err=True)
+    if held:
+        names = ", ".join(sorted(path.name for path in held))
+        click.echo(f"left out: {len(held)} draft(s) with errors, not built: {names}", err=True)
+    warnings = [p for p in problems if not p.is_error]
+    if not warnings:
+        return
+    click.echo(f"{len(warnings)} warning(s):", err=True)
+    for problem in warnings[:SHOWN_WARNINGS]:
+        click.echo(problem.format(root), err=True)
+    if len(warnings) > SHOWN_WARNINGS:
+        click.echo(f"... and {len(warnings) - SHOWN_WARNINGS} more: run pressroom check", err=True)
+
+
 def pressroom_or_fail(root: Path) -> None:
     """Exit 1 with one line unless *root* is a press room (it has the settings file)."""
     from .settings import SETTINGS_FILE

@@ -24,6 +24,7 @@ from .cli_common import (
     fail,
     parse_now,
     pressroom_or_fail,
+    print_check_notes,
     root_option,
     settings_or_fail,
     site_zone,
@@ -110,6 +111,7 @@ def publish_command(root: Path, queue_file: str | None, now_text: str | None,
         return
     with closing(_open(root, queue_file, create=True)) as queue:
         report = publish(root, queue, now, settings)
+    print_check_notes(report.problems, report.held, root)
     for line in report.lines():
         click.echo(line)
 

@@ -114,7 +114,7 @@ def test_an_unknown_image_key_is_located_with_a_suggestion(room: Room) -> None:
     png(room.releases / "a.png")
     room.ready(SLUG, extra="images:\n  - file: a.png\n    alt: A\n    credits: C\n")
     assert problems(room) == [
-        f"releases/{SLUG}.md:9: images[0].credits: unknown key, did you mean credit?",
+        f"releases/{SLUG}.md:9: images[0].credits: unbekannter Schlüssel, meinten Sie credit?",
     ]
 
 

@@ -46,7 +46,7 @@ def test_three_mistakes_give_three_located_errors(room: Room) -> None:
         """,
     )
     assert errors_of(room) == [
-        "releases/2021-05-04-drei-fehler.md:4: contcts: unknown key, did you mean contacts?",
+        "releases/2021-05-04-drei-fehler.md:4: contcts: unbekannter Schlüssel, meinten Sie contacts?",
         "releases/2021-05-04-drei-fehler.md:5: language: unsupported language 'fr' (use de or en)",
         "releases/2021-05-04-drei-fehler.md:6: boilerplate: unknown boilerplate 'gibtsnicht' (known: alt, neu)",
     ]
@@ -74,8 +74,8 @@ def test_resolution_errors_are_all_reported_together(room: Room) -> None:
 def test_missing_required_keys_are_named(room: Room) -> None:
     room.release("2021-05-04-leer", "lead: nur ein Vorspann")
     assert errors_of(room) == [
-        "releases/2021-05-04-leer.md:1: date: required key is missing",
-        "releases/2021-05-04-leer.md:1: title: required key is missing",
+        "releases/2021-05-04-leer.md:1: date: dieser Pflichteintrag fehlt",
+        "releases/2021-05-04-leer.md:1: title: dieser Pflichteintrag fehlt",
     ]
 
 
@@ -83,7 +83,7 @@ def test_yaml_syntax_error_points_at_its_line(room: Room) -> None:
     room.release("2021-05-04-kaputt", "title: gut\ndate: 2021-05-04\ntags: [a, b\nlead: x")
     (error,) = errors_of(room)
     assert error.startswith("releases/2021-05-04-kaputt.md:")
-    assert "YAML syntax error" in error
+    assert "Fehler im Kopfbereich (YAML)" in error
     assert int(error.split(":")[1]) in (4, 5)
 
 
@@ -93,8 +93,8 @@ def test_yaml_syntax_error_points_at_its_line(room: Room) -> None:
         ("title: no", None),
         ("title: on", None),
         ("title: 2021-05-04", None),
-        ("title: true", "title: expected text, got the boolean true; put it in quotes"),
-        ("title: 1234", "title: expected text, got the number 1234; put it in quotes"),
+        ("title: true", "title: erwartet wird Text, hier steht der Wahrheitswert true; setzen Sie den Wert in Anführungszeichen"),
+        ("title: 1234", "title: erwartet wird Text, hier steht die Zahl 1234; setzen Sie den Wert in Anführungszeichen"),
     ],
 )
 def test_yaml_11_traps_do_not_become_booleans_or_dates(room: Room, line: str, message: str | None) -> None:
@@ -109,7 +109,7 @@ def test_yaml_11_traps_do_not_become_booleans_or_dates(room: Room, line: str, me
 def test_wrong_types_are_reported(room: Room) -> None:
     room.release("2021-05-04-typen", "title: T\ndate: 2021-05-04\ntags: Jubiläum\nstatus: published")
     assert errors_of(room) == [
-        "releases/2021-05-04-typen.md:4: tags: expected a list, got 'Jubiläum'",
+        "releases/2021-05-04-typen.md:4: tags: erwartet wird eine Liste, hier steht 'Jubiläum'",
         "releases/2021-05-04-typen.md:5: status: Input should be 'draft' or 'ready'",
     ]
 
@@ -213,7 +213,8 @@ def test_control_characters_cannot_go_into_xml(room: Room) -> None:
     )
     assert errors_of(room) == [
         "releases/2021-05-04-steuer.md:2: title: control character U+0007 cannot go into XML",
-        "releases/2021-05-04-steuer.md:8: control character U+000B cannot go into XML",
+        "releases/2021-05-04-steuer.md:8: ein aus Word eingefügter Zeilenumbruch (U+000B, Umschalt+Eingabe): "
+        "löschen Sie ihn und drücken Sie Eingabe für einen neuen Absatz, oder setzen Sie ein Leerzeichen",
     ]
 
 
@@ -233,7 +234,8 @@ def test_unsupported_file_name(room: Room) -> None:
 def test_missing_front_matter(room: Room) -> None:
     (room.releases / "2021-05-04-ohne.md").write_text("Nur Text\n")
     assert errors_of(room) == [
-        "releases/2021-05-04-ohne.md:1: a release file must start with --- and YAML front matter"
+        "releases/2021-05-04-ohne.md:1: die erste Zeile muss --- (drei Bindestriche) sein, danach folgt der "
+        "Kopfbereich (title:, date: ...)"
     ]
 
 
