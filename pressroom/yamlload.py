@@ -140,7 +140,8 @@ def syntax_message(reason: str, lines: list[str], offset: int, language: Languag
     The errors PR staff make are named: a colon inside an unquoted value (the
     corrected line is shown) and a tab used for indenting; any other keeps PyYAML's words.
     """
-    if "\\t" in reason or "\t" in reason:
+    # PyYAML names the tab ("found character '\\t'"), libyaml does not: the line shows it
+    if "\\t" in reason or (0 <= offset < len(lines) and "\t" in lines[offset]):
         return say(language, "yaml.tab")
     if "mapping values are not allowed" in reason:
         # PyYAML marks the colon it tripped over; the line is the one it names, or
@@ -149,7 +150,7 @@ def syntax_message(reason: str, lines: list[str], offset: int, language: Languag
             if 0 <= index < len(lines) and (match := _COLON_IN_VALUE.match(lines[index])):
                 key, value = match.groups()
                 quoted = value.replace("\\", "\\\\").replace('"', '\\"')
-                return say(language, "yaml.colon", fixed=f'{key.rstrip()}: "{quoted}"')
+                return say(language, "yaml.colon", fixed=f'{key.strip()}: "{quoted}"')
     return say(language, "yaml.syntax", reason=reason)
 
 
