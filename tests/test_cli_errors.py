@@ -31,7 +31,8 @@ def test_a_wrong_request_is_one_line_on_stderr_and_exit_1(room: Room) -> None:
 
 
 def test_a_failed_check_prints_its_problems_then_one_refusal(room: Room) -> None:
-    room.release("2021-05-04-kaputt", "title: Kaputt\ndate: 2021-05-04\ncontcts: [anna]")
+    # a ready release: a broken draft would be left out, not stop the build
+    room.release("2021-05-04-kaputt", "title: Kaputt\ndate: 2021-05-04\ncontcts: [anna]\nstatus: ready")
     done = pressroom("build", "--root", str(room.root), "--now", NOW)
     assert done.returncode == 1
     assert "releases/2021-05-04-kaputt.md:4: contcts: unbekannter Schlüssel, meinten Sie contacts?" in done.stdout
