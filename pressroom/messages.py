@@ -50,6 +50,17 @@ _CATALOG: dict[str, dict[str, str]] = {
         "en": "{key}: write the date as {iso} (year-month-day), not {given}",
         "de": "{key}: schreiben Sie das Datum als {iso} (Jahr-Monat-Tag), nicht {given}",
     },
+    "date.not_iso": {
+        "en": "{key}: {given!r} is not a date: write it as year-month-day, such as 2021-12-31 "
+              "(with a time: 2021-12-31T10:00)",
+        "de": "{key}: {given!r} ist kein Datum: schreiben Sie es als Jahr-Monat-Tag, etwa 2021-12-31 "
+              "(mit Uhrzeit: 2021-12-31T10:00)",
+    },
+    "value.choice": {
+        "en": "{key}: {given!r} is not possible here; write {choices}",
+        "de": "{key}: {given!r} ist hier nicht möglich; schreiben Sie {choices}",
+    },
+    "word.or": {"en": "or", "de": "oder"},
     "key.unknown": {
         "en": "{key}: unknown key{hint}",
         "de": "{key}: unbekannter Schlüssel{hint}",

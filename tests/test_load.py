@@ -110,14 +110,15 @@ def test_wrong_types_are_reported(room: Room) -> None:
     room.release("2021-05-04-typen", "title: T\ndate: 2021-05-04\ntags: Jubiläum\nstatus: published")
     assert errors_of(room) == [
         "releases/2021-05-04-typen.md:4: tags: erwartet wird eine Liste, hier steht 'Jubiläum'",
-        "releases/2021-05-04-typen.md:5: status: Input should be 'draft' or 'ready'",
+        "releases/2021-05-04-typen.md:5: status: 'published' ist hier nicht möglich; schreiben Sie draft oder ready",
     ]
 
 
 def test_invalid_date_is_reported(room: Room) -> None:
     room.release("2021-05-04-datum", "title: T\ndate: 2021-02-30")
     assert errors_of(room) == [
-        "releases/2021-05-04-datum.md:3: date: '2021-02-30' is not an ISO date (YYYY-MM-DD) or datetime"
+        "releases/2021-05-04-datum.md:3: date: '2021-02-30' ist kein Datum: schreiben Sie es als Jahr-Monat-Tag, "
+        "etwa 2021-12-31 (mit Uhrzeit: 2021-12-31T10:00)"
     ]
 
 

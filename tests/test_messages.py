@@ -210,3 +210,18 @@ def test_check_now_refuses_what_is_not_a_moment(room: Room) -> None:
 
 def test_an_unknown_language_falls_back_to_english() -> None:
     assert say("fr", "key.missing", key="title") == "title: required key is missing"
+
+
+def test_a_misspelt_status_names_the_possible_values(room: Room) -> None:
+    english(room).release(SLUG, "title: Sommerfest\ndate: 2021-09-01\nstatus: raedy")
+    assert lines_of(check(room.root)) == [
+        f"releases/{SLUG}.md:4: status: 'raedy' is not possible here; write draft or ready"
+    ]
+
+
+def test_a_date_that_is_no_date_says_how_to_write_one(sample_root: Path) -> None:
+    write(sample_root, f"{SLUG}.md", "---\ntitle: Sommerfest\ndate: nächsten Freitag\n---\nText.\n")
+    assert lines_of(check(sample_root)) == [
+        f"releases/{SLUG}.md:3: date: 'nächsten Freitag' ist kein Datum: schreiben Sie es als Jahr-Monat-Tag, "
+        "etwa 2021-12-31 (mit Uhrzeit: 2021-12-31T10:00)"
+    ]
