@@ -149,3 +149,17 @@ def test_a_clean_build_prints_no_notes(room: Room) -> None:
     result = build(room)
     assert (result.exit_code, result.stderr) == (0, "")
     assert Path(room.root / "build").is_dir()
+
+
+def test_in_the_sample_room_a_half_written_draft_does_not_stop_the_two_releases(sample_root: Path) -> None:
+    (sample_root / "releases" / "2026-11-23-sommerfest.md").write_text(
+        "---\ntitle: Sommerfest: im Netzwerk\nstatus: draft\n---\nHier kommt noch Text.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["-q", "build", "--root", str(sample_root), "--now", "2026-11-23T12:00"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[:2] == [
+        "releases/2026-11-23-sommerfest.md:2: Doppelpunkt im Wert: setzen Sie den Wert in Anführungszeichen, "
+        'so: title: "Sommerfest: im Netzwerk"',
+        "left out: 1 draft(s) with errors, not built: 2026-11-23-sommerfest.md",
+    ]
+    for slug in ("2013-01-08-iq-mv-ausbau", "2021-08-26-iq-mv-10-jahre"):
+        assert (sample_root / "build/public" / slug / f"{slug}.pdf").is_file()

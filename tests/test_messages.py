@@ -225,3 +225,11 @@ def test_a_date_that_is_no_date_says_how_to_write_one(sample_root: Path) -> None
         f"releases/{SLUG}.md:3: date: 'nächsten Freitag' ist kein Datum: schreiben Sie es als Jahr-Monat-Tag, "
         "etwa 2021-12-31 (mit Uhrzeit: 2021-12-31T10:00)"
     ]
+
+
+def test_a_sample_release_saved_by_a_windows_editor_still_checks_clean(sample_root: Path) -> None:
+    path = sample_root / "releases/2021-08-26-iq-mv-10-jahre.md"
+    before = check(sample_root).stdout
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    assert check(sample_root).stdout == before
