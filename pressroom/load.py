@@ -386,7 +386,7 @@ def _resolve(
     def warn(message: str, *key: str | int) -> None:
         problems.append(Problem(path, at(*key), message, Severity.WARNING))
 
-    zone = settings.site.zone
+    zone, language = settings.site.zone, settings.site.language
     published = localize(front.date, zone)
     if published is None:
         error("date: this local time does not exist or is ambiguous (daylight saving)", "date")
@@ -434,12 +434,12 @@ def _resolve(
         if attachment is not None:
             attachments.append(attachment)
         else:
-            error(f"attachments: {name}: no such file inside releases/", "attachments", index)
+            error(say(language, "file.missing", key="attachments", name=name), "attachments", index)
     listed = []
     for index, entry in enumerate(front.images):
         image_path = file_named(settings.releases_dir, entry.file)
         if image_path is None:
-            error(f"images: {entry.file}: no such file inside releases/", "images", index, "file")
+            error(say(language, "file.missing", key="images", name=entry.file), "images", index, "file")
             continue
         listed.append(image_of(image_path, settings.releases_dir, at("images", index), entry.alt,
                                entry.caption, entry.credit, entry.license))
@@ -451,14 +451,14 @@ def _resolve(
     for index, name in enumerate(front.distribution or []):
         if name not in settings.distribution.lists:
             known = ", ".join(settings.distribution.lists) or "-"
-            error(say(settings.site.language, "list.unknown", name=name, known=known), "distribution", index)
+            error(say(language, "list.unknown", name=name, known=known), "distribution", index)
     if embargo is not None and embargo <= now:
-        warn("embargo: already past", "embargo")
+        warn(say(language, "embargo.past"), "embargo")
     if published is not None and published > now and front.status == "ready":
-        warn(f"date: dated in the future: public from {published:%Y-%m-%d %H:%M} "
-             f"({settings.site.timezone})", "date")
+        warn(say(language, "date.future", when=f"{published:%Y-%m-%d %H:%M}", zone=settings.site.timezone),
+             "date")
     if not front.lead:
-        warn("lead: no lead paragraph", "title")
+        warn(say(language, "lead.missing"), "title")
     if len(front.title) > LONG_TITLE:
         warn(f"title: very long ({len(front.title)} characters; keep it under {LONG_TITLE})", "title")
     if problems and any(p.is_error for p in problems):
@@ -532,11 +532,9 @@ def _contacts(
             if ref in settings.contacts:
                 contacts.append(settings.contacts[ref])
             else:
-                error(
-                    f"contacts: unknown contact {ref!r} (known: {', '.join(settings.contacts)})",
-                    "contacts",
-                    index,
-                )
+                known = ", ".join(settings.contacts)
+                message = say(settings.site.language, "contact.unknown", name=ref, known=known)
+                error(message, "contacts", index)
         else:
             contacts.append(to_contact(f"inline-{index}", ref))
     return tuple(contacts)

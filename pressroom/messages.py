@@ -96,6 +96,26 @@ _CATALOG: dict[str, dict[str, str]] = {
         "en": "distribution: unknown list {name!r} (known: {known})",
         "de": "distribution: unbekannte Verteilerliste {name!r} (bekannt: {known})",
     },
+    "contact.unknown": {
+        "en": "contacts: unknown contact {name!r} (known: {known})",
+        "de": "contacts: unbekannter Kontakt {name!r} (bekannt: {known})",
+    },
+    "file.missing": {
+        "en": "{key}: {name}: no such file inside releases/",
+        "de": "{key}: {name}: diese Datei gibt es nicht im Ordner releases/",
+    },
+    "embargo.past": {
+        "en": "embargo: already past",
+        "de": "embargo: die Sperrfrist ist schon vorbei",
+    },
+    "date.future": {
+        "en": "date: dated in the future: public from {when} ({zone})",
+        "de": "date: Datum in der Zukunft: öffentlich ab {when} ({zone})",
+    },
+    "lead.missing": {
+        "en": "lead: no lead paragraph",
+        "de": "lead: kein Vorspann (der fett gedruckte erste Absatz): fügen Sie eine Zeile lead: hinzu",
+    },
     "name.date_differs": {
         "en": "the file name says {named}, but date: says {dated}: rename the file to {fixed} "
               "or correct the date",

@@ -130,7 +130,7 @@ def test_build_shows_the_warnings_count_and_the_first_five(room: Room) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
     assert lines[0] == "7 warning(s):"
-    assert lines[1:6] == [f"releases/2021-09-0{day}-m{day}.md:2: warning: lead: no lead paragraph"
+    assert lines[1:6] == [f"releases/2021-09-0{day}-m{day}.md:2: warning: lead: kein Vorspann (der fett gedruckte erste Absatz): fügen Sie eine Zeile lead: hinzu"
                           for day in range(1, 6)]
     assert lines[6:] == ["... and 2 more: run pressroom check"]
 
@@ -140,7 +140,7 @@ def test_publish_shows_the_warnings_too(room: Room) -> None:
     result = publish(room)
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines()[:2] == [
-        "1 warning(s):", f"releases/{READY}.md:2: warning: lead: no lead paragraph"
+        "1 warning(s):", f"releases/{READY}.md:2: warning: lead: kein Vorspann (der fett gedruckte erste Absatz): fügen Sie eine Zeile lead: hinzu"
     ]
 
 

@@ -64,7 +64,7 @@ def test_resolution_errors_are_all_reported_together(room: Room) -> None:
         """,
     )
     assert errors_of(room) == [
-        "releases/2021-05-04-drei-fehler.md:4: contacts: unknown contact 'carla' (known: anna, ben)",
+        "releases/2021-05-04-drei-fehler.md:4: contacts: unbekannter Kontakt 'carla' (bekannt: anna, ben)",
         "releases/2021-05-04-drei-fehler.md:5: boilerplate: unknown boilerplate 'gibtsnicht' (known: alt, neu)",
         "releases/2021-05-04-drei-fehler.md:6: embargo: 2021-03-28 02:30 does not exist or is "
         "ambiguous in Europe/Berlin (daylight saving); give an offset",
@@ -202,9 +202,9 @@ def test_attachment_missing_or_outside_releases(room: Room, tmp_path: Path) -> N
         "2021-05-04-anhang", extra="attachments: [fakten.pdf, fehlt.pdf, ../../geheim.txt, link.txt]\n"
     )
     assert errors_of(room) == [
-        "releases/2021-05-04-anhang.md:6: attachments: ../../geheim.txt: no such file inside releases/",
-        "releases/2021-05-04-anhang.md:6: attachments: fehlt.pdf: no such file inside releases/",
-        "releases/2021-05-04-anhang.md:6: attachments: link.txt: no such file inside releases/",
+        "releases/2021-05-04-anhang.md:6: attachments: ../../geheim.txt: diese Datei gibt es nicht im Ordner releases/",
+        "releases/2021-05-04-anhang.md:6: attachments: fehlt.pdf: diese Datei gibt es nicht im Ordner releases/",
+        "releases/2021-05-04-anhang.md:6: attachments: link.txt: diese Datei gibt es nicht im Ordner releases/",
     ]
 
 
@@ -252,8 +252,8 @@ def test_warnings_do_not_fail_but_are_located(room: Room) -> None:
     assert not result.errors
     assert result.failed(strict=True)
     assert [p.format(room.root) for p in result.problems] == [
-        "releases/2021-05-04-warnungen.md:2: warning: lead: no lead paragraph",
-        "releases/2021-05-04-warnungen.md:5: warning: embargo: already past",
+        "releases/2021-05-04-warnungen.md:2: warning: lead: kein Vorspann (der fett gedruckte erste Absatz): fügen Sie eine Zeile lead: hinzu",
+        "releases/2021-05-04-warnungen.md:5: warning: embargo: die Sperrfrist ist schon vorbei",
         "releases/2021-05-04-warnungen.md:6: warning: links: 'Leer' has no target",
         "releases/2021-05-04-warnungen.md:8: warning: link 'Link' has no target",
         "releases/2021-05-04-warnungen.md:10: warning: image bild.png has no alt text",

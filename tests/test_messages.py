@@ -199,8 +199,8 @@ def test_check_now_decides_the_time_bound_checks(room: Room) -> None:
     before = CliRunner().invoke(cli, ["check", "--root", str(room.root), "--now", "2021-09-01T09:00"])
     after = CliRunner().invoke(cli, ["check", "--root", str(room.root), "--now", "2021-09-01T10:00"])
     assert before.exit_code == after.exit_code == 0
-    assert "embargo: already past" not in before.stdout
-    assert f"releases/{SLUG}.md:6: warning: embargo: already past" in after.stdout.splitlines()
+    assert "embargo: die Sperrfrist ist schon vorbei" not in before.stdout
+    assert f"releases/{SLUG}.md:6: warning: embargo: die Sperrfrist ist schon vorbei" in after.stdout.splitlines()
 
 
 def test_check_now_refuses_what_is_not_a_moment(room: Room) -> None:
