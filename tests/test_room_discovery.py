@@ -61,3 +61,15 @@ def test_outside_any_press_room_the_message_says_what_to_do(tmp_path: Path) -> N
 def test_find_root_walks_up_to_the_folder_with_the_settings(room: Room) -> None:
     assert find_root(room.releases / "a" / "b") == room.root.absolute()
     assert find_root(room.root.parent) is None
+
+
+def test_publish_and_queue_inside_releases_use_the_press_rooms_ledger(room: Room) -> None:
+    room.ready("2021-09-01-sommerfest")
+    published = pressroom(room.releases, "publish", "--now", "2021-10-01")
+    assert published.returncode == 0, published.stderr
+    assert "queued 2021-09-01-sommerfest: 1 job(s)" in published.stdout
+    assert (room.root / "var/queue.sqlite3").is_file()
+    assert not (room.releases / "var").exists()
+    status = pressroom(room.releases, "queue", "--now", "2021-10-01")
+    assert status.returncode == 0, status.stderr
+    assert "2021-09-01-sommerfest" in status.stdout
