@@ -117,10 +117,21 @@ def is_draft_text(text: str) -> bool:
     default). A file whose status line cannot be read (``status: raedy``) is not
     a draft: a release meant to be published must never be left out silently.
     """
-    found: list[str] = _STATUS_LINE.findall(text)
+    front = _front_lines(text)
+    found: list[str] = _STATUS_LINE.findall(front)
     if found:
         return found[-1] == "draft"
-    return re.search(r"^status\s*:", text, re.MULTILINE) is None
+    return re.search(r"^status\s*:", front, re.MULTILINE) is None
+
+
+def _front_lines(text: str) -> str:
+    """The front matter's lines of *text* as far as they can be told: up to the closing
+    ``---``, or the whole file when that line is missing."""
+    lines = text.split("\n")
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return "\n".join(lines[:index])
+    return text
 
 
 def load_pressroom(

@@ -163,3 +163,7 @@ def test_in_the_sample_room_a_half_written_draft_does_not_stop_the_two_releases(
     ]
     for slug in ("2013-01-08-iq-mv-ausbau", "2021-08-26-iq-mv-10-jahre"):
         assert (sample_root / "build/public" / slug / f"{slug}.pdf").is_file()
+
+
+def test_a_status_line_in_the_body_does_not_decide() -> None:
+    assert is_draft_text("---\ntitle: a: b\n---\nstatus: ready\n")
