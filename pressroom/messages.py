@@ -61,6 +61,10 @@ _CATALOG: dict[str, dict[str, str]] = {
         "de": "{key}: {given!r} ist hier nicht möglich; schreiben Sie {choices}",
     },
     "word.or": {"en": "or", "de": "oder"},
+    "key.duplicate": {
+        "en": "{key}: duplicate key (this key is given twice: keep one)",
+        "de": "{key}: dieser Schlüssel steht zweimal da: behalten Sie nur einen",
+    },
     "key.unknown": {
         "en": "{key}: unknown key{hint}",
         "de": "{key}: unbekannter Schlüssel{hint}",

@@ -123,7 +123,7 @@ def load_yaml(text: str, path: Path, first_line: int = 1, language: Language = "
     doc = YamlDocument(data=None)
     if node is None:
         return doc
-    builder = _Builder(loader, path, first_line, doc)
+    builder = _Builder(loader, path, first_line, doc, language)
     doc.data = builder.build(node, ())
     if builder.problems:
         raise YamlError(builder.problems)
@@ -157,7 +157,9 @@ def syntax_message(reason: str, lines: list[str], offset: int, language: Languag
 class _Builder:
     """Turn a composed node tree into dicts, lists and scalars, noting lines."""
 
-    def __init__(self, loader: yaml.SafeLoader, path: Path, first_line: int, doc: YamlDocument):
+    def __init__(self, loader: yaml.SafeLoader, path: Path, first_line: int, doc: YamlDocument,
+                 language: Language = "en"):
+        self.language = language
         self.loader = loader
         self.path = path
         self.first_line = first_line
@@ -192,7 +194,7 @@ class _Builder:
                 continue
             name = str(name)
             if name in result:
-                self._problem(key_node, f"{name}: duplicate key")
+                self._problem(key_node, say(self.language, "key.duplicate", key=name))
                 continue
             self.doc.lines[(*key, name)] = self._line(key_node)
             result[name] = self.build(value_node, (*key, name))

@@ -233,3 +233,10 @@ def test_a_sample_release_saved_by_a_windows_editor_still_checks_clean(sample_ro
     text = path.read_text(encoding="utf-8")
     path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
     assert check(sample_root).stdout == before
+
+
+def test_a_key_given_twice_says_to_keep_one(sample_root: Path) -> None:
+    write(sample_root, f"{SLUG}.md", "---\ntitle: Sommerfest\ndate: 2021-09-01\ntitle: Sommerfest 2021\n---\nT.\n")
+    assert lines_of(check(sample_root)) == [
+        f"releases/{SLUG}.md:4: title: dieser Schlüssel steht zweimal da: behalten Sie nur einen"
+    ]
