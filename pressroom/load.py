@@ -55,10 +55,6 @@ class LoadResult:
         """The errors that stop a build: all but those of the drafts left out."""
         return [p for p in self.errors if p.path not in self.held]
 
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if not p.is_error]
-
     def failed(self, strict: bool = False) -> bool:
         """True when errors were found (a draft's too: ``check`` shows every one), or any
         problem at all under *strict*."""
