@@ -28,7 +28,7 @@ from pathlib import Path
 from . import __version__
 from .atomic import write_atomic
 from .defaults import default_templates
-from .errors import CheckFailed, PressroomError, UserError
+from .errors import CheckFailed, PressroomError, Problem, UserError
 from .load import in_zone, load_pressroom
 from .model import Distribution, Pressroom, Release, Settings
 from .render.registry import Renderer, load_renderers, renderers_for
@@ -81,6 +81,10 @@ class BuildResult:
     rendered_formats: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     skipped: tuple[str, ...] = ()
     failures: Mapping[str, RenderFailure] = field(default_factory=dict)
+    # what the check found that did not stop the build: warnings, and the errors of the
+    # drafts left out (their paths in *held*)
+    problems: tuple[Problem, ...] = ()
+    held: frozenset[Path] = frozenset()
 
     @property
     def rendered(self) -> tuple[str, ...]:
@@ -120,7 +124,8 @@ def build_pressroom(
     """Check the press room at *root*, then render what changed into *out*.
 
     Raises CheckFailed (and writes nothing) when the check finds errors, or any
-    problem with *strict*; UserError when *out* cannot be written. *now* decides
+    problem with *strict*; a draft with errors does not stop it, it is left out.
+    Raises UserError when *out* cannot be written. *now* decides
     embargoes (without an offset: in the site's time zone); *only* limits rendering
     to one slug. *frozen* holds the ledger's numbers (number -> slug), which never move.
     *settings* already loaded by the caller are not loaded again (see load_pressroom).
@@ -129,7 +134,7 @@ def build_pressroom(
     now = now or datetime.now(UTC)
     reporter = reporter or SilentReporter()
     result = load_pressroom(root, now, frozen, settings=settings)
-    if result.failed(strict) or result.pressroom is None:
+    if result.blocked(strict) or result.pressroom is None:
         raise CheckFailed(result.problems)
     pressroom = result.pressroom
     now = in_zone(now, pressroom.settings.site.zone)
@@ -178,7 +183,8 @@ def build_pressroom(
         f"build: {len(rendered)} rendered, {len(skipped)} unchanged, {len(failures)} failed -> {out}"
     )
     ordered = {r.slug: rendered[r.slug] for r in pressroom.releases if r.slug in rendered}
-    return BuildResult(pressroom, out, now, renderers, ordered, skipped, failures)
+    return BuildResult(pressroom, out, now, renderers, ordered, skipped, failures, tuple(result.problems),
+                       result.held)
 
 
 def scoped_settings(settings: Settings, release: Release) -> Settings:

@@ -20,6 +20,7 @@ from .cli_common import (
     fail,
     frozen_numbers,
     moment_or_fail,
+    print_check_notes,
     print_problems,
     root_option,
     settings_or_fail,
@@ -47,8 +48,13 @@ def summary(result: LoadResult, strict: bool) -> str:
     return f"check {verdict}: {releases} release(s), {errors} error(s), {warnings} warning(s){strict_note}"
 
 
-def run_check(root: Path, strict: bool, queue_file: str | None = None) -> LoadResult:
+def run_check(
+    root: Path, strict: bool, queue_file: str | None = None, now_text: str | None = None
+) -> LoadResult:
     """Load and check the press room against the ledger's numbers; print problems; exit 1 if it failed.
+
+    *now_text* (--now) is the moment the time-bound checks refer to: "embargo already
+    past", "dated in the future" (without an offset: in the site's time zone).
 
     Under --strict or in CI (where the secrets should be set), a secret the settings
     name but the environment lacks is a warning; on a press officer's laptop it is not.
@@ -56,7 +62,8 @@ def run_check(root: Path, strict: bool, queue_file: str | None = None) -> LoadRe
     from .load import load_pressroom
 
     environ = os.environ if strict or os.environ.get("CI") else None
-    result = load_pressroom(root, frozen=frozen_numbers(root, queue_file), environ=environ)
+    now = moment_or_fail(now_text)
+    result = load_pressroom(root, now, frozen=frozen_numbers(root, queue_file), environ=environ)
     print_problems(result.problems, root)
     if result.failed(strict):
         fail(summary(result, strict))
@@ -83,9 +90,11 @@ def cli(verbose: bool, quiet: bool) -> None:
 @ROOT
 @QUEUE
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-def check(root: Path, queue_file: str | None, strict: bool) -> None:
+@click.option("--now", "now_text", metavar="ISO",
+              help="The moment embargo and date checks refer to (default: now).")
+def check(root: Path, queue_file: str | None, strict: bool, now_text: str | None) -> None:
     """Check the settings and every release; report all problems as path:line: message."""
-    run_check(root, strict, queue_file)
+    run_check(root, strict, queue_file, now_text)
 
 
 @cli.command()
@@ -200,6 +209,7 @@ def run_build(
     except KeyboardInterrupt:  # Ctrl-C: what was placed stays recorded; no traceback
         click.echo("build interrupted", err=True)
         sys.exit(130)
+    print_check_notes(result.problems, result.held, root)
     for slug, failure in result.failures.items():
         path = result.pressroom.release(slug).path
         click.echo(f"{path}:1: rendering {failure.format} failed: {failure.message}", err=True)

@@ -77,7 +77,26 @@ class PressroomGroup(PressroomCommand, click.Group):
     group_class = type  # its subgroups are PressroomGroups as well
 
 
+def find_root(start: Path) -> Path | None:
+    """The press room *start* is in, as git finds its repository: the nearest folder, from
+    *start* upwards, that holds the settings file (``releases/pressroom.yaml``); None outside one."""
+    from .settings import SETTINGS_FILE
+
+    start = start.absolute()
+    for folder in (start, *start.parents):
+        if (folder / SETTINGS_FILE).is_file():
+            return folder
+    return None
+
+
 def _remember_root(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    if value is not None and param.name and ctx.get_parameter_source(param.name) is \
+            click.core.ParameterSource.DEFAULT:
+        # No --root given: the press room the current folder is in (inside releases/ too);
+        # outside any, the default stays and the command says so.
+        found = find_root(value)
+        if found is not None:
+            value = found if found != value.absolute() else value
     if value is not None:
         ctx.meta[ROOT_KEY] = value
     return value
@@ -91,7 +110,8 @@ def root_option(default: Path | None = Path(".")) -> Callable[[F], F]:
         default=default,
         show_default=default is not None,
         callback=_remember_root,
-        help="The press room: the folder holding releases/ and templates/ (default: .).",
+        help="The press room: the folder holding releases/ and templates/ (default: the press room "
+             "the current folder is in).",
     )
 
 
@@ -99,6 +119,28 @@ def print_problems(problems: list[Problem], root: Path) -> None:
     """Print each problem as ``path:line: message``, paths relative to *root*."""
     for problem in problems:
         click.echo(problem.format(root))
+
+
+SHOWN_WARNINGS = 5  # build and publish show the first few; check shows them all
+
+
+def print_check_notes(problems: tuple[Problem, ...], held: frozenset[Path], root: Path) -> None:
+    """After a build or publish that went ahead: every error of the drafts left out, then the
+    warnings' count and the first few (``pressroom check`` shows them all)."""
+    for problem in problems:
+        if problem.is_error:
+            click.echo(problem.format(root), err=True)
+    if held:
+        names = ", ".join(sorted(path.name for path in held))
+        click.echo(f"left out: {len(held)} draft(s) with errors, not built: {names}", err=True)
+    warnings = [p for p in problems if not p.is_error]
+    if not warnings:
+        return
+    click.echo(f"{len(warnings)} warning(s):", err=True)
+    for problem in warnings[:SHOWN_WARNINGS]:
+        click.echo(problem.format(root), err=True)
+    if len(warnings) > SHOWN_WARNINGS:
+        click.echo(f"... and {len(warnings) - SHOWN_WARNINGS} more: run pressroom check", err=True)
 
 
 def pressroom_or_fail(root: Path) -> None:

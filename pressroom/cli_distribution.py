@@ -19,11 +19,14 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from .cli_common import (
+    ROOT_KEY,
     PressroomCommand,
     PressroomGroup,
     fail,
+    find_root,
     parse_now,
     pressroom_or_fail,
+    print_check_notes,
     root_option,
     settings_or_fail,
     site_zone,
@@ -61,8 +64,10 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
         context = click.get_current_context()
         parent = context.find_object(dict) or {}
         context.meta[WAIT_KEY] = wait if wait is not None else parent.get("wait")
+        root = root or parent.get("root") or find_root(Path(".")) or Path(".")
+        context.meta[ROOT_KEY] = root  # problems are printed relative to it
         return func(
-            root=root or parent.get("root") or Path("."),
+            root=root,
             queue_file=queue_file or parent.get("queue_file"),
             now_text=now_text or parent.get("now_text"),
             **kwargs,
@@ -110,6 +115,7 @@ def publish_command(root: Path, queue_file: str | None, now_text: str | None,
         return
     with closing(_open(root, queue_file, create=True)) as queue:
         report = publish(root, queue, now, settings)
+    print_check_notes(report.problems, report.held, root)
     for line in report.lines():
         click.echo(line)
 

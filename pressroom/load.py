@@ -21,6 +21,7 @@ from markdown_it.token import Token
 from . import markup
 from .authoring import placeholder_problems
 from .errors import Problem, Severity
+from .messages import WORD_BREAKS, Language, say
 from .model import Contact, Event, Image, Link, Pressroom, Release, Settings
 from .paths import file_named
 from .schema import EventIn, FrontMatter, check_xml_text
@@ -35,24 +36,99 @@ LONG_TITLE = 120
 
 @dataclass(frozen=True)
 class LoadResult:
-    """What loading found: the press room (None when errors prevent it) and every problem."""
+    """What loading found: the press room (None when errors prevent it) and every problem.
+
+    *held* are the drafts left out because they have errors: their problems are
+    reported, but they do not stop the ready releases (see ``is_draft_text``).
+    """
 
     pressroom: Pressroom | None
     problems: list[Problem]
     files: int = 0  # release files read
+    held: frozenset[Path] = frozenset()
 
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.is_error]
 
+    @property
+    def blocking(self) -> list[Problem]:
+        """The errors that stop a build: all but those of the drafts left out."""
+        return [p for p in self.errors if p.path not in self.held]
+
     def failed(self, strict: bool = False) -> bool:
-        """True when errors were found, or any problem at all under *strict*."""
+        """True when errors were found (a draft's too: ``check`` shows every one), or any
+        problem at all under *strict*."""
         return bool(self.errors) or (strict and bool(self.problems))
+
+    def blocked(self, strict: bool = False) -> bool:
+        """True when errors outside the held drafts were found, or any problem at all under
+        *strict*: what stops ``build`` and ``publish``."""
+        return bool(self.blocking) or (strict and bool(self.problems))
 
 
 def release_files(root: Path) -> list[Path]:
     """Return every release file below ``releases/``, sorted."""
     return sorted(p for p in (root / "releases").rglob("*.md") if p.is_file())
+
+
+# What an author might have meant as a release: another Markdown ending, .MD, a text
+# file, or a Word save that kept ".md" in its name. Only "*.md" files are read.
+_RELEASE_LIKE = re.compile(r"\.(?:markdown|mdown|mkd|md|txt|md\.txt|md\.docx)$", re.IGNORECASE)
+
+
+def misnamed_release_files(root: Path, language: Language = "en") -> list[Problem]:
+    """Warn about files below ``releases/`` that look like releases but are not named ``*.md``.
+
+    A ``.markdown``, ``.MD`` or ``.md.docx`` file is named so by its ending; a ``.txt``
+    file only when it starts with front matter (``---``).
+    """
+    problems = []
+    for path in sorted((root / "releases").rglob("*")):
+        if not path.is_file() or path.suffix == ".md" or not _RELEASE_LIKE.search(path.name):
+            continue
+        if path.suffix.lower() == ".txt" and not _starts_with_front_matter(path):
+            continue
+        stem = _RELEASE_LIKE.sub("", path.name)
+        problems.append(Problem(path, 1, say(language, "file.not_md", fixed=f"{stem}.md"), Severity.WARNING))
+    return problems
+
+
+def _starts_with_front_matter(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            start: bytes = handle.read(8)
+    except OSError:
+        return False
+    return start.removeprefix(b"\xef\xbb\xbf").startswith(b"---")
+
+
+_STATUS_LINE = re.compile(r"^status:\s*['\"]?(draft|ready)['\"]?\s*(?:#.*)?$", re.MULTILINE)
+
+
+def is_draft_text(text: str) -> bool:
+    """Whether the release file *text* is a draft, read from its lines alone.
+
+    Used for a file with errors, whose front matter may not be readable: a file is
+    a draft when it says ``status: draft``, or has no ``status:`` line at all (the
+    default). A file whose status line cannot be read (``status: raedy``) is not
+    a draft: a release meant to be published must never be left out silently.
+    """
+    front = _front_lines(text)
+    found: list[str] = _STATUS_LINE.findall(front)
+    if found:
+        return found[-1] == "draft"
+    return re.search(r"^status\s*:", front, re.MULTILINE) is None
+
+
+def _front_lines(text: str) -> str:
+    """The front matter's lines of *text* as far as they can be told: up to the closing
+    ``---``, or the whole file when that line is missing."""
+    lines = text.split("\n")
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return "\n".join(lines[:index])
+    return text
 
 
 def load_pressroom(
@@ -87,33 +163,62 @@ def load_pressroom(
     number_lines: dict[Path, int] = {}
     paths = release_files(root)
     load_one = cache.loader(settings) if cache is not None else _load_release
+    held: set[Path] = set()
     for path in paths:
-        release, doc, found = load_one(path, settings, now)
+        release, doc, found, draft = load_one(path, settings, now)
         problems += found
-        if release is not None:
+        if draft and any(p.is_error for p in found):
+            held.add(path)
+        elif release is not None:
             releases.append(release)
             number_lines[path] = doc.line_of(("number",), 1)
+    problems += misnamed_release_files(root, settings.site.language)
     frozen = frozen or {}
     # Before numbering: only the numbers written in the files are checked against the ledger.
     problems += check_frozen(releases, frozen, number_lines)
     releases = assign_numbers(releases, frozen)
     problems += check_unique(releases, number_lines, frozen)
     problems = sorted(set(problems))
-    if any(p.is_error for p in problems):
-        return LoadResult(None, problems, len(paths))
+    if any(p.is_error and p.path not in held for p in problems):
+        return LoadResult(None, problems, len(paths), frozenset(held))
     ordered = tuple(sorted(releases, key=lambda r: (r.published, r.slug), reverse=True))
-    return LoadResult(Pressroom(settings, ordered), problems, len(paths))
+    return LoadResult(Pressroom(settings, ordered), problems, len(paths), frozenset(held))
 
 
-def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
+def split_front_matter(text: str, path: Path, language: Language = "en") -> tuple[str, str, int]:
     """Split a release file into (front matter, body, first body line)."""
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
-        raise YamlError([Problem(path, 1, "a release file must start with --- and YAML front matter")])
+        raise YamlError([Problem(path, 1, say(language, "front.no_start"))])
     for index in range(1, len(lines)):
         if lines[index].strip() in ("---", "..."):
             return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
-    raise YamlError([Problem(path, 1, "front matter is not closed by a --- line")])
+    raise YamlError([Problem(path, 1, say(language, "front.unclosed", last=_last_key_line(lines)))])
+
+
+_KEY_LINE = re.compile(r"^(?:[\w-]+:|\s+\S|- )")
+
+
+def _last_key_line(lines: list[str]) -> int:
+    """The line number of the last front-matter line of a file whose closing --- is missing:
+    the last line, counting from the top, that still looks like a key, an indented value
+    or a list item."""
+    last = 1
+    for index, line in enumerate(lines[1:], start=2):
+        if not _KEY_LINE.match(line):
+            break
+        last = index
+    return last
+
+
+def word_breaks(text: str, path: Path, language: Language) -> list[Problem]:
+    """Report each line break pasted from Word (U+000B, U+2028, U+2029) by its line in *text*."""
+    problems = []
+    # split on \n only: str.splitlines() also breaks at the very characters we look for
+    for number, line in enumerate(text.split("\n"), start=1):
+        for char in sorted({c for c in line if ord(c) in WORD_BREAKS}):
+            problems.append(Problem(path, number, say(language, "word.break", code=ord(char))))
+    return problems
 
 
 def load_release(
@@ -125,39 +230,64 @@ def load_release(
     The preview (``pressroom serve``) shows every release that loads while another is broken.
     """
     load_one = cache.loader(settings) if cache is not None else _load_release
-    release, _doc, problems = load_one(path, settings, in_zone(now, settings.site.zone))
+    release, _doc, problems, _draft = load_one(path, settings, in_zone(now, settings.site.zone))
     return release, problems
 
 
 def _load_release(
     path: Path, settings: Settings, now: datetime
-) -> tuple[Release | None, YamlDocument, list[Problem]]:
+) -> tuple[Release | None, YamlDocument, list[Problem], bool]:
+    """Read and check one release file: (release or None, its YAML, its problems, is it a draft)."""
     empty = YamlDocument(None)
+    language = settings.site.language
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark (Windows editors write one) is not part of the text;
+        # read_text turns CRLF line ends into LF, so line numbers stay right.
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        return None, empty, [Problem(path, 1, "not UTF-8 text")]
+        return None, empty, [Problem(path, 1, "not UTF-8 text")], False
     except OSError as exc:
-        return None, empty, [Problem(path, 1, f"cannot read: {exc.strerror}")]
+        return None, empty, [Problem(path, 1, f"cannot read: {exc.strerror}")], False
+    draft = is_draft_text(text)
+    breaks = word_breaks(text, path, language)
+    if breaks:
+        # Named here with their fix; the rest of the file is checked as if they were spaces.
+        text = "".join(" " if ord(c) in WORD_BREAKS else c for c in text)
     try:
-        yaml_text, body, body_line = split_front_matter(text, path)
-        doc = load_yaml(yaml_text, path, first_line=2)
+        yaml_text, body, body_line = split_front_matter(text, path, language)
+        doc = load_yaml(yaml_text, path, first_line=2, language=language)
     except YamlError as exc:
-        return None, empty, exc.problems
-    problems = check_file_name(path)
+        return None, empty, breaks + exc.problems, draft
+    problems = breaks + check_file_name(path)
     tokens = markup.parse(body) if markup.may_reference(body) else []
     problems += check_body(body, tokens, body_line, path, settings.releases_dir)
-    front, schema_problems = validate(FrontMatter, doc, path, 1)
+    front, schema_problems = validate(FrontMatter, doc, path, 1, language=language)
     problems += schema_problems
     if front is None:
-        return None, doc, problems
+        return None, doc, problems, draft
+    draft = front.status == "draft"
     problems += placeholder_problems(text, path, front.status)
+    problems += check_name_date(path, front.date, doc.line_of(("date",), 1), language)
+    if not body.strip():
+        severity = Severity.WARNING if draft else Severity.ERROR
+        problems.append(Problem(path, body_line - 1, say(language, "body.empty"), severity))
     images = body_images(tokens, settings.releases_dir, body_line)
     release, found = _resolve(front, doc, path, body, body_line, settings, now, images)
     if schema_problems:
         # Resolved without the rejected keys: only its errors are about the file as written.
-        return None, doc, problems + [p for p in found if p.is_error]
-    return release, doc, problems + found
+        return None, doc, problems + [p for p in found if p.is_error], draft
+    return release, doc, problems + found, draft
+
+
+def check_name_date(path: Path, written: date | datetime, line: int, language: Language) -> list[Problem]:
+    """Warn when the date in the file name differs from ``date:`` (a copied release, a moved day)."""
+    match = FILE_NAME.match(path.stem)
+    day = written.date() if isinstance(written, datetime) else written
+    if match is None or match.group(1) == day.isoformat():
+        return []
+    fixed = f"{day.isoformat()}{path.stem[10:]}{path.suffix}"
+    message = say(language, "name.date_differs", named=match.group(1), dated=day.isoformat(), fixed=fixed)
+    return [Problem(path, line, message, Severity.WARNING)]
 
 
 def check_file_name(path: Path) -> list[Problem]:
@@ -282,7 +412,7 @@ def _resolve(
     def warn(message: str, *key: str | int) -> None:
         problems.append(Problem(path, at(*key), message, Severity.WARNING))
 
-    zone = settings.site.zone
+    zone, language = settings.site.zone, settings.site.language
     published = localize(front.date, zone)
     if published is None:
         error("date: this local time does not exist or is ambiguous (daylight saving)", "date")
@@ -330,12 +460,12 @@ def _resolve(
         if attachment is not None:
             attachments.append(attachment)
         else:
-            error(f"attachments: {name}: no such file inside releases/", "attachments", index)
+            error(say(language, "file.missing", key="attachments", name=name), "attachments", index)
     listed = []
     for index, entry in enumerate(front.images):
         image_path = file_named(settings.releases_dir, entry.file)
         if image_path is None:
-            error(f"images: {entry.file}: no such file inside releases/", "images", index, "file")
+            error(say(language, "file.missing", key="images", name=entry.file), "images", index, "file")
             continue
         listed.append(image_of(image_path, settings.releases_dir, at("images", index), entry.alt,
                                entry.caption, entry.credit, entry.license))
@@ -346,12 +476,13 @@ def _resolve(
             warn(f"links: {link.title!r} has no target", "links", index)
     for index, name in enumerate(front.distribution or []):
         if name not in settings.distribution.lists:
-            error(f"distribution: unknown list {name!r}", "distribution", index)
+            known = ", ".join(settings.distribution.lists) or "-"
+            error(say(language, "list.unknown", name=name, known=known), "distribution", index)
     if embargo is not None and embargo <= now:
-        warn("embargo: already past", "embargo")
+        warn(say(language, "embargo.past"), "embargo")
     if published is not None and published > now and front.status == "ready":
-        warn(f"date: dated in the future: public from {published:%Y-%m-%d %H:%M} "
-             f"({settings.site.timezone})", "date")
+        warn(say(language, "date.future", when=f"{published:%Y-%m-%d %H:%M}", zone=settings.site.timezone),
+             "date")
     for index, item in enumerate(front.todo):
         # A ready release goes out: open to-dos must be done (and deleted) first.
         if front.status == "ready":
@@ -359,7 +490,7 @@ def _resolve(
         else:
             warn(f"todo: {item}", "todo", index)
     if not front.lead:
-        warn("lead: no lead paragraph", "title")
+        warn(say(language, "lead.missing"), "title")
     if len(front.title) > LONG_TITLE:
         warn(f"title: very long ({len(front.title)} characters; keep it under {LONG_TITLE})", "title")
     if problems and any(p.is_error for p in problems):
@@ -433,11 +564,9 @@ def _contacts(
             if ref in settings.contacts:
                 contacts.append(settings.contacts[ref])
             else:
-                error(
-                    f"contacts: unknown contact {ref!r} (known: {', '.join(settings.contacts)})",
-                    "contacts",
-                    index,
-                )
+                known = ", ".join(settings.contacts)
+                message = say(settings.site.language, "contact.unknown", name=ref, known=known)
+                error(message, "contacts", index)
         else:
             contacts.append(to_contact(f"inline-{index}", ref))
     return tuple(contacts)
@@ -559,7 +688,7 @@ def in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
-Loaded = tuple[Release | None, YamlDocument, list[Problem]]
+Loaded = tuple[Release | None, YamlDocument, list[Problem], bool]
 
 
 class ReleaseCache:

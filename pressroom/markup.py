@@ -7,6 +7,7 @@ scheme but http, https, mailto and tel.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -59,9 +60,38 @@ def parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
 
 
+# A bullet pasted from Word: "•", "–" (en dash), "▪", "·", "◦", or Word's Symbol-font bullet
+# (U+F0B7), at the start of a line and followed by a space, a tab or a non-breaking space.
+_WORD_BULLET = re.compile(r"^([ ]{0,3})([•–▪·◦\uf0b7])[ \t\u00a0]+(?=\S)", re.MULTILINE)
+# Each kind of Word bullet gets its own Markdown bullet: a "–" list after a "•" list is
+# a list of its own, as it was in Word, not one loose list with the first.
+_MARKDOWN_BULLET = {"•": "-", "◦": "-", "\uf0b7": "-", "–": "*", "▪": "+", "·": "+"}
+_FENCE = re.compile(r"^[ ]{0,3}(```|~~~)")
+
+
+def word_lists(text: str) -> str:
+    """Turn bullets pasted from Word into Markdown list items ("• Text" -> "- Text").
+
+    Done on the Markdown, before parsing, so every format gets a real list; the lines
+    stay where they are (line numbers of problems do not move); code blocks are left alone.
+    """
+    if not _WORD_BULLET.search(text):
+        return text
+    out, fenced = [], False
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            fenced = not fenced
+        out.append(line if fenced else _WORD_BULLET.sub(_as_markdown_bullet, line))
+    return "\n".join(out)
+
+
+def _as_markdown_bullet(match: re.Match[str]) -> str:
+    return f"{match.group(1)}{_MARKDOWN_BULLET[match.group(2)]} "
+
+
 def parse(text: str) -> list[Token]:
-    """Parse Markdown into markdown-it block tokens."""
-    return parser().parse(text)
+    """Parse Markdown into markdown-it block tokens (Word bullets as list items)."""
+    return parser().parse(word_lists(text))
 
 
 def may_reference(text: str) -> bool:
@@ -90,7 +120,7 @@ def sanitize(html: str) -> str:
 
 def to_html(text: str) -> str:
     """Render Markdown to sanitized HTML."""
-    return sanitize(parser().render(text))
+    return sanitize(parser().render(word_lists(text)))
 
 
 def inline_to_html(text: str) -> str:

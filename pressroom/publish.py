@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .addresses import check_address
-from .errors import UserError
+from .errors import Problem, UserError
 from .model import Pressroom, Release, Settings
 from .queue import OPEN_STATES, UNSENT_STATES, Edition, EditionRecord, File, Job, Mailbox, NewJob, Queue
 from .render.registry import attachments, content_type
@@ -44,6 +44,9 @@ class PublishReport:
     too_old: dict[str, datetime] = field(default_factory=dict)  # slug -> public since
     # changed since `queue baseline` recorded it: pressroom sent it to nobody, nothing to correct
     changed_unsent: list[str] = field(default_factory=list)
+    # what the check found that did not stop publishing (warnings, left-out drafts' errors)
+    problems: tuple[Problem, ...] = ()
+    held: frozenset[Path] = frozenset()
 
     def lines(self) -> list[str]:
         """Describe the outcome, one line per release that needs a word."""
@@ -520,6 +523,7 @@ def publish(root: Path, queue: Queue, now: datetime, settings: Settings | None =
 
     result = build_pressroom(root, now=now, frozen=queue.numbers(), settings=settings)
     report = queue_releases(result.pressroom, result.outputs, queue, now, result.failure_messages())
+    report.problems, report.held = result.problems, result.held
     # What is on the website now keeps its number for good (queued ones are recorded by the queue).
     public = {r.number: r.slug for r in result.pressroom.releases if r.is_public(now)}
     queue.record_numbers(public, now, "public")

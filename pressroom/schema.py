@@ -54,6 +54,10 @@ def _valid_address(value: str) -> str:
     return value
 
 
+class NotADate(ValueError):
+    """Text that is no ISO date: validation says so in the room's language (see ``messages``)."""
+
+
 def _parse_when(value: Any) -> date | datetime:
     """Accept ISO dates and datetimes given as strings (YAML 1.2 keeps them strings)."""
     if isinstance(value, (date, datetime)):
@@ -66,7 +70,7 @@ def _parse_when(value: Any) -> date | datetime:
             return datetime.fromisoformat(text)
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{value!r} is not an ISO date (YYYY-MM-DD) or datetime") from None
+        raise NotADate(f"{value!r} is not an ISO date (YYYY-MM-DD) or datetime") from None
 
 
 def _parse_datetime(value: Any) -> datetime:

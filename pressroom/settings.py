@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .addresses import check_address
 from .errors import PressroomError, Problem, Severity
+from .messages import language_of_settings
 from .model import (
     Boilerplate,
     Channel,
@@ -62,11 +63,13 @@ def load_settings(
         return None, [Problem(path, 1, "settings file not found (run `pressroom init`?)")]
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(path, 1, f"cannot read settings: {exc}")]
+    text = text.removeprefix("\ufeff")  # a byte-order mark written by a Windows editor
+    language = language_of_settings(text)
     try:
-        doc = load_yaml(text, path)
+        doc = load_yaml(text, path, language=language)
     except YamlError as exc:
         return None, exc.problems
-    parsed, problems = validate(SettingsIn, doc, path, 1)
+    parsed, problems = validate(SettingsIn, doc, path, 1, language=language)
     if parsed is None:
         return None, problems
     settings, found = _resolve(parsed, doc, root, path, environ)
@@ -142,7 +145,7 @@ def _resolve(
         tuple(s.default_contacts),
         s.front_page_size,
     )
-    distribution = _resolve_distribution(raw.distribution, organisation, doc, path, problems)
+    distribution = _resolve_distribution(raw.distribution, organisation, doc, path, problems, s.language)
     if environ is not None:
         problems += missing_secrets(distribution, environ, doc, path)
     if any(p.is_error for p in problems):
@@ -163,6 +166,7 @@ def _resolve_distribution(
     doc: YamlDocument,
     path: Path,
     problems: list[Problem],
+    language: str = "en",
 ) -> Distribution:
     from .channels import channel_types, make_channel
 
@@ -183,7 +187,7 @@ def _resolve_distribution(
     def at(*key: str | int) -> int:
         return doc.line_of(("distribution", *key), 1)
 
-    channels, unusable = _resolve_channels(raw, types, doc, path, problems)
+    channels, unusable = _resolve_channels(raw, types, doc, path, problems, language)
     lists = {}
     for name, lst in raw.lists.items():
         channel = channels.get(lst.channel)
@@ -224,7 +228,8 @@ def _resolve_distribution(
 
 
 def _resolve_channels(
-    raw: DistributionIn, types: ChannelTypes, doc: YamlDocument, path: Path, problems: list[Problem]
+    raw: DistributionIn, types: ChannelTypes, doc: YamlDocument, path: Path, problems: list[Problem],
+    language: str = "en",
 ) -> tuple[dict[str, Channel], set[str]]:
     """Resolve each channel by its type's own settings model; return the channels and the
     names of those that have problems (reported in *problems*, located at their keys)."""
@@ -240,7 +245,7 @@ def _resolve_channels(
             problems.append(Problem(path, doc.line_of((*key, "type"), 1),
                                     f"channel {name!r}: {unknown_type(written.type, types)}"))
             continue
-        parsed, found = validate(transport.settings_model, doc, path, 1, key)
+        parsed, found = validate(transport.settings_model, doc, path, 1, key, language)
         problems += found
         if parsed is None or found:
             unusable.add(name)

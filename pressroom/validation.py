@@ -11,14 +11,19 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .errors import Problem
+from .messages import Language, iso_of_german_date, say
+from .schema import NotADate
 from .yamlload import Key, YamlDocument
 
 
 def validate(
-    model: type[BaseModel], doc: YamlDocument, path: Path, default_line: int, at: Key = ()
+    model: type[BaseModel], doc: YamlDocument, path: Path, default_line: int, at: Key = (),
+    language: Language = "en",
 ) -> tuple[Any, list[Problem]]:
     """Validate *doc* (or its part at the key path *at*) against *model*; return
-    (instance or None, problems), each problem named and located in the whole document."""
+    (instance or None, problems), each problem named and located in the whole document.
+    The common problems (unknown or missing key, wrong type, a date written 31.12.2021)
+    are said in *language*; the others in English."""
     data = _part(doc.data, at)
     if not isinstance(data, dict):
         line = doc.line_of(at, default_line)
@@ -26,7 +31,7 @@ def validate(
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
-        problems = [_problem(model, error, doc, path, default_line, at) for error in exc.errors()]
+        problems = [_problem(model, error, doc, path, default_line, at, language) for error in exc.errors()]
         bad_keys = {error["loc"][0] for error in exc.errors() if error["loc"]}
     # Validate again without the offending keys, so that the checks which need a
     # valid model (ids, periods, embargoes) still report in this same run.
@@ -46,7 +51,7 @@ def _part(data: Any, at: Key) -> Any:
 
 
 def _problem(model: type[BaseModel], error: Any, doc: YamlDocument, path: Path, default_line: int,
-             at: Key = ()) -> Problem:
+             at: Key = (), language: Language = "en") -> Problem:
     key = _real_key(tuple(error["loc"]), _part(doc.data, at))
     line = doc.line_of(at + key, default_line)
     name = format_key(at + key)
@@ -55,12 +60,23 @@ def _problem(model: type[BaseModel], error: Any, doc: YamlDocument, path: Path, 
     if kind == "extra_forbidden":
         known = _fields_at(model, key[:-1])
         guess = difflib.get_close_matches(str(key[-1]), known, n=1, cutoff=0.6)
-        hint = f", did you mean {guess[0]}?" if guess else f" (known keys: {', '.join(known)})"
-        return Problem(path, line, f"{name}: unknown key{hint}")
+        hint = (say(language, "key.did_you_mean", guess=guess[0]) if guess
+                else say(language, "key.known", known=", ".join(known)))
+        return Problem(path, line, say(language, "key.unknown", key=name, hint=hint))
     if kind == "missing":
-        return Problem(path, line, f"{name}: required key is missing")
+        return Problem(path, line, say(language, "key.missing", key=name))
     if kind in ("string_type", "bool_type", "int_type", "list_type", "dict_type", "model_type"):
-        return Problem(path, line, f"{name}: {_type_message(kind, value)}")
+        return Problem(path, line, _type_message(name, kind, value, language))
+    iso = iso_of_german_date(value) if isinstance(value, str) and kind == "value_error" else None
+    if iso is not None:
+        return Problem(path, line, say(language, "date.german", key=name, iso=iso, given=value.strip()))
+    if kind == "value_error" and isinstance(error.get("ctx", {}).get("error"), NotADate):
+        return Problem(path, line, say(language, "date.not_iso", key=name, given=value))
+    if kind == "literal_error" and key and key[-1] != "language":
+        # pydantic lists them as "'draft' or 'ready'"
+        written = str(error.get("ctx", {}).get("expected", "")).replace("'", "")
+        choices = written.replace(" or ", f" {say(language, 'word.or')} ")
+        return Problem(path, line, say(language, "value.choice", key=name, given=value, choices=choices))
     if kind == "literal_error" and key and key[-1] == "language":
         return Problem(path, line, f"{name}: unsupported language {value!r} (use de or en)")
     message = str(error["msg"]).removeprefix("Value error, ")
@@ -68,31 +84,32 @@ def _problem(model: type[BaseModel], error: Any, doc: YamlDocument, path: Path, 
 
 
 _EXPECTED = {
-    "string_type": "text",
-    "bool_type": "true or false",
-    "int_type": "a whole number",
-    "list_type": "a list",
-    "dict_type": "a mapping",
-    "model_type": "a mapping",
+    "string_type": "expected.text",
+    "bool_type": "expected.bool",
+    "int_type": "expected.int",
+    "list_type": "expected.list",
+    "dict_type": "expected.mapping",
+    "model_type": "expected.mapping",
 }
 
 
-def _type_message(kind: str, value: Any) -> str:
-    expected = _EXPECTED[kind]
+def _type_message(name: str, kind: str, value: Any, language: Language) -> str:
+    expected = say(language, _EXPECTED[kind])
     if isinstance(value, bool):
-        got = f"the boolean {str(value).lower()}"
+        got = say(language, "got.bool", value=str(value).lower())
     elif isinstance(value, (int, float)):
-        got = f"the number {value}"
+        got = say(language, "got.number", value=value)
     elif value is None:
-        got = "nothing"
+        got = say(language, "got.nothing")
     elif isinstance(value, list):
-        got = "a list"
+        got = say(language, "got.list")
     elif isinstance(value, dict):
-        got = "a mapping"
+        got = say(language, "got.mapping")
     else:
         got = f"{value!r}"
-    hint = "; put it in quotes" if expected == "text" and not isinstance(value, (list, dict)) else ""
-    return f"expected {expected}, got {got}{hint}"
+    quote = kind == "string_type" and not isinstance(value, (list, dict))
+    hint = say(language, "type.quote_hint") if quote else ""
+    return say(language, "type.wrong", key=name, expected=expected, got=got, hint=hint)
 
 
 def _real_key(loc: Key, data: Any) -> Key:

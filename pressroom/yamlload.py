@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from .errors import Problem
+from .messages import Language, say
 
 Key = tuple[str | int, ...]
 
@@ -92,24 +93,26 @@ class YamlError(Exception):
         super().__init__("; ".join(str(p) for p in problems))
 
 
-def load_yaml(text: str, path: Path, first_line: int = 1) -> YamlDocument:
+def load_yaml(text: str, path: Path, first_line: int = 1, language: Language = "en") -> YamlDocument:
     """Parse *text* (which starts at *first_line* of *path*) into a YamlDocument.
 
     Raises YamlError for syntax errors, duplicate keys, aliases and explicit tags
     that are not plain scalars: none of them belong in a settings or release file.
+    Syntax errors say what to do, in *language* (see ``messages``).
     """
     try:
         loader = _CoreSchemaLoader(text)
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = first_line + (mark.line if mark else 0)
+        offset = mark.line if mark else 0
         reason = exc.problem or exc.context or "invalid YAML"
-        raise YamlError([Problem(path, line, f"YAML syntax error: {reason}")]) from None
+        message = syntax_message(reason, text.split("\n"), offset, language)
+        raise YamlError([Problem(path, first_line + offset, message)]) from None
     except yaml.reader.ReaderError as exc:
         line = first_line + text.count("\n", 0, max(exc.position, 0))
         reason = (
-            f"character U+{exc.character:04X} is not allowed in YAML"
+            say(language, "yaml.character", code=exc.character)
             if isinstance(exc.character, int)
             else str(exc)
         )
@@ -120,17 +123,43 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> YamlDocument:
     doc = YamlDocument(data=None)
     if node is None:
         return doc
-    builder = _Builder(loader, path, first_line, doc)
+    builder = _Builder(loader, path, first_line, doc, language)
     doc.data = builder.build(node, ())
     if builder.problems:
         raise YamlError(builder.problems)
     return doc
 
 
+# "key: value: more" -- the value of a plain key holds a colon followed by a space
+_COLON_IN_VALUE = re.compile(r"^(\s*(?:- )?[\w-]+):[ ]+(.*?:(?: .*|))\s*$")
+
+
+def syntax_message(reason: str, lines: list[str], offset: int, language: Language) -> str:
+    """Say what to do about PyYAML's *reason* for the error on *lines*[*offset*].
+
+    The errors PR staff make are named: a colon inside an unquoted value (the
+    corrected line is shown) and a tab used for indenting; any other keeps PyYAML's words.
+    """
+    # PyYAML names the tab ("found character '\\t'"), libyaml does not: the line shows it
+    if "\\t" in reason or (0 <= offset < len(lines) and "\t" in lines[offset]):
+        return say(language, "yaml.tab")
+    if "mapping values are not allowed" in reason:
+        # PyYAML marks the colon it tripped over; the line is the one it names, or
+        # (for "key: a: b" on a continued value) the one before.
+        for index in (offset, offset - 1):
+            if 0 <= index < len(lines) and (match := _COLON_IN_VALUE.match(lines[index])):
+                key, value = match.groups()
+                quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+                return say(language, "yaml.colon", fixed=f'{key.strip()}: "{quoted}"')
+    return say(language, "yaml.syntax", reason=reason)
+
+
 class _Builder:
     """Turn a composed node tree into dicts, lists and scalars, noting lines."""
 
-    def __init__(self, loader: yaml.SafeLoader, path: Path, first_line: int, doc: YamlDocument):
+    def __init__(self, loader: yaml.SafeLoader, path: Path, first_line: int, doc: YamlDocument,
+                 language: Language = "en"):
+        self.language = language
         self.loader = loader
         self.path = path
         self.first_line = first_line
@@ -165,7 +194,7 @@ class _Builder:
                 continue
             name = str(name)
             if name in result:
-                self._problem(key_node, f"{name}: duplicate key")
+                self._problem(key_node, say(self.language, "key.duplicate", key=name))
                 continue
             self.doc.lines[(*key, name)] = self._line(key_node)
             result[name] = self.build(value_node, (*key, name))

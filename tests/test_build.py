@@ -110,7 +110,7 @@ def test_errors_refuse_the_build_and_leave_the_previous_one_untouched(room: Room
     with pytest.raises(CheckFailed) as info:
         build_pressroom(room.root, now=AFTER)
     assert [p.message for p in info.value.problems if p.is_error] == [
-        "contacts: unknown contact 'niemand' (known: anna, ben)"
+        "contacts: unbekannter Kontakt 'niemand' (bekannt: anna, ben)"
     ]
     assert snapshot(room.root / "build") == before
 
@@ -119,7 +119,7 @@ def test_cli_build_prints_located_errors_and_exits_1(room: Room) -> None:
     room.ready("2021-05-05-kaputt", extra="contacts: [niemand]\n")
     result = CliRunner().invoke(cli, ["build", "--root", str(room.root)])
     assert result.exit_code == 1
-    assert "releases/2021-05-05-kaputt.md:6: contacts: unknown contact 'niemand'" in result.output
+    assert "releases/2021-05-05-kaputt.md:6: contacts: unbekannter Kontakt 'niemand'" in result.output
     assert not (room.root / "build").exists()
 
 

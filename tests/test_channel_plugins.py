@@ -118,8 +118,8 @@ def test_a_plugin_channel_gets_its_own_keys_checked_at_their_lines(room, plugin:
     room.add_settings(DISTRIBUTION.replace("indent: 1", "indent: eins"))
     result = CliRunner().invoke(cli, ["check", "--root", str(room.root)])
     assert result.exit_code == 1
-    assert ("releases/pressroom.yaml:29: distribution.channels.drop.indent: expected a whole number, "
-            "got 'eins'") in result.output
+    assert ("releases/pressroom.yaml:29: distribution.channels.drop.indent: erwartet wird eine ganze Zahl, "
+            "hier steht 'eins'") in result.output
 
 
 def test_an_unknown_channel_type_is_located_and_names_the_known_types(room, plugin: Path) -> None:

@@ -31,20 +31,22 @@ def test_a_wrong_request_is_one_line_on_stderr_and_exit_1(room: Room) -> None:
 
 
 def test_a_failed_check_prints_its_problems_then_one_refusal(room: Room) -> None:
-    room.release("2021-05-04-kaputt", "title: Kaputt\ndate: 2021-05-04\ncontcts: [anna]")
+    # a ready release: a broken draft would be left out, not stop the build
+    room.release("2021-05-04-kaputt", "title: Kaputt\ndate: 2021-05-04\ncontcts: [anna]\nstatus: ready")
     done = pressroom("build", "--root", str(room.root), "--now", NOW)
     assert done.returncode == 1
-    assert "releases/2021-05-04-kaputt.md:4: contcts: unknown key, did you mean contacts?" in done.stdout
+    assert "releases/2021-05-04-kaputt.md:4: contcts: unbekannter Schlüssel, meinten Sie contacts?" in done.stdout
     assert done.stderr == "build refused: 1 error(s); nothing was written\n"
     assert not (room.root / "build").exists()
 
 
 def test_the_same_error_path_serves_a_command_invoked_on_its_own(room: Room, tmp_path: Path) -> None:
-    room.release("2021-05-04-kaputt", "title: Kaputt\ndate: 2021-05-04\ncontcts: [anna]")
+    # a ready release: a draft's errors would not stop publish
+    room.release("2021-05-04-kaputt", "title: Kaputt\ndate: 2021-05-04\ncontcts: [anna]\nstatus: ready")
     done = CliRunner().invoke(publish_command, ["--root", str(room.root), "--queue",
                                                 str(tmp_path / "q.sqlite3"), "--now", NOW])
     assert done.exit_code == 1
-    assert "releases/2021-05-04-kaputt.md:4: contcts: unknown key" in done.stdout
+    assert "releases/2021-05-04-kaputt.md:4: contcts: unbekannter Schlüssel" in done.stdout
     assert done.stderr == "publish refused: 1 error(s); nothing was written\n"
 
 

@@ -103,10 +103,10 @@ def test_an_end_before_the_start_is_an_error(room: Room) -> None:
 def test_unknown_keys_missing_title_and_a_bare_date_are_located(room: Room) -> None:
     with_event(room, "event:\n  start: 2030-03-05\n  raum: Saal 2\n")
     assert errors_of(room) == [
-        f"releases/{SLUG}.md:6: event.title: required key is missing",
+        f"releases/{SLUG}.md:6: event.title: dieser Pflichteintrag fehlt",
         f"releases/{SLUG}.md:7: event.start: expected a date and time such as 2030-03-05T10:00, "
         "got '2030-03-05'",
-        f"releases/{SLUG}.md:8: event.raum: unknown key (known keys: title, start, end, location, "
+        f"releases/{SLUG}.md:8: event.raum: unbekannter Schlüssel (bekannte Schlüssel: title, start, end, location, "
         "address, url)",
     ]
 
@@ -290,7 +290,7 @@ def test_check_reports_every_event_mistake_as_one_line_each(room: Room) -> None:
         "in Europe/Berlin; give another time or an offset such as +01:00",
         "releases/2030-02-11-rueckwaerts.md:9: event.end: 2030-03-05 11:00 is not after the start "
         "(2030-03-05 12:00)",
-        "releases/2030-02-12-text.md:6: event: expected a mapping, got 'morgen um zehn'",
+        "releases/2030-02-12-text.md:6: event: erwartet wird eine Zuordnung (Schlüssel: Wert), hier steht 'morgen um zehn'",
     ]
     assert "Traceback" not in result.stderr
 

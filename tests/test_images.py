@@ -107,14 +107,14 @@ def test_check_command_exits_1_with_the_located_line_and_no_traceback(room: Room
 @pytest.mark.parametrize("name", ["fehlt.png", "../../etc/passwd", "https://example.org/x.png"])
 def test_an_image_that_is_no_file_inside_releases_is_located(room: Room, name: str) -> None:
     room.ready(SLUG, extra=f"images:\n  - file: '{name}'\n    alt: A\n    credit: C\n")
-    assert problems(room) == [f"releases/{SLUG}.md:7: images: {name}: no such file inside releases/"]
+    assert problems(room) == [f"releases/{SLUG}.md:7: images: {name}: diese Datei gibt es nicht im Ordner releases/"]
 
 
 def test_an_unknown_image_key_is_located_with_a_suggestion(room: Room) -> None:
     png(room.releases / "a.png")
     room.ready(SLUG, extra="images:\n  - file: a.png\n    alt: A\n    credits: C\n")
     assert problems(room) == [
-        f"releases/{SLUG}.md:9: images[0].credits: unknown key, did you mean credit?",
+        f"releases/{SLUG}.md:9: images[0].credits: unbekannter Schlüssel, meinten Sie credit?",
     ]
 
 

@@ -46,7 +46,7 @@ def test_three_mistakes_give_three_located_errors(room: Room) -> None:
         """,
     )
     assert errors_of(room) == [
-        "releases/2021-05-04-drei-fehler.md:4: contcts: unknown key, did you mean contacts?",
+        "releases/2021-05-04-drei-fehler.md:4: contcts: unbekannter Schlüssel, meinten Sie contacts?",
         "releases/2021-05-04-drei-fehler.md:5: language: unsupported language 'fr' (use de or en)",
         "releases/2021-05-04-drei-fehler.md:6: boilerplate: unknown boilerplate 'gibtsnicht' (known: alt, neu)",
     ]
@@ -64,7 +64,7 @@ def test_resolution_errors_are_all_reported_together(room: Room) -> None:
         """,
     )
     assert errors_of(room) == [
-        "releases/2021-05-04-drei-fehler.md:4: contacts: unknown contact 'carla' (known: anna, ben)",
+        "releases/2021-05-04-drei-fehler.md:4: contacts: unbekannter Kontakt 'carla' (bekannt: anna, ben)",
         "releases/2021-05-04-drei-fehler.md:5: boilerplate: unknown boilerplate 'gibtsnicht' (known: alt, neu)",
         "releases/2021-05-04-drei-fehler.md:6: embargo: 2021-03-28 02:30 does not exist or is "
         "ambiguous in Europe/Berlin (daylight saving); give an offset",
@@ -74,8 +74,8 @@ def test_resolution_errors_are_all_reported_together(room: Room) -> None:
 def test_missing_required_keys_are_named(room: Room) -> None:
     room.release("2021-05-04-leer", "lead: nur ein Vorspann")
     assert errors_of(room) == [
-        "releases/2021-05-04-leer.md:1: date: required key is missing",
-        "releases/2021-05-04-leer.md:1: title: required key is missing",
+        "releases/2021-05-04-leer.md:1: date: dieser Pflichteintrag fehlt",
+        "releases/2021-05-04-leer.md:1: title: dieser Pflichteintrag fehlt",
     ]
 
 
@@ -83,7 +83,7 @@ def test_yaml_syntax_error_points_at_its_line(room: Room) -> None:
     room.release("2021-05-04-kaputt", "title: gut\ndate: 2021-05-04\ntags: [a, b\nlead: x")
     (error,) = errors_of(room)
     assert error.startswith("releases/2021-05-04-kaputt.md:")
-    assert "YAML syntax error" in error
+    assert "Fehler im Kopfbereich (YAML)" in error
     assert int(error.split(":")[1]) in (4, 5)
 
 
@@ -93,8 +93,8 @@ def test_yaml_syntax_error_points_at_its_line(room: Room) -> None:
         ("title: no", None),
         ("title: on", None),
         ("title: 2021-05-04", None),
-        ("title: true", "title: expected text, got the boolean true; put it in quotes"),
-        ("title: 1234", "title: expected text, got the number 1234; put it in quotes"),
+        ("title: true", "title: erwartet wird Text, hier steht der Wahrheitswert true; setzen Sie den Wert in Anführungszeichen"),
+        ("title: 1234", "title: erwartet wird Text, hier steht die Zahl 1234; setzen Sie den Wert in Anführungszeichen"),
     ],
 )
 def test_yaml_11_traps_do_not_become_booleans_or_dates(room: Room, line: str, message: str | None) -> None:
@@ -109,15 +109,16 @@ def test_yaml_11_traps_do_not_become_booleans_or_dates(room: Room, line: str, me
 def test_wrong_types_are_reported(room: Room) -> None:
     room.release("2021-05-04-typen", "title: T\ndate: 2021-05-04\ntags: Jubiläum\nstatus: published")
     assert errors_of(room) == [
-        "releases/2021-05-04-typen.md:4: tags: expected a list, got 'Jubiläum'",
-        "releases/2021-05-04-typen.md:5: status: Input should be 'draft' or 'ready'",
+        "releases/2021-05-04-typen.md:4: tags: erwartet wird eine Liste, hier steht 'Jubiläum'",
+        "releases/2021-05-04-typen.md:5: status: 'published' ist hier nicht möglich; schreiben Sie draft oder ready",
     ]
 
 
 def test_invalid_date_is_reported(room: Room) -> None:
     room.release("2021-05-04-datum", "title: T\ndate: 2021-02-30")
     assert errors_of(room) == [
-        "releases/2021-05-04-datum.md:3: date: '2021-02-30' is not an ISO date (YYYY-MM-DD) or datetime"
+        "releases/2021-05-04-datum.md:3: date: '2021-02-30' ist kein Datum: schreiben Sie es als Jahr-Monat-Tag, "
+        "etwa 2021-12-31 (mit Uhrzeit: 2021-12-31T10:00)"
     ]
 
 
@@ -201,9 +202,9 @@ def test_attachment_missing_or_outside_releases(room: Room, tmp_path: Path) -> N
         "2021-05-04-anhang", extra="attachments: [fakten.pdf, fehlt.pdf, ../../geheim.txt, link.txt]\n"
     )
     assert errors_of(room) == [
-        "releases/2021-05-04-anhang.md:6: attachments: ../../geheim.txt: no such file inside releases/",
-        "releases/2021-05-04-anhang.md:6: attachments: fehlt.pdf: no such file inside releases/",
-        "releases/2021-05-04-anhang.md:6: attachments: link.txt: no such file inside releases/",
+        "releases/2021-05-04-anhang.md:6: attachments: ../../geheim.txt: diese Datei gibt es nicht im Ordner releases/",
+        "releases/2021-05-04-anhang.md:6: attachments: fehlt.pdf: diese Datei gibt es nicht im Ordner releases/",
+        "releases/2021-05-04-anhang.md:6: attachments: link.txt: diese Datei gibt es nicht im Ordner releases/",
     ]
 
 
@@ -213,7 +214,8 @@ def test_control_characters_cannot_go_into_xml(room: Room) -> None:
     )
     assert errors_of(room) == [
         "releases/2021-05-04-steuer.md:2: title: control character U+0007 cannot go into XML",
-        "releases/2021-05-04-steuer.md:8: control character U+000B cannot go into XML",
+        "releases/2021-05-04-steuer.md:8: ein aus Word eingefügter Zeilenumbruch (U+000B, Umschalt+Eingabe): "
+        "löschen Sie ihn und drücken Sie Eingabe für einen neuen Absatz, oder setzen Sie ein Leerzeichen",
     ]
 
 
@@ -233,7 +235,8 @@ def test_unsupported_file_name(room: Room) -> None:
 def test_missing_front_matter(room: Room) -> None:
     (room.releases / "2021-05-04-ohne.md").write_text("Nur Text\n")
     assert errors_of(room) == [
-        "releases/2021-05-04-ohne.md:1: a release file must start with --- and YAML front matter"
+        "releases/2021-05-04-ohne.md:1: die erste Zeile muss --- (drei Bindestriche) sein, danach folgt der "
+        "Kopfbereich (title:, date: ...)"
     ]
 
 
@@ -249,8 +252,8 @@ def test_warnings_do_not_fail_but_are_located(room: Room) -> None:
     assert not result.errors
     assert result.failed(strict=True)
     assert [p.format(room.root) for p in result.problems] == [
-        "releases/2021-05-04-warnungen.md:2: warning: lead: no lead paragraph",
-        "releases/2021-05-04-warnungen.md:5: warning: embargo: already past",
+        "releases/2021-05-04-warnungen.md:2: warning: lead: kein Vorspann (der fett gedruckte erste Absatz): fügen Sie eine Zeile lead: hinzu",
+        "releases/2021-05-04-warnungen.md:5: warning: embargo: die Sperrfrist ist schon vorbei",
         "releases/2021-05-04-warnungen.md:6: warning: links: 'Leer' has no target",
         "releases/2021-05-04-warnungen.md:8: warning: link 'Link' has no target",
         "releases/2021-05-04-warnungen.md:10: warning: image bild.png has no alt text",

@@ -215,7 +215,7 @@ def test_publish_dry_run_reports_check_errors_and_fails(room, tmp_path: Path) ->
     done = CliRunner().invoke(publish_command, ["--root", str(room.root), "--queue",
                                                 str(tmp_path / "q.sqlite3"), "--dry-run"])
     assert done.exit_code == 1
-    assert "contcts: unknown key" in done.output
+    assert "contcts: unbekannter Schlüssel" in done.output
     assert not (tmp_path / "q.sqlite3").exists()
 
 

@@ -77,8 +77,8 @@ def test_the_check_reports_an_attachment_that_leaves_the_room(room: Room) -> Non
     from pressroom.load import load_pressroom
 
     messages = [p.message for p in load_pressroom(room.root).errors]
-    assert "attachments: anlage.pdf: no such file inside releases/" in messages
-    assert "attachments: ../../geheim.pdf: no such file inside releases/" in messages
+    assert "attachments: anlage.pdf: diese Datei gibt es nicht im Ordner releases/" in messages
+    assert "attachments: ../../geheim.pdf: diese Datei gibt es nicht im Ordner releases/" in messages
 
 
 def test_the_settings_refuse_a_logo_outside_the_room(room: Room) -> None:

@@ -29,7 +29,7 @@ def test_missing_settings_file_is_reported(room: Room) -> None:
 def test_unknown_settings_key_gets_a_suggestion(room: Room) -> None:
     room.write_settings(SETTINGS.replace("  default_place: Rostock", "  default_plaec: Rostock"))
     assert messages(room) == [
-        "releases/pressroom.yaml:14: site.default_plaec: unknown key, did you mean default_place?"
+        "releases/pressroom.yaml:14: site.default_plaec: unbekannter Schlüssel, meinten Sie default_place?"
     ]
 
 
@@ -55,7 +55,7 @@ def test_secrets_are_not_accepted_in_the_file(room: Room) -> None:
         "distribution:\n  channels:\n    mail: {type: smtp, host: smtp.example.org, password: geheim}\n"
     )
     assert messages(room) == [
-        "releases/pressroom.yaml:29: distribution.channels.mail.password: unknown key, did you mean password_env?"
+        "releases/pressroom.yaml:29: distribution.channels.mail.password: unbekannter Schlüssel, meinten Sie password_env?"
     ]
 
 

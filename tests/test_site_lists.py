@@ -171,8 +171,8 @@ def test_a_rebuild_leaves_every_site_file_untouched(site: Path, room: Room) -> N
 
 @pytest.mark.parametrize(("value", "message"), [
     ("0", "front_page_size: Input should be greater than or equal to 1"),
-    ("zwanzig", "front_page_size: expected a whole number, got 'zwanzig'"),
-    ("2.5", "front_page_size: expected a whole number, got the number 2.5"),
+    ("zwanzig", "front_page_size: erwartet wird eine ganze Zahl, hier steht 'zwanzig'"),
+    ("2.5", "front_page_size: erwartet wird eine ganze Zahl, hier steht die Zahl 2.5"),
 ])
 def test_front_page_size_must_be_a_positive_whole_number(room: Room, value: str, message: str) -> None:
     with_front_page_size(room, value)

@@ -32,7 +32,7 @@ def test_lines_of_nested_keys_and_items(tmp_path: Path) -> None:
 def test_duplicate_keys_are_errors() -> None:
     with pytest.raises(YamlError) as info:
         load_yaml("a: 1\nb: 2\na: 3\n", P)
-    assert [str(p) for p in info.value.problems] == ["x.yaml:3: a: duplicate key"]
+    assert [str(p) for p in info.value.problems] == ["x.yaml:3: a: duplicate key (this key is given twice: keep one)"]
 
 
 def test_aliases_are_refused_so_no_billion_laughs() -> None:

@@ -1,0 +1,174 @@
+"""The messages PR staff read about their files, in the press room's language.
+
+One catalog, no global state: every caller passes the language it writes for
+(``site.language`` of the room; English where it is not known yet). A message
+says what is wrong and what to do, in words a non-programmer can act on.
+"""
+
+from __future__ import annotations
+
+import re
+
+Language = str  # "de" or "en"; anything else falls back to English
+
+_CATALOG: dict[str, dict[str, str]] = {
+    "yaml.colon": {
+        "en": "a colon inside a value: put the value in quotes, like this: {fixed}",
+        "de": "Doppelpunkt im Wert: setzen Sie den Wert in Anführungszeichen, so: {fixed}",
+    },
+    "yaml.tab": {
+        "en": "a tab character: indent with spaces, not with the Tab key",
+        "de": "Tabulatorzeichen: rücken Sie mit Leerzeichen ein, nicht mit der Tab-Taste",
+    },
+    "yaml.syntax": {
+        "en": "YAML syntax error: {reason} (check the spelling of this line: key, colon, space, value)",
+        "de": "Fehler im Kopfbereich (YAML): {reason} (prüfen Sie diese Zeile: Schlüssel, Doppelpunkt, "
+              "Leerzeichen, Wert)",
+    },
+    "yaml.character": {
+        "en": "character U+{code:04X} is not allowed here: delete it",
+        "de": "das Zeichen U+{code:04X} ist hier nicht erlaubt: löschen Sie es",
+    },
+    "word.break": {
+        "en": "a line break pasted from Word (U+{code:04X}, Shift+Enter): delete it and press Enter "
+              "for a new paragraph, or type a space",
+        "de": "ein aus Word eingefügter Zeilenumbruch (U+{code:04X}, Umschalt+Eingabe): löschen Sie ihn "
+              "und drücken Sie Eingabe für einen neuen Absatz, oder setzen Sie ein Leerzeichen",
+    },
+    "front.no_start": {
+        "en": "the first line must be --- (three dashes), followed by the front matter (title:, date: ...)",
+        "de": "die erste Zeile muss --- (drei Bindestriche) sein, danach folgt der Kopfbereich "
+              "(title:, date: ...)",
+    },
+    "front.unclosed": {
+        "en": "the front matter opened on line 1 is never closed: add a line --- after its last key "
+              "(line {last}), before the text begins",
+        "de": "der Kopfbereich, der in Zeile 1 beginnt, wird nicht geschlossen: fügen Sie nach seinem "
+              "letzten Eintrag (Zeile {last}) eine Zeile --- ein, vor dem Text",
+    },
+    "date.german": {
+        "en": "{key}: write the date as {iso} (year-month-day), not {given}",
+        "de": "{key}: schreiben Sie das Datum als {iso} (Jahr-Monat-Tag), nicht {given}",
+    },
+    "date.not_iso": {
+        "en": "{key}: {given!r} is not a date: write it as year-month-day, such as 2021-12-31 "
+              "(with a time: 2021-12-31T10:00)",
+        "de": "{key}: {given!r} ist kein Datum: schreiben Sie es als Jahr-Monat-Tag, etwa 2021-12-31 "
+              "(mit Uhrzeit: 2021-12-31T10:00)",
+    },
+    "value.choice": {
+        "en": "{key}: {given!r} is not possible here; write {choices}",
+        "de": "{key}: {given!r} ist hier nicht möglich; schreiben Sie {choices}",
+    },
+    "word.or": {"en": "or", "de": "oder"},
+    "key.duplicate": {
+        "en": "{key}: duplicate key (this key is given twice: keep one)",
+        "de": "{key}: dieser Schlüssel steht zweimal da: behalten Sie nur einen",
+    },
+    "key.unknown": {
+        "en": "{key}: unknown key{hint}",
+        "de": "{key}: unbekannter Schlüssel{hint}",
+    },
+    "key.did_you_mean": {
+        "en": ", did you mean {guess}?",
+        "de": ", meinten Sie {guess}?",
+    },
+    "key.known": {
+        "en": " (known keys: {known})",
+        "de": " (bekannte Schlüssel: {known})",
+    },
+    "key.missing": {
+        "en": "{key}: required key is missing",
+        "de": "{key}: dieser Pflichteintrag fehlt",
+    },
+    "type.wrong": {
+        "en": "{key}: expected {expected}, got {got}{hint}",
+        "de": "{key}: erwartet wird {expected}, hier steht {got}{hint}",
+    },
+    "type.quote_hint": {"en": "; put it in quotes", "de": "; setzen Sie den Wert in Anführungszeichen"},
+    "expected.text": {"en": "text", "de": "Text"},
+    "expected.bool": {"en": "true or false", "de": "true oder false"},
+    "expected.int": {"en": "a whole number", "de": "eine ganze Zahl"},
+    "expected.list": {"en": "a list", "de": "eine Liste"},
+    "expected.mapping": {"en": "a mapping", "de": "eine Zuordnung (Schlüssel: Wert)"},
+    "got.bool": {"en": "the boolean {value}", "de": "der Wahrheitswert {value}"},
+    "got.number": {"en": "the number {value}", "de": "die Zahl {value}"},
+    "got.nothing": {"en": "nothing", "de": "nichts"},
+    "got.list": {"en": "a list", "de": "eine Liste"},
+    "got.mapping": {"en": "a mapping", "de": "eine Zuordnung"},
+    "list.unknown": {
+        "en": "distribution: unknown list {name!r} (known: {known})",
+        "de": "distribution: unbekannte Verteilerliste {name!r} (bekannt: {known})",
+    },
+    "contact.unknown": {
+        "en": "contacts: unknown contact {name!r} (known: {known})",
+        "de": "contacts: unbekannter Kontakt {name!r} (bekannt: {known})",
+    },
+    "file.missing": {
+        "en": "{key}: {name}: no such file inside releases/",
+        "de": "{key}: {name}: diese Datei gibt es nicht im Ordner releases/",
+    },
+    "embargo.past": {
+        "en": "embargo: already past",
+        "de": "embargo: die Sperrfrist ist schon vorbei",
+    },
+    "date.future": {
+        "en": "date: dated in the future: public from {when} ({zone})",
+        "de": "date: Datum in der Zukunft: öffentlich ab {when} ({zone})",
+    },
+    "lead.missing": {
+        "en": "lead: no lead paragraph",
+        "de": "lead: kein Vorspann (der fett gedruckte erste Absatz): fügen Sie eine Zeile lead: hinzu",
+    },
+    "name.date_differs": {
+        "en": "the file name says {named}, but date: says {dated}: rename the file to {fixed} "
+              "or correct the date",
+        "de": "der Dateiname nennt {named}, aber date: sagt {dated}: benennen Sie die Datei in {fixed} "
+              "um oder korrigieren Sie das Datum",
+    },
+    "body.empty": {
+        "en": "the release has no text below the front matter",
+        "de": "die Meldung hat keinen Text unter dem Kopfbereich",
+    },
+    "file.not_md": {
+        "en": "looks like a release but is not read (only files ending in .md are): rename it to {fixed}",
+        "de": "sieht aus wie eine Meldung, wird aber nicht gelesen (nur Dateien mit der Endung .md): "
+              "benennen Sie sie in {fixed} um",
+    },
+}
+
+WORD_BREAKS = {0x0B, 0x2028, 0x2029}
+_GERMAN_DATE = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(.*)$")
+
+
+def say(language: Language, message: str, /, **values: object) -> str:
+    """The *message* of the catalog in *language* (English when it has no such language)."""
+    texts = _CATALOG[message]
+    return texts.get(language, texts["en"]).format(**values)
+
+
+def iso_of_german_date(text: str) -> str | None:
+    """``2021-12-31`` for a date written the German way (``31.12.2021``, ``31.12.21``), else None.
+
+    A two-digit year is read as 20YY: press releases are not older than 2000.
+    """
+    match = _GERMAN_DATE.match(text)
+    if match is None:
+        return None
+    day, month, year, rest = match.groups()
+    if len(year) == 2:
+        year = f"20{year}"
+    if not (1 <= int(month) <= 12 and 1 <= int(day) <= 31):
+        return None
+    time = rest.strip()
+    return f"{year}-{int(month):02d}-{int(day):02d}" + (f" {time}" if time else "")
+
+
+_SITE_LANGUAGE = re.compile(r"^\s+language:\s*['\"]?(de|en)['\"]?\s*(?:#.*)?$", re.MULTILINE)
+
+
+def language_of_settings(text: str) -> Language:
+    """The room's language read from the settings file's lines, before (or without) parsing it:
+    its settings' own errors are said in that language. English when it does not say."""
+    match = _SITE_LANGUAGE.search(text)
+    return match.group(1) if match else "en"
