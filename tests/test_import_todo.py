@@ -37,4 +37,4 @@ def test_todo_must_be_a_list_of_one_line_texts(room: Room) -> None:
     room.release("2029-05-02-fest", "title: Fest\ndate: 2029-05-02\ntodo:\n  - 3\n")
     found = problems(room)
     assert "releases/2029-05-01-fest.md:4: todo: erwartet wird eine Liste, hier steht 'Uhrzeit klären'" in found
-    assert "releases/2029-05-02-fest.md:5: todo[0]: expected text, got the number 3; put it in quotes" in found
+    assert "releases/2029-05-02-fest.md:5: todo[0]: erwartet wird Text, hier steht die Zahl 3; setzen Sie den Wert in Anführungszeichen" in found
