@@ -172,7 +172,9 @@ def _clean_blocks(blocks: list[Node], draft: _Draft) -> list[Node]:
             (_id, _classes, attrs), children = node["c"]
             style = dict(attrs).get("custom-style", "").lower()
             cleaned = _clean_blocks(children, draft)
-            out += [{"t": "BlockQuote", "c": cleaned}] if style in QUOTE_STYLES else cleaned
+            # pandoc makes an indented quote style a block quote itself: never wrap it twice.
+            quoted = style in QUOTE_STYLES and any(block.get("t") != "BlockQuote" for block in cleaned)
+            out += [{"t": "BlockQuote", "c": cleaned}] if quoted else cleaned
         elif kind in ("Para", "Plain"):
             inlines = _clean_inlines(node["c"], draft)
             if stringify(inlines) or any(i.get("t") == "Image" for i in inlines):

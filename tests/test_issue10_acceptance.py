@@ -4,7 +4,11 @@ real preview server, files saved the way an editor saves them."""
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from conftest import NOW, Room
@@ -14,6 +18,7 @@ from serve_support import get
 from pressroom.serve import PreviewServer, serving
 
 READY = "2029-12-01-fertig"
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -41,3 +46,47 @@ def test_the_pdf_asked_for_right_after_a_save_is_the_saved_release(server: Previ
     assert "Der alte Text." in pdf_text(get(server.url, f"/{READY}/{READY}.pdf").body)
     room.ready(READY, title="Die fertige Meldung", body="Der neue Text.\n")
     assert "Der neue Text." in pdf_text(get(server.url, f"/{READY}/{READY}.pdf").body)
+
+
+@pytest.fixture
+def sample_room(tmp_path: Path) -> Path:
+    """A press room with the sample room's settings and no releases, in a folder whose
+    name has a space and an umlaut (as a PR office's shared drive has)."""
+    root = tmp_path / "Presse Büro"
+    (root / "releases").mkdir(parents=True)
+    for name in ("pressroom.yaml", "journalists-trusted.csv"):
+        shutil.copy(REPO / "releases" / name, root / "releases" / name)
+    return root
+
+
+def pressroom(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The CLI as PR staff run it: a process of its own."""
+    return subprocess.run([sys.executable, "-m", "pressroom", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=60)
+
+
+def word_draft(path: Path) -> Path:
+    """A draft as Word writes it (python-docx's template is Word's): Title and Subtitle
+    styles, a bold opening paragraph, and a quotation in Word's "Quote" style."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Sommerfest im Netzwerk", style="Title")
+    document.add_paragraph("Am 5. Juli feiert das Netzwerk in Rostock", style="Subtitle")
+    document.add_paragraph().add_run("Das Netzwerk lädt alle Partner zum Sommerfest ein.").bold = True
+    document.add_paragraph("Der Eintritt ist frei.")
+    document.add_paragraph("„Wir freuen uns auf alle Gäste“, sagt der Koordinator.", style="Quote")
+    document.save(str(path))
+    return path
+
+
+def test_a_quotation_in_words_quote_style_becomes_one_block_quote(sample_room: Path, tmp_path: Path) -> None:
+    """Word's "Quote" style is one quotation: not a quotation inside a quotation."""
+    draft = word_draft(tmp_path / "Entwurf Sommerfest.docx")
+    done = pressroom("import", str(draft), "--date", "2026-07-01", cwd=sample_room / "releases")
+    assert done.returncode == 0, done.stderr
+    text = (sample_room / "releases" / "2026-07-01-sommerfest-im-netzwerk.md").read_text(encoding="utf-8")
+    assert "subtitle: Am 5. Juli feiert das Netzwerk in Rostock" in text
+    assert "lead: Das Netzwerk lädt alle Partner zum Sommerfest ein." in text
+    assert "\n> „Wir freuen uns auf alle Gäste“" in text
+    assert "> >" not in text
