@@ -90,3 +90,24 @@ def test_a_quotation_in_words_quote_style_becomes_one_block_quote(sample_room: P
     assert "lead: Das Netzwerk lädt alle Partner zum Sommerfest ein." in text
     assert "\n> „Wir freuen uns auf alle Gäste“" in text
     assert "> >" not in text
+
+
+@pytest.mark.parametrize(("given", "says"), [
+    ("01.07.2026", "--date: schreiben Sie das Datum als 2026-07-01 (Jahr-Monat-Tag), nicht 01.07.2026"),
+    ("2026-13-01", "--date: '2026-13-01' ist kein Datum: schreiben Sie es als Jahr-Monat-Tag"),
+    ("morgen", "--date: 'morgen' ist kein Datum: schreiben Sie es als Jahr-Monat-Tag"),
+])
+def test_a_bad_date_for_import_or_new_says_how_to_write_it_in_the_rooms_language(
+    sample_room: Path, tmp_path: Path, given: str, says: str
+) -> None:
+    """`--date 01.07.2026` is what a German user types: the answer says how to write it,
+    in German, in one line, and no file is written."""
+    draft = word_draft(tmp_path / "Entwurf.docx")
+    for args in (("import", str(draft)), ("new", "Sommerfest im Netzwerk")):
+        done = pressroom(*args, "--date", given, cwd=sample_room)
+        assert done.returncode == 1
+        assert done.stderr.strip().splitlines() == [done.stderr.strip().splitlines()[0]]
+        assert says in done.stderr
+        assert "%Y" not in done.stderr and "Traceback" not in done.stderr
+    assert sorted(p.name for p in (sample_room / "releases").iterdir()) == [
+        "journalists-trusted.csv", "pressroom.yaml"]
