@@ -64,6 +64,7 @@ class LivePreview:
         self._answers: dict[str, Page] = {}
         self._cache = ReleaseCache()  # each release file's load: a save reads one file again
         self._stamps: Stamps = {}  # the files' (time, size) at the last load
+        self.warmed = threading.Event()  # set once the PDF printer is loaded
 
     def changed(self, paths: Iterable[Path] = ()) -> None:
         """Note that files changed (*paths*, if known): open pages are told to reload."""
@@ -100,6 +101,15 @@ class LivePreview:
         right after a save, so the page's reload does not wait for it)."""
         with self._lock:
             self._current()
+
+    def warm_up(self) -> None:
+        """Load the PDF printer now, once, so the first PDF asked for is made in a warm process
+        (importing WeasyPrint and its first page take about a second)."""
+        import weasyprint
+
+        with self._lock:  # one render at a time (WeasyPrint is not made for threads)
+            weasyprint.HTML(string="<p>pressroom</p>").write_pdf()
+        self.warmed.set()
 
     def _notice_unwatched_changes(self) -> None:
         """Count a change the watcher has not reported yet (a save a moment ago) as one."""
@@ -236,6 +246,7 @@ def preview_server(root: Path, host: str = "127.0.0.1", port: int = 8000,
     try:
         ready.wait(timeout=10)
         live.load()
+        threading.Thread(target=live.warm_up, name="pressroom-warm-up", daemon=True).start()
         yield server
     finally:
         stop.set()

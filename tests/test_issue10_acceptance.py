@@ -111,3 +111,9 @@ def test_a_bad_date_for_import_or_new_says_how_to_write_it_in_the_rooms_language
         assert "%Y" not in done.stderr and "Traceback" not in done.stderr
     assert sorted(p.name for p in (sample_room / "releases").iterdir()) == [
         "journalists-trusted.csv", "pressroom.yaml"]
+
+
+def test_the_server_loads_the_pdf_printer_before_the_first_pdf_is_asked_for(server: PreviewServer) -> None:
+    """"Rendered in the warm server process": the first PDF after the start does not pay
+    for loading the printer (about a second)."""
+    assert server.live.warmed.wait(timeout=10)
