@@ -4,6 +4,7 @@ real preview server, files saved the way an editor saves them."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import sys
@@ -117,3 +118,31 @@ def test_the_server_loads_the_pdf_printer_before_the_first_pdf_is_asked_for(serv
     """"Rendered in the warm server process": the first PDF after the start does not pay
     for loading the printer (about a second)."""
     assert server.live.warmed.wait(timeout=10)
+
+
+def test_words_list_bullet_2_style_is_a_nested_list_item_and_no_markup_leaks(
+    sample_room: Path, tmp_path: Path
+) -> None:
+    """Word users nest a list with the "List Bullet 2" style (a list of its own in the
+    file): it becomes an item inside the one above, not three lists with "<!-- -->"
+    between them, which the page and the PDF would print as text."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Sommerfest im Netzwerk", style="Title")
+    document.add_paragraph("Das Programm:")
+    document.add_paragraph("Begrüßung", style="List Bullet")
+    document.add_paragraph("Grußwort der Ministerin", style="List Bullet 2")
+    document.add_paragraph("Musik", style="List Bullet")
+    document.add_paragraph("Zum Schluss:")
+    document.add_paragraph("Anmeldung", style="List Number")
+    document.add_paragraph("Anreise", style="List Number")
+    draft = tmp_path / "Programm.docx"
+    document.save(str(draft))
+    done = pressroom("import", str(draft), "--date", "2026-07-01", cwd=sample_room)
+    assert done.returncode == 0, done.stderr
+    body = (sample_room / "releases" / "2026-07-01-sommerfest-im-netzwerk.md").read_text(
+        encoding="utf-8").split("---\n", 2)[2]
+    assert "<!--" not in body
+    assert re.search(r"^- Begrüßung\n+  - Grußwort der Ministerin\n+- Musik$", body, re.MULTILINE)
+    assert re.search(r"^1\. +Anmeldung\n+2\. +Anreise$", body, re.MULTILINE)
