@@ -146,3 +146,14 @@ def test_words_list_bullet_2_style_is_a_nested_list_item_and_no_markup_leaks(
     assert "<!--" not in body
     assert re.search(r"^- Begrüßung\n+  - Grußwort der Ministerin\n+- Musik$", body, re.MULTILINE)
     assert re.search(r"^1\. +Anmeldung\n+2\. +Anreise$", body, re.MULTILINE)
+
+
+def test_a_german_room_with_broken_settings_is_previewed_in_german(sample_room: Path) -> None:
+    """The settings name a recipients file that is not there: every page lists the
+    problem, and in the room's language (its settings say de), not in English."""
+    (sample_room / "releases" / "journalists-trusted.csv").unlink()
+    with serving(sample_room, clock=lambda: NOW) as running:
+        page = get(running.url, "/").text
+    assert "journalists-trusted.csv" in page
+    assert "Vorschau" in page and "Fehler" in page
+    assert "Preview" not in page and "cannot be shown" not in page
