@@ -192,8 +192,8 @@ def index_page(preview: Preview, generation: int) -> Page:
                             (*preview.problems, failed))
     states = [f"{release.title}: {state_of(release, preview)}" for release in preview.releases
               if not release.is_public(preview.now)]
-    panel = render_panel(preview, generation, "; ".join(states) or label_in(preview, "preview_public"),
-                         preview.problems, [])
+    state = "; ".join(states) or label_in(preview, "preview_public" if preview.releases else "preview_empty")
+    panel = render_panel(preview, generation, state, preview.problems, [])
     return Page(200, HTML, inject(page.decode("utf-8"), panel).encode("utf-8"))
 
 

@@ -157,3 +157,13 @@ def test_a_german_room_with_broken_settings_is_previewed_in_german(sample_room: 
     assert "journalists-trusted.csv" in page
     assert "Vorschau" in page and "Fehler" in page
     assert "Preview" not in page and "cannot be shown" not in page
+
+
+def test_the_preview_of_a_room_without_releases_says_how_to_start_one(sample_room: Path) -> None:
+    """A new room has no releases yet: the index says how to write the first, not "public"
+    over an empty list."""
+    with serving(sample_room, clock=lambda: NOW) as running:
+        page = get(running.url, "/").text
+    assert "Noch keine Pressemitteilung" in page
+    assert "pressroom new" in page and "pressroom import" in page
+    assert "Vorschau: öffentlich" not in page
