@@ -17,6 +17,7 @@ import click
 from .cli_common import (
     QUIET_KEY,
     PressroomGroup,
+    day_or_fail,
     fail,
     frozen_numbers,
     moment_or_fail,
@@ -99,14 +100,14 @@ def check(root: Path, queue_file: str | None, strict: bool, now_text: str | None
 
 @cli.command()
 @click.argument("title")
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Release date (default today).")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="Release date (default today).")
 @ROOT
-def new(title: str, day: Any, root: Path) -> None:
+def new(title: str, day: str | None, root: Path) -> None:
     """Write a new draft release file named after TITLE."""
     from .authoring import new_release, placeholder_draft
 
     settings = settings_or_fail(root)
-    when = day.date() if day else date.today()
+    when = day_or_fail(day, settings.site.language) or date.today()
     site = settings.site
     draft = placeholder_draft(site.language, site.default_place, site.default_contacts)
     path = new_release(root, title, when, draft)
@@ -115,15 +116,15 @@ def new(title: str, day: Any, root: Path) -> None:
 
 @cli.command("import")
 @click.argument("draft", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]),
+@click.option("--date", "day", metavar="YYYY-MM-DD",
               help="Release date (default: the date line of the draft, else today).")
 @ROOT
-def import_command(draft: Path, day: Any, root: Path) -> None:
+def import_command(draft: Path, day: str | None, root: Path) -> None:
     """Turn the Word draft DRAFT.docx into a draft release file in releases/."""
     from .draft_import import import_draft
 
     settings = settings_or_fail(root)
-    imported = import_draft(draft, settings, day.date() if day else None, date.today())
+    imported = import_draft(draft, settings, day_or_fail(day, settings.site.language), date.today())
     click.echo(f"created {imported.path}")
     for picture in imported.pictures:
         click.echo(f"saved picture {picture}")

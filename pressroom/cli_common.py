@@ -5,7 +5,7 @@ the settings a command needs, reading --now and the ledger's numbers."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
@@ -196,6 +196,22 @@ def site_zone(root: Path) -> ZoneInfo:
         return ZoneInfo(str(name))
     except (OSError, UnicodeDecodeError, YamlError, ValueError, ZoneInfoNotFoundError):
         return ZoneInfo("UTC")
+
+
+def day_or_fail(text: str | None, language: str) -> date | None:
+    """Read --date (year-month-day); ``None`` without it. A date written otherwise
+    (01.07.2026) ends the command saying how to write it, in the room's *language*."""
+    from .messages import iso_of_german_date, say
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        iso = iso_of_german_date(text)
+        if iso is not None and " " not in iso:
+            fail(say(language, "date.german", key="--date", iso=iso, given=text.strip()))
+        fail(say(language, "date.not_iso", key="--date", given=text))
 
 
 def moment_or_fail(text: str | None) -> datetime | None:

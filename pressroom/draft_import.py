@@ -172,7 +172,9 @@ def _clean_blocks(blocks: list[Node], draft: _Draft) -> list[Node]:
             (_id, _classes, attrs), children = node["c"]
             style = dict(attrs).get("custom-style", "").lower()
             cleaned = _clean_blocks(children, draft)
-            out += [{"t": "BlockQuote", "c": cleaned}] if style in QUOTE_STYLES else cleaned
+            # pandoc makes an indented quote style a block quote itself: never wrap it twice.
+            quoted = style in QUOTE_STYLES and any(block.get("t") != "BlockQuote" for block in cleaned)
+            out += [{"t": "BlockQuote", "c": cleaned}] if quoted else cleaned
         elif kind in ("Para", "Plain"):
             inlines = _clean_inlines(node["c"], draft)
             if stringify(inlines) or any(i.get("t") == "Image" for i in inlines):
@@ -183,14 +185,51 @@ def _clean_blocks(blocks: list[Node], draft: _Draft) -> list[Node]:
         elif kind == "BlockQuote":
             out.append({"t": "BlockQuote", "c": _clean_blocks(node["c"], draft)})
         elif kind == "BulletList":
-            out.append({"t": kind, "c": [_clean_blocks(item, draft) for item in node["c"]]})
+            _add_list(out, {"t": kind, "c": [_clean_blocks(item, draft) for item in node["c"]]},
+                      _list_level(node["c"]))
         elif kind == "OrderedList":
-            out.append({"t": kind, "c": [node["c"][0], [_clean_blocks(i, draft) for i in node["c"][1]]]})
+            _add_list(out, {"t": kind, "c": [node["c"][0], [_clean_blocks(i, draft) for i in node["c"][1]]]},
+                      _list_level(node["c"][1]))
         elif kind == "Table":
             out.append(_table(node, draft))
         else:
             out.append(node)
     return out
+
+
+def _list_level(items: list[list[Node]]) -> int:
+    """How deep Word's list style puts a list: "List Bullet 2" is 2; 1 without a number."""
+    first = items[0][0] if items and items[0] else {}
+    if first.get("t") != "Div":
+        return 1
+    style = dict(first["c"][0][2]).get("custom-style", "")
+    number = style.rsplit(" ", 1)[-1]
+    return int(number) if style.lower().startswith("list") and number.isdigit() else 1
+
+
+def _items(node: Node) -> list[list[Node]]:
+    items: list[list[Node]] = node["c"] if node["t"] == "BulletList" else node["c"][1]
+    return items
+
+
+def _add_list(out: list[Node], node: Node, level: int) -> None:
+    """Append a list to *out*. Word keeps each list style ("List Bullet", "List Bullet 2")
+    a list of its own: a deeper one goes into the last item above it, and a list that
+    goes on with the one above joins it (Markdown cannot write two lists in a row)."""
+    above = out[-1] if out and out[-1]["t"] in ("BulletList", "OrderedList") else None
+    if above is not None and level > 1:
+        item = _items(above)[-1]
+        for _ in range(level - 2):
+            inner = [block for block in item if block["t"] in ("BulletList", "OrderedList")]
+            if not inner:
+                break
+            item = _items(inner[-1])[-1]
+        item.append(node)
+    elif above is not None and above["t"] == node["t"] and (
+            node["t"] == "BulletList" or node["c"][0][0] == above["c"][0][0] + len(_items(above))):
+        _items(above).extend(_items(node))
+    else:
+        out.append(node)
 
 
 def _table(node: Node, draft: _Draft) -> Node:

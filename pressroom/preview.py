@@ -45,10 +45,7 @@ class Preview:
     problems: tuple[Problem, ...]
     files: tuple[Path, ...]  # every release file, loaded or not
     context: RenderContext | None  # shared by the renders of this load (one view per release)
-
-    @property
-    def language(self) -> str:
-        return self.settings.site.language if self.settings else "en"
+    language: str  # the room's language; read from the settings' lines when they are broken
 
     def release(self, slug: str) -> Release | None:
         return next((r for r in self.releases if r.slug == slug), None)
@@ -94,9 +91,22 @@ def load_preview(root: Path, now: datetime, cache: ReleaseCache | None = None) -
         releases = tuple(sorted(assign_numbers([r for r in loaded if r is not None]),
                                 key=lambda r: (r.published, r.slug), reverse=True))
     if settings is None:
-        return Preview(root, now, None, (), problems, files, None)
+        return Preview(root, now, None, (), problems, files, None, broken_settings_language(root))
     now = in_zone(now, settings.site.zone)
-    return Preview(root, now, settings, releases, problems, files, RenderContext.for_settings(settings, now))
+    return Preview(root, now, settings, releases, problems, files, RenderContext.for_settings(settings, now),
+                   settings.site.language)
+
+
+def broken_settings_language(root: Path) -> str:
+    """The language the settings' lines name, so their problems are shown in it (English
+    when the file cannot be read or does not say)."""
+    from .messages import language_of_settings
+    from .settings import SETTINGS_FILE
+
+    try:
+        return language_of_settings((root / SETTINGS_FILE).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        return "en"
 
 
 def respond(preview: Preview, path: str, generation: int) -> Page:
@@ -182,8 +192,8 @@ def index_page(preview: Preview, generation: int) -> Page:
                             (*preview.problems, failed))
     states = [f"{release.title}: {state_of(release, preview)}" for release in preview.releases
               if not release.is_public(preview.now)]
-    panel = render_panel(preview, generation, "; ".join(states) or label_in(preview, "preview_public"),
-                         preview.problems, [])
+    state = "; ".join(states) or label_in(preview, "preview_public" if preview.releases else "preview_empty")
+    panel = render_panel(preview, generation, state, preview.problems, [])
     return Page(200, HTML, inject(page.decode("utf-8"), panel).encode("utf-8"))
 
 

@@ -10,7 +10,9 @@ of a save over server-sent events and reloads itself.
 
 The press room is loaded again after each change, once, by the watcher (so the
 browser's reload finds it ready); every answer (page, PDF, DOCX) is then rendered on
-request and kept until the next change.
+request and kept until the next change. A request also compares the files' sizes and
+times with those of the last load: a page or PDF asked for right after a save, before
+the watcher has noticed it, is made from the file as saved.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from stat import S_ISDIR
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -37,6 +40,7 @@ DEBOUNCE_MS = 40
 # An idle event stream sends a comment this often: a closed page's thread then ends.
 KEEPALIVE_S = 10.0
 Clock = Callable[[], datetime]
+Stamps = dict[Path, tuple[int, int]]
 
 
 def system_clock() -> datetime:
@@ -59,6 +63,8 @@ class LivePreview:
         self._loaded: tuple[int, Preview] | None = None
         self._answers: dict[str, Page] = {}
         self._cache = ReleaseCache()  # each release file's load: a save reads one file again
+        self._stamps: Stamps = {}  # the files' (time, size) at the last load
+        self.warmed = threading.Event()  # set once the PDF printer is loaded
 
     def changed(self, paths: Iterable[Path] = ()) -> None:
         """Note that files changed (*paths*, if known): open pages are told to reload."""
@@ -82,6 +88,7 @@ class LivePreview:
     def answer(self, path: str) -> Page:
         """Answer a GET of *path*, loading the press room again first if it changed."""
         with self._lock:
+            self._notice_unwatched_changes()
             generation, preview = self._current()
             page = self._answers.get(path)
             if page is None:
@@ -95,12 +102,47 @@ class LivePreview:
         with self._lock:
             self._current()
 
+    def warm_up(self) -> None:
+        """Load the PDF printer now, once, so the first PDF asked for is made in a warm process
+        (importing WeasyPrint and its first page take about a second)."""
+        import weasyprint
+
+        with self._lock:  # one render at a time (WeasyPrint is not made for threads)
+            weasyprint.HTML(string="<p>pressroom</p>").write_pdf()
+        self.warmed.set()
+
+    def _notice_unwatched_changes(self) -> None:
+        """Count a change the watcher has not reported yet (a save a moment ago) as one."""
+        stamps = file_stamps(self.root)
+        changed = [path for path in stamps.keys() | self._stamps.keys()
+                   if stamps.get(path) != self._stamps.get(path)]
+        if changed:
+            self._cache.forget(changed)
+            with self._changed:
+                self.generation += 1
+                self._changed.notify_all()
+
     def _current(self) -> tuple[int, Preview]:
         generation = self.generation
         if self._loaded is None or self._loaded[0] != generation:
+            self._stamps = file_stamps(self.root)
             self._loaded = (generation, load_preview(self.root, self.clock(), self._cache))
             self._answers.clear()
         return self._loaded
+
+
+def file_stamps(root: Path) -> Stamps:
+    """Each file a preview reads (releases, settings, templates) with its modification time and size."""
+    stamps: Stamps = {}
+    for folder in (root / "releases", root / "templates"):
+        for path in folder.rglob("*"):
+            try:
+                stat = path.stat()
+            except OSError:  # deleted while listed
+                continue
+            if not S_ISDIR(stat.st_mode):
+                stamps[path] = (stat.st_mtime_ns, stat.st_size)
+    return stamps
 
 
 def watched_paths(root: Path) -> list[Path]:
@@ -204,6 +246,7 @@ def preview_server(root: Path, host: str = "127.0.0.1", port: int = 8000,
     try:
         ready.wait(timeout=10)
         live.load()
+        threading.Thread(target=live.warm_up, name="pressroom-warm-up", daemon=True).start()
         yield server
     finally:
         stop.set()

@@ -55,6 +55,8 @@ LABELS: dict[str, dict[str, str]] = {
         "preview_error": "Fehler",
         "preview_broken": "Diese Datei kann nicht angezeigt werden, bis die Fehler behoben sind.",
         "preview_not_found": "Diese Seite gibt es in der Vorschau nicht.",
+        "preview_empty": "Noch keine Pressemitteilung. Die erste beginnen Sie mit pressroom new \"Titel\" "
+                         "oder pressroom import Entwurf.docx.",
     },
     "en": {
         "press_release": "Press release",
@@ -103,6 +105,8 @@ LABELS: dict[str, dict[str, str]] = {
         "preview_error": "Error",
         "preview_broken": "This file cannot be shown until its errors are fixed.",
         "preview_not_found": "The preview has no such page.",
+        "preview_empty": "No press release yet. Start the first with pressroom new \"Title\" "
+                         "or pressroom import draft.docx.",
     },
 }
 
