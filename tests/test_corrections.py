@@ -160,6 +160,7 @@ distribution:
         db.execute("ALTER TABLE jobs DROP COLUMN replaces")
         db.execute("DROP TABLE suppressions")
         db.execute("DROP TABLE ledger_meta")
+        db.execute("DROP TABLE schema_migrations")  # older pressrooms wrote no schema version
     db.close()
     dispatch(path, room.load(NOW).settings)
     correct(room, path, tmp_path)

@@ -245,7 +245,9 @@ def test_an_old_ledger_gets_the_numbers_of_its_editions_on_open(room: Room, tmp_
         edition = make_edition(release, pressroom.settings, fake_outputs(tmp_path)(release.slug), 1, NOW)
         queue.add_edition(edition, plan_jobs(release, pressroom.settings, NOW), NOW)
     with sqlite3.connect(path) as db:
-        db.execute("DROP TABLE numbers")  # the ledger as an older pressroom wrote it
+        # the ledger as an older pressroom wrote it: no numbers table, no schema version
+        db.execute("DROP TABLE numbers")
+        db.execute("DROP TABLE schema_migrations")
     with SqliteQueue(path) as queue:
         assert queue.numbers() == {"1/2030": "2030-01-01-eins"}
 
