@@ -29,6 +29,11 @@ Fixture API (the fixtures are registered in conftest.py, so every test module se
 ``postgres_url`` (function scope) -> str
     A fresh empty database for this test: ``postgresql://pressroom@127.0.0.1:PORT/t_<n>``,
     dropped (WITH (FORCE)) after the test.
+
+``ledger_location`` (function scope, parametrized "sqlite" / "postgresql") -> Path | str
+    The same test once per queue backend: ``tmp_path / "queue.sqlite3"``, then a
+    ``postgres_url``. Open it with ``open_queue(location)``; give it to the CLI as
+    ``--queue str(location)``.
 """
 
 from __future__ import annotations
@@ -242,3 +247,13 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     url = postgres_server.create_database()
     yield url
     postgres_server.drop_database(url.rsplit("/", 1)[1])
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_location(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a test's ledger lives, once per backend: a SQLite file in tmp_path, then
+    a fresh database on the PostgreSQL test server (its URL). Open it with
+    ``pressroom.queue.open_queue``; pass it to the CLI as ``--queue str(location)``."""
+    if request.param == "sqlite":
+        return tmp_path / "queue.sqlite3"
+    return str(request.getfixturevalue("postgres_url"))
