@@ -36,7 +36,7 @@ from .base import (
     Suppression,
     job_key,
 )
-from .postgres import POSTGRES_SCHEMES, postgres_backend
+from .postgres import POSTGRES_SCHEMES, mask, postgres_backend
 from .sqlite import DEFAULT_WAIT, SQLITE_SCHEME, SqliteQueue, sqlite_backend, sqlite_file
 
 DEFAULT_QUEUE = Path("var") / "queue.sqlite3"
@@ -100,7 +100,7 @@ def backend_for(location: Location) -> tuple[QueueBackend, str]:
     backends = queue_backends()
     if scheme not in backends:
         known = ", ".join(f"{name}://" for name in sorted(backends))
-        raise QueueError(f"unknown queue location {location!r}: no backend for {scheme}:// "
+        raise QueueError(f"unknown queue location {mask(location)!r}: no backend for {scheme}:// "
                          f"(known: a file path, {known})")
     return backends[scheme], location
 
