@@ -188,3 +188,9 @@ def test_concurrent_dispatchers_never_claim_the_same_job(ledger_location, tmp_pa
     for thread in threads:
         thread.join()
     assert len(claimed) == 300 and len(set(claimed)) == 300
+
+
+def test_a_claim_limited_to_no_channel_claims_nothing(queue: Queue) -> None:
+    queue.add_edition(edition(), new_jobs(1), T0)
+    assert queue.claim(T0, LEASE, "a", channels=frozenset()) is None
+    assert queue.claim(T0, LEASE, "a", channels=frozenset({"mail"})) is not None

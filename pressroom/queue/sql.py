@@ -829,6 +829,8 @@ def _next_due(db: Db, stamp: float, max_attempts: int | None,
         args.extend(paused)
     if channels is not None:
         names = sorted(channels)
+        if not names:
+            return None  # no channel may be used: nothing to claim (and `IN ()` is not SQL everywhere)
         where += f" AND channel IN ({', '.join('?' for _ in names)})"
         args.extend(names)
     lookups = [("sending", "leased_until"), ("pending", "not_before"), ("failed", "not_before")]
