@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from click.testing import CliRunner
 from distribution_support import (
@@ -269,3 +270,33 @@ def test_rate_slots_taken_at_once_by_four_dispatchers_are_all_an_interval_apart(
     assert len(slots) == 60 and slots[0] == 1000.0
     # 600 a minute in total: every slot at least 0.1 s after the one before, whoever took it.
     assert min(b - a for a, b in zip(slots, slots[1:], strict=False)) >= 0.1 - 1e-6
+
+
+def table_count(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+                           ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_publish_dry_run_on_postgresql_writes_nothing_to_the_ledger(room, tmp_path: Path,
+                                                                    postgres_url: str) -> None:  # type: ignore[no-untyped-def]
+    room.add_settings(smtp_distribution(9, RECIPIENTS[:2]))
+    room.ready("2030-01-01-zwei", title="Zwei")
+    args = ["publish", "--root", str(room.root), "--queue", postgres_url, "--now", "2030-01-01T10:00",
+            "--dry-run"]
+    empty = CliRunner().invoke(cli, args)
+    assert empty.exit_code == 0, empty.output
+    assert "would queue 2030-01-01-zwei -> redaktion00@zeitung.example" in empty.output
+    assert table_count(postgres_url) == 0  # the scratch transaction was rolled back: not even tables
+    room.ready("2030-01-01-eins", title="Eins")
+    with open_queue(postgres_url) as queue:
+        publish_fake(room.load(NOW), queue, tmp_path)
+        before = [(j.id, j.state, j.updated_at) for j in queue.jobs()]
+    room.ready("2030-01-01-drei", title="Drei")
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0, again.output
+    assert "would queue 2030-01-01-drei" in again.output and "would queue 2030-01-01-eins" not in again.output
+    with open_queue(postgres_url) as queue:
+        assert [(j.id, j.state, j.updated_at) for j in queue.jobs()] == before
