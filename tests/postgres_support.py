@@ -42,7 +42,6 @@ import glob
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -52,6 +51,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import in_ci
+from distribution_support import free_port
 
 SUPERUSER = "pressroom"
 RUN_AS = "postgres"  # Debian's package creates this unprivileged user
@@ -108,13 +108,6 @@ def missing_tools() -> str | None:
     except ImportError:
         return "psycopg is missing: run `make install` (pip install -e '.[test,postgresql]')"
     return None
-
-
-def free_port() -> int:
-    """A loopback TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

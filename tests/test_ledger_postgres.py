@@ -9,9 +9,10 @@ import subprocess
 import sys
 import threading
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 import pytest
@@ -30,10 +31,12 @@ from postgres_support import PostgresServer
 
 from pressroom.cli import cli
 from pressroom.errors import QueueError
-from pressroom.queue import Edition, EditionRecord, File, Mailbox, NewJob, open_queue
+from pressroom.queue import Edition, EditionRecord, File, Mailbox, NewJob, Queue, open_queue
 from pressroom.queue.postgres import mask
 
 __all__ = ["smtp_server"]  # fixture used below
+
+T = TypeVar("T")
 
 T0 = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=5)
@@ -217,6 +220,30 @@ def test_queue_status_and_list_print_the_same_for_the_same_ledger_on_both_backen
     assert "zurückgezogen" in status and "relay down" in status
 
 
+def together(count: int, work: Callable[[Queue], T], location: Path | str) -> list[T]:
+    """Run *work* in *count* threads at once, each on its own connection to the ledger;
+    return their results (any exception fails the test)."""
+    start = threading.Barrier(count)
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def one() -> None:
+        try:
+            with open_queue(location) as queue:  # type: ignore[attr-defined]
+                start.wait()
+                results.append(work(queue))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == [] and len(results) == count
+    return results
+
+
 RECORD = EditionRecord("A", "1/2030", "de", T0, Mailbox("Presse", "presse@example.org"), "example.org")
 
 
@@ -224,24 +251,7 @@ def test_concurrent_publish_runs_queue_each_job_once(ledger_location) -> None:  
     edition = Edition("2030-01-01-a", 1, "hash", RECORD, {"text": File("text", "a.txt", "text/plain", b"T")})
     jobs = [NewJob("presse", "mail", f"r{i}@example.org", f"R {i}", T0) for i in range(300)]
     open_queue(ledger_location).close()
-    start = threading.Barrier(4)
-    added: list[int] = []
-    errors: list[BaseException] = []
-
-    def publish() -> None:
-        try:
-            with open_queue(ledger_location) as queue:
-                start.wait()
-                added.append(queue.add_edition(edition, jobs, T0))
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=publish) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    added = together(4, lambda queue: queue.add_edition(edition, jobs, T0), ledger_location)
     assert sorted(added) == [0, 0, 0, 300]
     with open_queue(ledger_location) as queue:
         assert len(queue.jobs()) == 300 and queue.numbers() == {"1/2030": "2030-01-01-a"}
@@ -249,23 +259,9 @@ def test_concurrent_publish_runs_queue_each_job_once(ledger_location) -> None:  
 
 def test_rate_slots_taken_at_once_by_four_dispatchers_are_all_an_interval_apart(ledger_location) -> None:  # type: ignore[no-untyped-def]
     open_queue(ledger_location).close()
-    start = threading.Barrier(4)
-    slots: list[float] = []
-    lock = threading.Lock()
-
-    def dispatcher() -> None:
-        with open_queue(ledger_location) as queue:
-            start.wait()
-            for _ in range(15):  # 60 in all: within the 64 slots a channel may book ahead
-                slot = queue.take_slot("mail", 0.1, 1000.0)
-                with lock:
-                    slots.append(slot)
-
-    threads = [threading.Thread(target=dispatcher) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    # 60 in all: within the 64 slots a channel may book ahead
+    taken = together(4, lambda queue: [queue.take_slot("mail", 0.1, 1000.0) for _ in range(15)], ledger_location)
+    slots = [slot for run in taken for slot in run]
     slots.sort()
     assert len(slots) == 60 and slots[0] == 1000.0
     # 600 a minute in total: every slot at least 0.1 s after the one before, whoever took it.
