@@ -32,8 +32,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 REFUSAL = (
     "publish refused: the ledger var/queue.sqlite3 lives in this checkout, which CI throws "
     "away after the run; every release would be sent again on the next push. Point "
-    "PRESSROOM_QUEUE (or --queue) at a durable place (a path outside the checkout; "
-    "PostgreSQL is planned)"
+    "PRESSROOM_QUEUE (or --queue) at a durable place (a PostgreSQL database, "
+    "postgresql://user@host:port/db, or a path outside the checkout)"
 )
 # A moment in the past of every real clock: a dispatch there is real, not a simulation.
 THEN = "2026-01-15T10:00"
