@@ -296,3 +296,21 @@ def test_publish_dry_run_on_postgresql_writes_nothing_to_the_ledger(room, tmp_pa
     assert "would queue 2030-01-01-drei" in again.output and "would queue 2030-01-01-eins" not in again.output
     with open_queue(postgres_url) as queue:
         assert [(j.id, j.state, j.updated_at) for j in queue.jobs()] == before
+
+
+def test_the_cli_imports_psycopg_only_when_a_postgresql_ledger_is_opened() -> None:
+    code = ("import sys, pressroom.cli, pressroom.queue; assert 'psycopg' not in sys.modules;"
+            " from pressroom.queue import open_queue; import tempfile, pathlib;"
+            " open_queue(pathlib.Path(tempfile.mkdtemp()) / 'q.sqlite3').close();"
+            " assert 'psycopg' not in sys.modules")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_without_psycopg_a_postgresql_ledger_is_one_line_naming_the_extra(room) -> None:  # type: ignore[no-untyped-def]
+    code = ("import sys; sys.modules['psycopg'] = None; from pressroom.cli import main;"
+            f" sys.argv = ['pressroom', 'queue', '--root', {str(room.root)!r}, '--queue',"
+            f" 'postgresql://anna:{PASSWORD}@127.0.0.1:5/presse', 'status']; main()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    line = one_line_failure(done, "needs psycopg", "pip install 'pressroom[postgresql]'")
+    assert line.startswith("the ledger postgresql://anna:***@127.0.0.1:5/presse is on PostgreSQL")
