@@ -145,17 +145,27 @@ def release_page(preview: Preview, slug: str, generation: int) -> Page:
 
 def release_file(preview: Preview, release: Release, name: str, generation: int) -> Page | None:
     """A format of *release* rendered now (``<slug>.pdf``), or an image or attachment it names."""
+    from .release_zip import ZIP_FORMATS, image_members, release_zip
     from .render.registry import load_renderers, renderers_for
 
     assert preview.context is not None and preview.settings is not None
-    for renderer in renderers_for(release, load_renderers()):
-        if name == f"{release.slug}.{renderer.suffix}":
-            try:
-                return Page(200, renderer.content_type, renderer.render(release, preview.context))
-            except Exception as exc:  # shown as a page: the server keeps running
-                path = release.path
-                failed = Problem(path, 1, f"rendering {renderer.name} failed: {type(exc).__name__}: {exc}")
-                return message_page(preview, generation, 500, path.name, "preview_broken", (failed,))
+    renderers = {f"{release.slug}.{r.suffix}": r for r in renderers_for(release, load_renderers())}
+    names = [f"{release.slug}.{fmt}" for fmt in ZIP_FORMATS] if name == f"{release.slug}.zip" else [name]
+    wanted = [renderers[n] for n in names if n in renderers]
+    rendered: list[tuple[str, bytes]] = []
+    for renderer in wanted:
+        try:
+            rendered.append((f"{release.slug}.{renderer.suffix}", renderer.render(release, preview.context)))
+        except Exception as exc:  # shown as a page: the server keeps running
+            path = release.path
+            failed = Problem(path, 1, f"rendering {renderer.name} failed: {type(exc).__name__}: {exc}")
+            return message_page(preview, generation, 500, path.name, "preview_broken", (failed,))
+    if name == f"{release.slug}.zip":
+        # The download package as build packs it, from the formats rendered just now.
+        members = rendered + image_members(release, preview.settings.releases_dir)
+        return Page(200, "application/zip", release_zip(members, release.published))
+    if rendered:
+        return Page(200, renderers[name].content_type, rendered[0][1])
     source = preview.settings.releases_dir.resolve()
     for named in (*release.attachments, *(image.path for image in release.images)):
         target = contained_file(named, source)
