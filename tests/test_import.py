@@ -182,7 +182,7 @@ def test_every_construct_of_a_draft_reaches_the_release_file_and_its_html(
     assert re.search(r"<ol>\s*<li>\s*(<p>)?Eintritt frei für alle Gäste", html), html
     code, checked = run("check", "--root", str(room))
     assert code == 0, checked
-    assert "warning: todo: „Beginn um 14 Uhr“" in checked
+    assert "warning: todo: noch zu erledigen: „Beginn um 14 Uhr“" in checked
 
 
 def test_ready_release_with_a_todo_is_refused_on_the_todo_line(drafts: dict[str, Path], room: Path) -> None:
@@ -192,7 +192,7 @@ def test_ready_release_with_a_todo_is_refused_on_the_todo_line(drafts: dict[str,
     line = text.splitlines().index("todo:") + 2  # the first entry, below the key
     code, output = run("check", "--root", str(room))
     assert code == 1
-    assert f"{path.name}:{line}: todo: still to do before the release is ready" in output
+    assert f"{path.name}:{line}: todo: vor der Veröffentlichung noch zu erledigen" in output
 
 
 def test_import_never_overwrites_a_release(drafts: dict[str, Path], room: Path) -> None:
