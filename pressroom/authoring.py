@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from .errors import Problem, Severity, UserError
+from .messages import say
 from .settings import settings_path
 
 
@@ -72,12 +73,12 @@ def placeholder_draft(language: str, place: str | None, contacts: tuple[str, ...
     return Draft(texts["lead"], texts["body"], place, contacts)
 
 
-def placeholder_problems(text: str, path: Path, status: str) -> list[Problem]:
+def placeholder_problems(text: str, path: Path, status: str, language: str) -> list[Problem]:
     """Report each placeholder left in a release file at its line: a warning for a draft,
     an error for a ready release (it would be published as it stands)."""
     severity = Severity.ERROR if status == "ready" else Severity.WARNING
     return [
-        Problem(path, number, f"placeholder not replaced yet: {match.group()}", severity)
+        Problem(path, number, say(language, "placeholder.left", text=match.group()), severity)
         for number, line in enumerate(text.split("\n"), start=1)
         for match in PLACEHOLDER.finditer(line)
     ]

@@ -266,7 +266,7 @@ def _load_release(
     if front is None:
         return None, doc, problems, draft
     draft = front.status == "draft"
-    problems += placeholder_problems(text, path, front.status)
+    problems += placeholder_problems(text, path, front.status, language)
     problems += check_name_date(path, front.date, doc.line_of(("date",), 1), language)
     if not body.strip():
         severity = Severity.WARNING if draft else Severity.ERROR
@@ -377,16 +377,15 @@ def release_images(listed: list[Image], body: list[Image]) -> tuple[Image, ...]:
     return tuple(merged)
 
 
-def check_images(path: Path, images: tuple[Image, ...], status: str) -> list[Problem]:
+def check_images(path: Path, images: tuple[Image, ...], status: str, language: str) -> list[Problem]:
     """Every image needs alt text (for readers who cannot see it) and a credit (the
     photographer's right): an error for a ready release, a warning for a draft."""
     severity = Severity.ERROR if status == "ready" else Severity.WARNING
     problems = []
     for image in images:
-        if not image.alt:
-            problems.append(Problem(path, image.line, f"image {image.file} has no alt text", severity))
-        if not image.credit:
-            problems.append(Problem(path, image.line, f"image {image.file} has no credit", severity))
+        for missing, message in ((not image.alt, "image.alt"), (not image.credit, "image.credit")):
+            if missing:
+                problems.append(Problem(path, image.line, say(language, message, file=image.file), severity))
     return problems
 
 
@@ -415,28 +414,23 @@ def _resolve(
     zone, language = settings.site.zone, settings.site.language
     published = localize(front.date, zone)
     if published is None:
-        error("date: this local time does not exist or is ambiguous (daylight saving)", "date")
+        error(say(language, "date.dst"), "date")
     embargo = localize(front.embargo, zone) if front.embargo else None
     if front.embargo is not None and embargo is None:
-        error(
-            f"embargo: {front.embargo:%Y-%m-%d %H:%M} does not exist or is ambiguous in "
-            f"{settings.site.timezone} (daylight saving); give an offset",
-            "embargo",
-        )
+        error(say(language, "moment.dst", key="embargo", when=f"{front.embargo:%Y-%m-%d %H:%M}",
+                  zone=settings.site.timezone), "embargo")
     event = resolve_event(front.event, settings, error) if front.event else None
     if front.event and front.event.url and absolute_href(front.event.url) is None:
-        warn(f"event.url: {front.event.url!r} is not a web address (http, https); it is left out",
-             "event", "url")
+        warn(say(language, "event.url", url=repr(front.event.url)), "event", "url")
     updated = localize(front.updated, zone) if front.updated else None
     if front.updated is not None and updated is None:
-        error(f"updated: {front.updated:%Y-%m-%d %H:%M} does not exist or is ambiguous in "
-              f"{settings.site.timezone} (daylight saving); give an offset", "updated")
+        error(say(language, "moment.dst", key="updated", when=f"{front.updated:%Y-%m-%d %H:%M}",
+                  zone=settings.site.timezone), "updated")
     if updated is not None and published is not None and updated < max(published, embargo or published):
-        error("updated: before the release is public (its date or embargo); "
-              "updated is the last revision after publication", "updated")
+        error(say(language, "updated.early"), "updated")
     place = front.place or settings.site.default_place
     if not place:
-        error("place: required key is missing (and the settings give no default_place)", "title")
+        error(say(language, "place.missing"), "title")
     contacts = _contacts(front, settings, error)
     boilerplate_id = front.boilerplate
     day = published.date() if published else None
@@ -445,15 +439,12 @@ def _resolve(
         if len(covering) == 1:
             boilerplate_id = covering[0]
         elif not covering:
-            error(f"date: no boilerplate period covers {day}", "date")
+            error(say(language, "boilerplate.none", day=day), "date")
         else:
-            error(f"date: {day} is covered by two boilerplate periods: {', '.join(covering)}", "date")
+            error(say(language, "boilerplate.two", day=day, ids=", ".join(covering)), "date")
     elif boilerplate_id is not None and boilerplate_id not in settings.boilerplates:
-        error(
-            f"boilerplate: unknown boilerplate {boilerplate_id!r} "
-            f"(known: {', '.join(settings.boilerplates)})",
-            "boilerplate",
-        )
+        error(say(language, "boilerplate.unknown", name=repr(boilerplate_id),
+                  known=", ".join(settings.boilerplates)), "boilerplate")
     attachments = []
     for index, name in enumerate(front.attachments):
         attachment = file_named(settings.releases_dir, name)
@@ -470,10 +461,10 @@ def _resolve(
         listed.append(image_of(image_path, settings.releases_dir, at("images", index), entry.alt,
                                entry.caption, entry.credit, entry.license))
     images = release_images(listed, shown)
-    problems += check_images(path, images, front.status)
+    problems += check_images(path, images, front.status, language)
     for index, link in enumerate(front.links):
         if link.url.strip() in ("", "#"):
-            warn(f"links: {link.title!r} has no target", "links", index)
+            warn(say(language, "link.no_target", title=repr(link.title)), "links", index)
     for index, name in enumerate(front.distribution or []):
         if name not in settings.distribution.lists:
             known = ", ".join(settings.distribution.lists) or "-"
@@ -486,13 +477,13 @@ def _resolve(
     for index, item in enumerate(front.todo):
         # A ready release goes out: open to-dos must be done (and deleted) first.
         if front.status == "ready":
-            error(f"todo: still to do before the release is ready: {item}", "todo", index)
+            error(say(language, "todo.ready", item=item), "todo", index)
         else:
-            warn(f"todo: {item}", "todo", index)
+            warn(say(language, "todo.open", item=item), "todo", index)
     if not front.lead:
         warn(say(language, "lead.missing"), "title")
     if len(front.title) > LONG_TITLE:
-        warn(f"title: very long ({len(front.title)} characters; keep it under {LONG_TITLE})", "title")
+        warn(say(language, "title.long", length=len(front.title), limit=LONG_TITLE), "title")
     if problems and any(p.is_error for p in problems):
         return None, problems
     assert published is not None and place and boilerplate_id

@@ -74,15 +74,41 @@ def word_lists(text: str) -> str:
 
     Done on the Markdown, before parsing, so every format gets a real list; the lines
     stay where they are (line numbers of problems do not move); code blocks are left alone.
+    "•", "▪", "◦", "·" and Word's symbol bullet never start prose, so a line starting with
+    one is always an item. A line starting with "– " (en dash) is an item only when it
+    starts a paragraph or stands next to another "– " line: a German sentence wrapped
+    onto a line that begins with a Gedankenstrich stays text.
     """
     if not _WORD_BULLET.search(text):
         return text
-    out, fenced = [], False
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    bullets: list[re.Match[str] | None] = []
+    fenced = False
+    for line in lines:
         if _FENCE.match(line):
             fenced = not fenced
-        out.append(line if fenced else _WORD_BULLET.sub(_as_markdown_bullet, line))
+        bullets.append(None if fenced else _WORD_BULLET.match(line))
+    out = []
+    for number, (line, bullet) in enumerate(zip(lines, bullets, strict=True)):
+        if bullet is not None and _is_item(lines, bullets, number):
+            line = _as_markdown_bullet(bullet) + line[bullet.end():]
+        out.append(line)
     return "\n".join(out)
+
+
+def _is_item(lines: list[str], bullets: list[re.Match[str] | None], number: int) -> bool:
+    """Whether the Word bullet on line `number` makes a list item (see word_lists)."""
+    kind = _kind(bullets[number])
+    if kind != "–":
+        return True
+    starts_paragraph = number == 0 or not lines[number - 1].strip()
+    return (starts_paragraph
+            or _kind(bullets[number - 1]) == kind
+            or (number + 1 < len(lines) and _kind(bullets[number + 1]) == kind))
+
+
+def _kind(bullet: re.Match[str] | None) -> str | None:
+    return None if bullet is None else bullet.group(2)
 
 
 def _as_markdown_bullet(match: re.Match[str]) -> str:

@@ -135,6 +135,77 @@ _CATALOG: dict[str, dict[str, str]] = {
         "de": "sieht aus wie eine Meldung, wird aber nicht gelesen (nur Dateien mit der Endung .md): "
               "benennen Sie sie in {fixed} um",
     },
+    "placeholder.left": {
+        "en": "placeholder not replaced yet: {text} (replace it, brackets included, with your text)",
+        "de": "Platzhalter noch nicht ersetzt: {text} (ersetzen Sie ihn samt Klammern durch Ihren Text)",
+    },
+    "todo.ready": {
+        "en": "todo: still to do before the release is ready: {item} (do it, then delete its line)",
+        "de": "todo: vor der Veröffentlichung noch zu erledigen: {item} (erledigen Sie es und löschen "
+              "Sie dann die Zeile)",
+    },
+    "todo.open": {
+        "en": "todo: {item}",
+        "de": "todo: noch zu erledigen: {item}",
+    },
+    "image.alt": {
+        "en": "image {file} has no alt text: say under alt: in one sentence what it shows",
+        "de": "Bild {file} hat keinen Alternativtext: beschreiben Sie unter alt: in einem Satz, was "
+              "darauf zu sehen ist",
+    },
+    "image.credit": {
+        "en": "image {file} has no credit: name the photographer under credit:",
+        "de": "Bild {file} hat keine Bildquelle: nennen Sie unter credit: die Fotografin oder den Fotografen",
+    },
+    "date.dst": {
+        "en": "date: this local time does not exist or is ambiguous (daylight saving): choose another time",
+        "de": "date: diese Uhrzeit gibt es wegen der Zeitumstellung nicht oder zweimal: wählen Sie eine "
+              "andere Uhrzeit",
+    },
+    "moment.dst": {
+        "en": "{key}: {when} does not exist or is ambiguous in {zone} (daylight saving); give an offset, "
+              "such as +02:00",
+        "de": "{key}: {when} gibt es in {zone} wegen der Zeitumstellung nicht oder zweimal: geben Sie "
+              "den Zeitversatz an, etwa +02:00",
+    },
+    "event.url": {
+        "en": "event.url: {url} is not a web address (http, https); it is left out",
+        "de": "event.url: {url} ist keine Webadresse (http, https) und wird weggelassen: schreiben Sie "
+              "sie mit https:// davor",
+    },
+    "updated.early": {
+        "en": "updated: before the release is public (its date or embargo); updated is the last "
+              "revision after publication",
+        "de": "updated: liegt vor der Veröffentlichung (Datum oder Sperrfrist); tragen Sie hier nur "
+              "eine spätere Überarbeitung ein",
+    },
+    "place.missing": {
+        "en": "place: required key is missing (and the settings give no default_place)",
+        "de": "place: der Ort fehlt (und die Einstellungen nennen keinen default_place): schreiben "
+              "Sie etwa place: Rostock",
+    },
+    "boilerplate.none": {
+        "en": "date: no boilerplate period covers {day}",
+        "de": "date: kein Zeitraum unter boilerplates: in releases/pressroom.yaml deckt den {day} ab: "
+              "ergänzen Sie dort einen oder nennen Sie einen mit boilerplate:",
+    },
+    "boilerplate.two": {
+        "en": "date: {day} is covered by two boilerplate periods: {ids}",
+        "de": "date: der {day} liegt in zwei Zeiträumen unter boilerplates: ({ids}): nennen Sie einen "
+              "mit boilerplate:",
+    },
+    "boilerplate.unknown": {
+        "en": "boilerplate: unknown boilerplate {name} (known: {known})",
+        "de": "boilerplate: {name} steht nicht unter boilerplates: (vorhanden: {known})",
+    },
+    "link.no_target": {
+        "en": "links: {title} has no target",
+        "de": "links: {title} hat kein Ziel: tragen Sie unter url: die Webadresse ein",
+    },
+    "title.long": {
+        "en": "title: very long ({length} characters; keep it under {limit})",
+        "de": "title: sehr lang ({length} Zeichen; kürzen Sie ihn auf unter {limit})",
+    },
 }
 
 WORD_BREAKS = {0x0B, 0x2028, 0x2029}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -112,13 +112,15 @@ def broken_settings_language(root: Path) -> str:
 def respond(preview: Preview, path: str, generation: int) -> Page:
     """Answer a GET of *path* (the URL's path, decoded) from *preview*.
 
-    ``/`` and ``/index.html`` are the newsroom; ``/<slug>/<slug>.<suffix>`` a release in
+    ``/`` and ``/index.html`` are the newsroom, ``/tags/<tag>/index.html`` (and the
+    language and year lists) its list pages; ``/<slug>/<slug>.<suffix>`` a release in
     any registered format; ``/<slug>/<file>`` an image or attachment the release names.
     Anything else is a 404 page: no address reaches a file the releases do not name.
     """
     parts = [part for part in path.split("/") if part]
-    if parts in ([], [INDEX]):
-        return index_page(preview, generation)
+    if not parts or parts[-1] == INDEX:
+        folder = "".join(f"{part}/" for part in parts[:-1])
+        return list_page(preview, folder, generation) or not_found(preview, generation)
     if len(parts) < 2:
         return not_found(preview, generation)
     slug, rest = parts[0], "/".join(parts[1:])
@@ -155,17 +157,27 @@ def release_page(preview: Preview, slug: str, generation: int) -> Page:
 
 def release_file(preview: Preview, release: Release, name: str, generation: int) -> Page | None:
     """A format of *release* rendered now (``<slug>.pdf``), or an image or attachment it names."""
+    from .release_zip import ZIP_FORMATS, image_members, release_zip
     from .render.registry import load_renderers, renderers_for
 
     assert preview.context is not None and preview.settings is not None
-    for renderer in renderers_for(release, load_renderers()):
-        if name == f"{release.slug}.{renderer.suffix}":
-            try:
-                return Page(200, renderer.content_type, renderer.render(release, preview.context))
-            except Exception as exc:  # shown as a page: the server keeps running
-                path = release.path
-                failed = Problem(path, 1, f"rendering {renderer.name} failed: {type(exc).__name__}: {exc}")
-                return message_page(preview, generation, 500, path.name, "preview_broken", (failed,))
+    renderers = {f"{release.slug}.{r.suffix}": r for r in renderers_for(release, load_renderers())}
+    names = [f"{release.slug}.{fmt}" for fmt in ZIP_FORMATS] if name == f"{release.slug}.zip" else [name]
+    wanted = [renderers[n] for n in names if n in renderers]
+    rendered: list[tuple[str, bytes]] = []
+    for renderer in wanted:
+        try:
+            rendered.append((f"{release.slug}.{renderer.suffix}", renderer.render(release, preview.context)))
+        except Exception as exc:  # shown as a page: the server keeps running
+            path = release.path
+            failed = Problem(path, 1, f"rendering {renderer.name} failed: {type(exc).__name__}: {exc}")
+            return message_page(preview, generation, 500, path.name, "preview_broken", (failed,))
+    if name == f"{release.slug}.zip":
+        # The download package as build packs it, from the formats rendered just now.
+        members = rendered + image_members(release, preview.settings.releases_dir)
+        return Page(200, "application/zip", release_zip(members, release.published))
+    if rendered:
+        return Page(200, renderers[name].content_type, rendered[0][1])
     source = preview.settings.releases_dir.resolve()
     for named in (*release.attachments, *(image.path for image in release.images)):
         target = contained_file(named, source)
@@ -174,23 +186,29 @@ def release_file(preview: Preview, release: Release, name: str, generation: int)
     return None
 
 
-def index_page(preview: Preview, generation: int) -> Page:
-    """The newsroom's front page listing every release (drafts and embargoed ones too),
-    with every problem of the press room in the panel."""
+def list_page(preview: Preview, folder: str, generation: int) -> Page | None:
+    """The newsroom's front page (*folder* "") or a list page (``tags/<tag>/``,
+    ``lang/<code>/``, ``archive/<year>/``) as build makes them, but of every release,
+    drafts and embargoed ones too, with the non-public ones named in the panel; None
+    when no such list exists. The front page lists all releases, not the newest few."""
     if preview.context is None or preview.settings is None:
         return message_page(preview, generation, 200, "pressroom.yaml", "preview_broken", preview.problems)
     from .render.html import list_entries, render_list_page
-    from .render.listing import Listing
+    from .render.listing import plan_listings
 
     settings = preview.settings
-    listing = Listing("index", "", "", settings.site.language, preview.releases)
+    listings = tuple(replace(listing, limit=None)
+                     for listing in plan_listings(preview.releases, settings))
+    listing = next((listing for listing in listings if listing.folder == folder), None)
+    if listing is None:
+        return None
     try:
-        page = render_list_page(listing, (listing,), preview.context, list_entries(preview.releases))
+        page = render_list_page(listing, listings, preview.context, list_entries(listing.releases))
     except Exception as exc:  # a room's index.html failing: shown, not a crash
         failed = Problem(settings.root, 1, f"rendering the newsroom failed: {type(exc).__name__}: {exc}")
         return message_page(preview, generation, 200, settings.site.title, "preview_broken",
                             (*preview.problems, failed))
-    states = [f"{release.title}: {state_of(release, preview)}" for release in preview.releases
+    states = [f"{release.title}: {state_of(release, preview)}" for release in listing.releases
               if not release.is_public(preview.now)]
     state = "; ".join(states) or label_in(preview, "preview_public" if preview.releases else "preview_empty")
     panel = render_panel(preview, generation, state, preview.problems, [])

@@ -145,21 +145,35 @@ def file_stamps(root: Path) -> Stamps:
     return stamps
 
 
-def watched_paths(root: Path) -> list[Path]:
-    """What a preview depends on: the releases (with the settings) and the room's templates."""
-    return [path for path in (root / "releases", root / "templates") if path.is_dir()]
+# Folders of a press room that hold no input of its pages: outputs and the ledger
+# (watchfiles' default filter adds .git, .venv, node_modules, caches and editors' swap files).
+IGNORED_FOLDERS = frozenset({"build", "var"})
+
+
+def input_filter(root: Path) -> Callable[[Any, str], bool]:
+    """A watchfiles filter passing changes that may change a preview page: anything below
+    *root* (releases, settings, templates even when the folder is made while serving,
+    logos and other files the pages use), except outputs, the ledger and tools' folders."""
+    import watchfiles
+
+    default = watchfiles.DefaultFilter()
+
+    def is_input(change: Any, path: str) -> bool:
+        parts = Path(path).relative_to(root).parts
+        if not parts or parts[0] in IGNORED_FOLDERS:
+            return False
+        return not set(parts[:-1]) & set(default.ignore_dirs) and default(change, path)
+
+    return is_input
 
 
 def watch(live: LivePreview, stop: threading.Event, ready: threading.Event) -> None:
-    """Tell *live* of every change below the watched folders until *stop* is set."""
+    """Tell *live* of every change of its press room's inputs until *stop* is set."""
     import watchfiles
 
-    paths = watched_paths(live.root)
-    if not paths:
-        ready.set()
-        return
     # The first yield on timeout says the watcher is set up: a save after it is seen.
-    for changes in watchfiles.watch(*paths, debounce=DEBOUNCE_MS, step=10, stop_event=stop,
+    for changes in watchfiles.watch(live.root, watch_filter=input_filter(live.root),
+                                    debounce=DEBOUNCE_MS, step=10, stop_event=stop,
                                     rust_timeout=200, yield_on_timeout=True, raise_interrupt=False):
         ready.set()
         if changes:

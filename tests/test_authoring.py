@@ -55,7 +55,7 @@ def test_new_in_a_german_room_writes_german_placeholders_and_check_finds_each_at
     code, output = run("check", "--root", str(room.root))
     assert code == 0, output
     for number in marked:
-        assert f"{path.relative_to(room.root)}:{number}: warning: placeholder not replaced yet: [[Platzhalter:" in output
+        assert f"{path.relative_to(room.root)}:{number}: warning: Platzhalter noch nicht ersetzt: [[Platzhalter:" in output
 
 
 def test_new_in_an_english_room_writes_english_placeholders(room: Room) -> None:
@@ -71,7 +71,7 @@ def test_a_placeholder_left_in_a_ready_release_is_an_error(room: Room) -> None:
     line = path.read_text(encoding="utf-8").splitlines().index("[[Platzhalter: Zitat der Vorsitzenden]]") + 1
     code, output = run("check", "--root", str(room.root))
     assert code == 1
-    assert (f"releases/2021-06-01-fest.md:{line}: placeholder not replaced yet: "
+    assert (f"releases/2021-06-01-fest.md:{line}: Platzhalter noch nicht ersetzt: "
             "[[Platzhalter: Zitat der Vorsitzenden]]") in output
 
 

@@ -45,7 +45,7 @@ def test_three_mistakes_give_three_errors_and_exit_1(room: Room) -> None:
     assert errors == [
         "releases/2021-05-04-fehler.md:4: contcts: unbekannter Schlüssel, meinten Sie contacts?",
         "releases/2021-05-04-fehler.md:5: language: unsupported language 'fr' (use de or en)",
-        "releases/2021-05-04-fehler.md:6: boilerplate: unknown boilerplate 'x' (known: alt, neu)",
+        "releases/2021-05-04-fehler.md:6: boilerplate: 'x' steht nicht unter boilerplates: (vorhanden: alt, neu)",
     ]
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("check failed: 1 release(s)") or "3 error(s)" in result.stderr

@@ -117,8 +117,8 @@ def test_updated_is_the_last_revision_and_not_before_publication(room: Room) -> 
     assert release.modified == datetime(2030, 2, 12, 9, 30, tzinfo=BERLIN)
     room.ready("2030-02-10-neu", extra="updated: 2030-02-09T09:30:00\n")
     assert errors_of(room) == [
-        "releases/2030-02-10-neu.md:6: updated: before the release is public (its date or embargo); "
-        "updated is the last revision after publication"
+        "releases/2030-02-10-neu.md:6: updated: liegt vor der Veröffentlichung (Datum oder Sperrfrist); "
+        "tragen Sie hier nur eine spätere Überarbeitung ein"
     ]
 
 
@@ -299,8 +299,8 @@ def test_an_event_url_that_is_no_web_address_is_a_warning_and_left_out(room: Roo
     with_event(room, "event:\n  title: T\n  start: 2030-03-05T10:00:00\n  url: 'javascript:alert(1)'\n")
     result = load_pressroom(room.root, NOW)
     assert [p.format(room.root) for p in result.problems if "event" in p.message] == [
-        f"releases/{SLUG}.md:9: warning: event.url: 'javascript:alert(1)' is not a web address "
-        "(http, https); it is left out"
+        f"releases/{SLUG}.md:9: warning: event.url: 'javascript:alert(1)' ist keine Webadresse "
+        "(http, https) und wird weggelassen: schreiben Sie sie mit https:// davor"
     ]
     assert result.pressroom is not None
     release = result.pressroom.release(SLUG)

@@ -65,18 +65,18 @@ def test_ready_release_with_an_image_without_credit_or_alt_is_an_error_at_its_li
     png(room.releases / "b.png")
     room.ready(SLUG, extra="images:\n  - {file: a.png, alt: Ein Bild}\n  - {file: b.png, credit: X}\n",
                body="Text.\n\n![](a.png)\n")  # the list's alt text covers the body's empty one
-    assert [p for p in problems(room) if "image" in p] == [
-        f"releases/{SLUG}.md:7: image a.png has no credit",
-        f"releases/{SLUG}.md:8: image b.png has no alt text",
+    assert [p for p in problems(room) if "Bild " in p] == [
+        f"releases/{SLUG}.md:7: Bild a.png hat keine Bildquelle: nennen Sie unter credit: die Fotografin oder den Fotografen",
+        f"releases/{SLUG}.md:8: Bild b.png hat keinen Alternativtext: beschreiben Sie unter alt: in einem Satz, was darauf zu sehen ist",
     ]
 
 
 def test_body_image_not_listed_is_an_error_at_its_body_line(room: Room) -> None:
     png(room.releases / "saal.png")
     room.ready(SLUG, body="Erster Absatz.\n\nZweiter.\n\n![](saal.png)\n")
-    assert [p for p in problems(room) if "image" in p] == [
-        f"releases/{SLUG}.md:11: image saal.png has no alt text",
-        f"releases/{SLUG}.md:11: image saal.png has no credit",
+    assert [p for p in problems(room) if "Bild " in p] == [
+        f"releases/{SLUG}.md:11: Bild saal.png hat keine Bildquelle: nennen Sie unter credit: die Fotografin oder den Fotografen",
+        f"releases/{SLUG}.md:11: Bild saal.png hat keinen Alternativtext: beschreiben Sie unter alt: in einem Satz, was darauf zu sehen ist",
     ]
 
 
@@ -86,8 +86,8 @@ def test_a_draft_gets_warnings_not_errors(room: Room) -> None:
     result = load_pressroom(room.root, NOW)
     assert not result.errors
     assert [p.format(room.root) for p in result.problems] == [
-        f"releases/{SLUG}.md:5: warning: image a.png has no alt text",
-        f"releases/{SLUG}.md:5: warning: image a.png has no credit",
+        f"releases/{SLUG}.md:5: warning: Bild a.png hat keine Bildquelle: nennen Sie unter credit: die Fotografin oder den Fotografen",
+        f"releases/{SLUG}.md:5: warning: Bild a.png hat keinen Alternativtext: beschreiben Sie unter alt: in einem Satz, was darauf zu sehen ist",
     ]
 
 
@@ -100,7 +100,7 @@ def test_check_command_exits_1_with_the_located_line_and_no_traceback(room: Room
     room.ready(SLUG, extra="images: [{file: a.png, alt: Ein Bild}]\n")
     result = CliRunner().invoke(cli, ["check", "--root", str(room.root)])
     assert result.exit_code == 1
-    assert f"releases/{SLUG}.md:6: image a.png has no credit" in result.output
+    assert f"releases/{SLUG}.md:6: Bild a.png hat keine Bildquelle: nennen Sie unter credit: die Fotografin oder den Fotografen" in result.output
     assert "Traceback" not in result.output
 
 
@@ -273,7 +273,7 @@ def test_zip_never_takes_a_file_from_outside_the_room(room: Room, tmp_path: Path
 
 def test_zip_dates_before_1980_are_clamped_to_the_zip_epoch(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_bytes(b"a")
-    data = release_zip([("a.txt", tmp_path / "a.txt")], datetime(1970, 1, 1, tzinfo=UTC))
+    data = release_zip([("a.txt", (tmp_path / "a.txt").read_bytes())], datetime(1970, 1, 1, tzinfo=UTC))
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert archive.infolist()[0].date_time == (1980, 1, 1, 0, 0, 0)
 

@@ -89,6 +89,21 @@ def seed_sentences(seed: Path) -> list[str]:
     return [s for p in paragraphs for s in re.split(r"(?<=\.) ", p) if len(s) > 30]
 
 
+def own_block_lines(room: Path, front: dict[str, object]) -> list[str]:
+    """Every line of the boilerplate of the release's period (for 2013 its sender lines
+    "Regionales Netzwerk ..." and "Koordiniert durch migra e.V." too) and of the
+    organisation's address, as the settings give them."""
+    from datetime import date
+
+    settings = yaml.safe_load((room / "releases" / "pressroom.yaml").read_text(encoding="utf-8"))
+    day = date.fromisoformat(str(front["date"])[:10])
+    texts = [str(b["text"]) for b in settings["boilerplates"].values()
+             if b["valid_from"] <= day and ("valid_until" not in b or day <= b["valid_until"])]
+    texts.append(settings["organisation"]["address"])
+    lines = [" ".join(line.split()) for text in texts for line in text.splitlines()]
+    return [line for line in lines if len(line) > 4]
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED_CONTACTS))
 def test_seed_draft_names_contacts_and_leaves_out_funder_text_and_address(
     drafts: dict[str, Path], room: Path, name: str
@@ -100,6 +115,14 @@ def test_seed_draft_names_contacts_and_leaves_out_funder_text_and_address(
     assert path.name.startswith(name[:10])  # the draft's date line, not today
     assert "Das Förderprogramm" not in body and "Waldemarstraße" not in body and "18057" not in body
     assert "@migra-mv.de" not in body and "0381" not in body and "Ansprechpartnerin" not in body
+    # No line of the room's own blocks (the period's boilerplate with its sender lines, the
+    # organisation's name and address, the contacts) survives into the body.
+    flat = " ".join(body.split())
+    for line in own_block_lines(room, front):
+        assert line not in flat, line
+    # The organisation's name may stand in a sentence, never as a line of its own.
+    paragraphs = {" ".join(p.split()) for p in body.split("\n")}
+    assert not paragraphs & {"migra e.V.", "Koordiniert durch", "Koordiniert durch migra e.V."}
     plain = markup.plain_text(" ".join(f"{front.get('lead', '')} {body}".split()))
     for sentence in seed_sentences(SEEDS / f"{name}.txt"):
         assert " ".join(sentence.split()) in plain, sentence
@@ -159,7 +182,7 @@ def test_every_construct_of_a_draft_reaches_the_release_file_and_its_html(
     assert re.search(r"<ol>\s*<li>\s*(<p>)?Eintritt frei für alle Gäste", html), html
     code, checked = run("check", "--root", str(room))
     assert code == 0, checked
-    assert "warning: todo: „Beginn um 14 Uhr“" in checked
+    assert "warning: todo: noch zu erledigen: „Beginn um 14 Uhr“" in checked
 
 
 def test_ready_release_with_a_todo_is_refused_on_the_todo_line(drafts: dict[str, Path], room: Path) -> None:
@@ -169,7 +192,7 @@ def test_ready_release_with_a_todo_is_refused_on_the_todo_line(drafts: dict[str,
     line = text.splitlines().index("todo:") + 2  # the first entry, below the key
     code, output = run("check", "--root", str(room))
     assert code == 1
-    assert f"{path.name}:{line}: todo: still to do before the release is ready" in output
+    assert f"{path.name}:{line}: todo: vor der Veröffentlichung noch zu erledigen" in output
 
 
 def test_import_never_overwrites_a_release(drafts: dict[str, Path], room: Path) -> None:

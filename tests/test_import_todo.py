@@ -16,15 +16,15 @@ def test_a_drafts_todos_are_warnings_on_their_lines(room: Room) -> None:
     room.release("2029-05-01-fest", "title: Fest\ndate: 2029-05-01\nlead: L.\n"
                  "todo:\n  - Uhrzeit klären\n  - Foto-Credit nachtragen\nstatus: draft")
     found = problems(room)
-    assert "releases/2029-05-01-fest.md:6: warning: todo: Uhrzeit klären" in found
-    assert "releases/2029-05-01-fest.md:7: warning: todo: Foto-Credit nachtragen" in found
+    assert "releases/2029-05-01-fest.md:6: warning: todo: noch zu erledigen: Uhrzeit klären" in found
+    assert "releases/2029-05-01-fest.md:7: warning: todo: noch zu erledigen: Foto-Credit nachtragen" in found
     assert load_pressroom(room.root, NOW).errors == []
 
 
 def test_a_ready_release_with_a_todo_is_an_error_on_the_todo_line(room: Room) -> None:
     room.ready("2029-05-01-fest", extra="todo: [Uhrzeit klären]\n")
-    assert ("releases/2029-05-01-fest.md:6: todo: still to do before the release is ready: Uhrzeit klären"
-            in problems(room))
+    assert ("releases/2029-05-01-fest.md:6: todo: vor der Veröffentlichung noch zu erledigen: Uhrzeit klären "
+            "(erledigen Sie es und löschen Sie dann die Zeile)" in problems(room))
 
 
 def test_a_ready_release_without_todos_passes(room: Room) -> None:

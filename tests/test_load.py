@@ -48,7 +48,7 @@ def test_three_mistakes_give_three_located_errors(room: Room) -> None:
     assert errors_of(room) == [
         "releases/2021-05-04-drei-fehler.md:4: contcts: unbekannter Schlüssel, meinten Sie contacts?",
         "releases/2021-05-04-drei-fehler.md:5: language: unsupported language 'fr' (use de or en)",
-        "releases/2021-05-04-drei-fehler.md:6: boilerplate: unknown boilerplate 'gibtsnicht' (known: alt, neu)",
+        "releases/2021-05-04-drei-fehler.md:6: boilerplate: 'gibtsnicht' steht nicht unter boilerplates: (vorhanden: alt, neu)",
     ]
 
 
@@ -65,9 +65,9 @@ def test_resolution_errors_are_all_reported_together(room: Room) -> None:
     )
     assert errors_of(room) == [
         "releases/2021-05-04-drei-fehler.md:4: contacts: unbekannter Kontakt 'carla' (bekannt: anna, ben)",
-        "releases/2021-05-04-drei-fehler.md:5: boilerplate: unknown boilerplate 'gibtsnicht' (known: alt, neu)",
-        "releases/2021-05-04-drei-fehler.md:6: embargo: 2021-03-28 02:30 does not exist or is "
-        "ambiguous in Europe/Berlin (daylight saving); give an offset",
+        "releases/2021-05-04-drei-fehler.md:5: boilerplate: 'gibtsnicht' steht nicht unter boilerplates: (vorhanden: alt, neu)",
+        "releases/2021-05-04-drei-fehler.md:6: embargo: 2021-03-28 02:30 gibt es in Europe/Berlin wegen "
+        "der Zeitumstellung nicht oder zweimal: geben Sie den Zeitversatz an, etwa +02:00",
     ]
 
 
@@ -125,7 +125,7 @@ def test_invalid_date_is_reported(room: Room) -> None:
 def test_date_outside_every_boilerplate_period(room: Room) -> None:
     room.ready("2010-05-04-frueh")
     assert errors_of(room) == [
-        "releases/2010-05-04-frueh.md:3: date: no boilerplate period covers 2010-05-04"
+        "releases/2010-05-04-frueh.md:3: date: kein Zeitraum unter boilerplates: in releases/pressroom.yaml deckt den 2010-05-04 ab: ergänzen Sie dort einen oder nennen Sie einen mit boilerplate:"
     ]
 
 
@@ -134,7 +134,7 @@ def test_date_covered_by_two_periods(room: Room) -> None:
     settings.write_text(settings.read_text().replace("valid_until: 2018-12-31", "valid_until: 2019-06-30"))
     room.ready("2019-03-04-doppelt")
     assert errors_of(room) == [
-        "releases/2019-03-04-doppelt.md:3: date: 2019-03-04 is covered by two boilerplate periods: alt, neu"
+        "releases/2019-03-04-doppelt.md:3: date: der 2019-03-04 liegt in zwei Zeiträumen unter boilerplates: (alt, neu): nennen Sie einen mit boilerplate:"
     ]
 
 
@@ -147,7 +147,7 @@ def test_ambiguous_naive_embargo_in_autumn_fold(room: Room) -> None:
     room.ready("2021-10-30-herbst", extra="embargo: 2021-10-31T02:30:00\n")
     (error,) = errors_of(room)
     assert error.startswith(
-        "releases/2021-10-30-herbst.md:6: embargo: 2021-10-31 02:30 does not exist or is ambiguous"
+        "releases/2021-10-30-herbst.md:6: embargo: 2021-10-31 02:30 gibt es in Europe/Berlin wegen der Zeitumstellung"
     )
 
 
@@ -254,10 +254,10 @@ def test_warnings_do_not_fail_but_are_located(room: Room) -> None:
     assert [p.format(room.root) for p in result.problems] == [
         "releases/2021-05-04-warnungen.md:2: warning: lead: kein Vorspann (der fett gedruckte erste Absatz): fügen Sie eine Zeile lead: hinzu",
         "releases/2021-05-04-warnungen.md:5: warning: embargo: die Sperrfrist ist schon vorbei",
-        "releases/2021-05-04-warnungen.md:6: warning: links: 'Leer' has no target",
+        "releases/2021-05-04-warnungen.md:6: warning: links: 'Leer' hat kein Ziel: tragen Sie unter url: die Webadresse ein",
         "releases/2021-05-04-warnungen.md:8: warning: link 'Link' has no target",
-        "releases/2021-05-04-warnungen.md:10: warning: image bild.png has no alt text",
-        "releases/2021-05-04-warnungen.md:10: warning: image bild.png has no credit",
+        "releases/2021-05-04-warnungen.md:10: warning: Bild bild.png hat keine Bildquelle: nennen Sie unter credit: die Fotografin oder den Fotografen",
+        "releases/2021-05-04-warnungen.md:10: warning: Bild bild.png hat keinen Alternativtext: beschreiben Sie unter alt: in einem Satz, was darauf zu sehen ist",
     ]
 
 
