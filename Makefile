@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml .ci/system-deps
 	bash .ci/system-deps
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,postgresql]'
 	touch $(STAMP)
 
 $(AXE): tests/browser/package.json tests/browser/package-lock.json | $(STAMP)
