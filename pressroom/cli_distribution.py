@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     from .queue import ChannelState, Job, Location, Queue, State
 
 NOW_HELP = "The moment to act at (ISO 8601; without an offset: the site's time zone). Default: now."
-QUEUE_HELP = ("The queue: a file (SQLite) or a URL of a queue backend (default: $PRESSROOM_QUEUE "
-              "or var/queue.sqlite3).")
+QUEUE_HELP = ("The queue: a file (SQLite), postgresql://user@host:port/db, or a URL of another queue"
+              " backend (default: $PRESSROOM_QUEUE or var/queue.sqlite3).")
 WAIT_HELP = "Seconds to wait for another process that holds the queue (default: 10)."
 WAIT_KEY = "pressroom.queue_wait"  # where the wrapper leaves --wait for _open
 
@@ -247,7 +247,7 @@ def _dispatch_dry_run(root: Path, queue_file: str | None, settings: Settings, no
 def queue_group(ctx: click.Context, root: Path | None, queue_file: str | None,
                 now_text: str | None, wait: float | None) -> None:
     """Show and manage the outbox: status (default), list, retry, cancel, resend, send, baseline,
-    and the suppression list: suppress, unsuppress, suppressed."""
+    migrate, and the suppression list: suppress, unsuppress, suppressed."""
     ctx.obj = {"root": root, "queue_file": queue_file, "now_text": now_text, "wait": wait}
     if ctx.invoked_subcommand is None:
         ctx.invoke(status_command)
@@ -439,3 +439,26 @@ def baseline_command(root: Path, queue_file: str | None, now_text: str | None) -
         report = queue_baseline(root, queue, now, settings)
     for line in report.lines():
         click.echo(line)
+
+
+@queue_group.command("migrate")
+@common_options
+def migrate_command(root: Path, queue_file: str | None, now_text: str | None) -> None:
+    """Bring the ledger's schema up to this pressroom's version, and say from which.
+
+    Every command does this on first use; run it on its own before deploying, or
+    against a new PostgreSQL database to create the ledger's tables. Running it
+    again changes nothing. A ledger of a newer pressroom is refused.
+    """
+    from .queue import DEFAULT_WAIT, open_queue, queue_location
+    from .queue.postgres import mask
+
+    location = queue_location(root, queue_file)
+    wait = click.get_current_context().meta.get(WAIT_KEY)
+    # A server database is made a ledger here; a missing SQLite file stays an error.
+    with closing(open_queue(location, create=not isinstance(location, Path),
+                            wait=DEFAULT_WAIT if wait is None else wait)) as queue:
+        before, after = queue.schema_versions()
+    shown = mask(str(location))
+    note = "" if after > before else " (up to date)"
+    click.echo(f"queue migrate: {shown}: schema version {before} -> {after}{note}")

@@ -52,8 +52,8 @@ def ledger_refusal(root: Path, location: Location, settings: Settings,
         return None
     return (f"{command} refused: the ledger {ledger.relative_to(base)} lives in this checkout, "
             "which CI throws away after the run; every release would be sent again on the "
-            "next push. Point PRESSROOM_QUEUE (or --queue) at a durable place (a path outside "
-            "the checkout; PostgreSQL is planned)")
+            "next push. Point PRESSROOM_QUEUE (or --queue) at a durable place (a PostgreSQL "
+            "database, postgresql://user@host:port/db, or a path outside the checkout)")
 
 
 def is_simulation(now: datetime, real_now: datetime) -> bool:

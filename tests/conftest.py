@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from postgres_support import postgres_server, postgres_url  # noqa: F401 - fixtures for every module
+from postgres_support import ledger_location, postgres_server, postgres_url  # noqa: F401 - fixtures for every module
 
 from pressroom.load import load_pressroom
 from pressroom.model import Pressroom

@@ -24,7 +24,7 @@ import pytest
 
 from pressroom.model import Pressroom
 from pressroom.publish import PublishReport, queue_releases
-from pressroom.queue import SqliteQueue
+from pressroom.queue import Location, Queue, open_queue
 
 NOW = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
 # A moment in the past, for runs through the CLI or a dispatcher process: they go by the real
@@ -222,16 +222,17 @@ def pdf_bytes(slug: str) -> bytes:
     return b"%PDF-1.4\n% stand-in for " + slug.encode() + b"\n%%EOF\n"
 
 
-def publish_fake(pressroom: Pressroom, queue: SqliteQueue, tmp: Path,
+def publish_fake(pressroom: Pressroom, queue: Queue, tmp: Path,
                  now: datetime = NOW) -> PublishReport:
     """Queue the press room's releases with stand-in build outputs."""
     return queue_releases(pressroom, fake_outputs(tmp / "build"), queue, now)
 
 
-def queued(room: Any, tmp: Path, now: datetime = NOW) -> Path:
-    """Queue the releases of *room* (a conftest ``Room``) in a new ledger ``tmp/q.sqlite3``; return its path."""
-    path = tmp / "q.sqlite3"
-    with SqliteQueue(path) as queue:
+def queued(room: Any, tmp: Path, now: datetime = NOW, at: Location | None = None) -> Location:
+    """Queue the releases of *room* (a conftest ``Room``) in a new ledger (``tmp/q.sqlite3``
+    unless *at*, e.g. the ``ledger_location`` fixture); return where it is."""
+    path = tmp / "q.sqlite3" if at is None else at
+    with open_queue(path) as queue:  # type: ignore[attr-defined]
         publish_fake(room.load(now), queue, tmp, now)
     return path
 

@@ -29,6 +29,11 @@ Fixture API (the fixtures are registered in conftest.py, so every test module se
 ``postgres_url`` (function scope) -> str
     A fresh empty database for this test: ``postgresql://pressroom@127.0.0.1:PORT/t_<n>``,
     dropped (WITH (FORCE)) after the test.
+
+``ledger_location`` (function scope, parametrized "sqlite" / "postgresql") -> Path | str
+    The same test once per queue backend: ``tmp_path / "queue.sqlite3"``, then a
+    ``postgres_url``. Open it with ``open_queue(location)``; give it to the CLI as
+    ``--queue str(location)``.
 """
 
 from __future__ import annotations
@@ -37,7 +42,6 @@ import glob
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -47,6 +51,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import in_ci
+from distribution_support import free_port
 
 SUPERUSER = "pressroom"
 RUN_AS = "postgres"  # Debian's package creates this unprivileged user
@@ -103,13 +108,6 @@ def missing_tools() -> str | None:
     except ImportError:
         return "psycopg is missing: run `make install` (pip install -e '.[test,postgresql]')"
     return None
-
-
-def free_port() -> int:
-    """A loopback TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -242,3 +240,13 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     url = postgres_server.create_database()
     yield url
     postgres_server.drop_database(url.rsplit("/", 1)[1])
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_location(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a test's ledger lives, once per backend: a SQLite file in tmp_path, then
+    a fresh database on the PostgreSQL test server (its URL). Open it with
+    ``pressroom.queue.open_queue``; pass it to the CLI as ``--queue str(location)``."""
+    if request.param == "sqlite":
+        return tmp_path / "queue.sqlite3"
+    return str(request.getfixturevalue("postgres_url"))

@@ -14,7 +14,7 @@ from distribution_support import NOW, SmtpServer, publish_fake, smtp_distributio
 from pressroom.addresses import AddressError, check_address, normalise
 from pressroom.dispatch import Dispatcher
 from pressroom.mail import HeaderInjection, MessageBuilder
-from pressroom.queue import Edition, Job, SqliteQueue
+from pressroom.queue import Edition, Job, open_queue
 from pressroom.settings import load_settings
 
 __all__ = ["smtp_server"]  # fixture used below
@@ -100,7 +100,7 @@ def test_a_recipient_keeps_the_address_it_is_sent_to_and_a_contact_the_one_peopl
 def built(room: Room, tmp_path: Path, recipient: str) -> tuple[Edition, Job]:
     room.add_settings(smtp_distribution(25, [recipient]))
     room.ready("2030-01-01-meldung")
-    with SqliteQueue(tmp_path / "q.sqlite3") as queue:
+    with open_queue(tmp_path / "q.sqlite3") as queue:
         publish_fake(room.load(NOW), queue, tmp_path)
         (job,) = queue.jobs()
         return queue.edition(job.slug, job.revision), job
@@ -137,7 +137,7 @@ def test_builder_refuses_a_bad_address_with_the_validators_reason(
     assert str(caught.value) == f"To: {REFUSED[text]}"
 
 
-def test_smtp_envelope_and_headers_carry_international_domains_as_idna(
+def test_smtp_envelope_and_headers_carry_international_domains_as_idna(ledger_location,
     room: Room, tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
     sender = "presse@bürgerverein.example"
@@ -145,8 +145,8 @@ def test_smtp_envelope_and_headers_carry_international_domains_as_idna(
     room.add_settings(smtp_distribution(smtp_server.port, [INTERNATIONAL, "nord@zeitung.example"]))
     room.ready("2030-01-01-meldung")
     pressroom = room.load(NOW)
-    path = tmp_path / "q.sqlite3"
-    with SqliteQueue(path) as queue:
+    path = ledger_location
+    with open_queue(path) as queue:
         publish_fake(pressroom, queue, tmp_path)
         report = Dispatcher(queue, pressroom.settings, lambda: NOW).run_once()
     assert (report.sent, report.dead, report.retrying) == (2, 0, 0)

@@ -22,7 +22,7 @@ from distribution_support import (
 
 from pressroom.dispatch import Dispatcher
 from pressroom.publish import resend
-from pressroom.queue import SqliteQueue
+from pressroom.queue import open_queue
 
 __all__ = ["hook_secret", "smtp_server", "webhook_server"]  # fixtures used below
 
@@ -31,14 +31,14 @@ RECIPIENTS = ["nord@zeitung.example", "sued@zeitung.example", "weg@zeitung.examp
 
 
 def dispatch(path: Path, settings, at=NOW) -> None:  # type: ignore[no-untyped-def]
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         Dispatcher(queue, settings, lambda: at).run_once()
 
 
 def correct(room, path: Path, tmp_path: Path, at=NOW, extra: str = "") -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
     """Change the release's text and resend it."""
     room.ready(SLUG, title="Eine Meldung", body="Korrigierter Text.\n", extra=extra)
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         return resend(room.load(at), fake_outputs(tmp_path / "b2"), queue, SLUG, at)
 
 
@@ -67,7 +67,7 @@ def test_a_correction_reaches_exactly_who_received_the_original_threaded_under_i
         assert message["References"] == original["Message-ID"]
         assert message["Message-ID"] != original["Message-ID"]
         assert "Korrigierter Text." in message.get_body(("html",)).get_content()
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         assert not [j for j in queue.jobs(SLUG) if j.revision == 2 and j.email == "weg@zeitung.example"]
 
 
@@ -160,17 +160,18 @@ distribution:
         db.execute("ALTER TABLE jobs DROP COLUMN replaces")
         db.execute("DROP TABLE suppressions")
         db.execute("DROP TABLE ledger_meta")
+        db.execute("DROP TABLE schema_migrations")  # older pressrooms wrote no schema version
     db.close()
     dispatch(path, room.load(NOW).settings)
     correct(room, path, tmp_path)
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         (original, correction) = queue.jobs(SLUG)
         assert (original.state, original.replaces) == ("sent", "")
         assert correction.replaces == original.key
         assert queue.suppress("nord@zeitung.example", "manual", "", NOW)
 
 
-def test_a_correction_of_a_baselined_release_mails_nobody_and_queue_send_sends_it_on_purpose(
+def test_a_correction_of_a_baselined_release_mails_nobody_and_queue_send_sends_it_on_purpose(ledger_location,
     room, tmp_path: Path
 ) -> None:
     """Nobody is known to have the baselined text: `resend` must not turn into a first
@@ -189,7 +190,7 @@ distribution:
     room.ready(SLUG, title="Eine Meldung")
     outputs = fake_outputs(tmp_path / "b1")
     later = NOW + timedelta(days=400)
-    with SqliteQueue(tmp_path / "q.sqlite3") as queue:
+    with open_queue(ledger_location) as queue:
         assert record_baseline(room.load(NOW), outputs, queue, NOW).recorded == [SLUG]
         room.ready(SLUG, title="Eine Meldung", body="Korrigierter Text.\n")
         with pytest.raises(UserError, match="nothing to correct"):

@@ -28,7 +28,7 @@ from distribution_support import (
 )
 
 from pressroom.dispatch import Dispatcher, RetryPolicy
-from pressroom.queue import NewJob, SqliteQueue
+from pressroom.queue import NewJob, open_queue
 from pressroom.suppression import TOKEN_KEY, unsubscribe_token
 
 __all__ = ["smtp_server", "webhook_server"]  # fixtures used below
@@ -48,18 +48,18 @@ def prepare(room, tmp_path: Path, port: int, recipients: list[str],  # type: ign
     room.ready(slug, title="Neue Beratungsstelle eröffnet")
     pressroom = room.load(now)
     path = tmp_path / "queue.sqlite3"
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         publish_fake(pressroom, queue, tmp_path, now)
     return path, pressroom.settings
 
 
 def run(path: Path, settings, at=NOW, policy_=None, environ=None):  # type: ignore[no-untyped-def]
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         return Dispatcher(queue, settings, lambda: at, policy_, environ=environ).run_once()
 
 
 def states(path: Path) -> Counter[str]:
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         return Counter(job.state for job in queue.jobs())
 
 
@@ -73,7 +73,7 @@ def test_every_recipient_gets_exactly_one_message_with_pdf_and_headers(
     received = smtp_server.handler.received
     assert sorted(a for r in received for a in r.rcpt_tos) == sorted(recipients)
     assert len(smtp_server.handler.sessions) == 1  # one connection for all 25
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         key = queue.secret(TOKEN_KEY)
     for envelope in received:
         msg = envelope.message
@@ -100,7 +100,7 @@ def test_a_421_retries_with_backoff_and_then_succeeds(room, tmp_path: Path, smtp
     first = run(path, settings)
     # 421 closes the session for every message: the job retries, the channel pauses too.
     assert (first.sent, first.retrying) == (1, 1) and len(first.paused) == 1
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         (failed,) = queue.jobs(state="failed")
         (waiting,) = queue.jobs(state="pending")
     assert failed.email == recipients[1] and "421" in failed.last_error
@@ -110,7 +110,7 @@ def test_a_421_retries_with_backoff_and_then_succeeds(room, tmp_path: Path, smtp
     second = run(path, settings, NOW + timedelta(minutes=2))
     assert second.sent == 2
     assert len(smtp_server.handler.to(recipients[1])) == 1
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         job = next(j for j in queue.jobs() if j.email == recipients[1])
     assert job.state == "sent" and job.attempts == 2
 
@@ -126,7 +126,7 @@ def test_a_server_answering_421_to_every_recipient_costs_one_attempt_and_pauses_
     report = run(path, settings)
     assert (report.sent, report.retrying, report.dead) == (0, 1, 0)
     assert len(report.paused) == 1 and "SMTP 421 4.3.2 System shutting down" in report.paused[0]
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         attempts = sorted(job.attempts for job in queue.jobs())
         (state,) = queue.channel_states()
     assert attempts == [0] * 9 + [1]
@@ -141,7 +141,7 @@ def test_a_550_for_one_recipient_leaves_the_rest_delivered(room, tmp_path: Path,
     assert (report.sent, report.dead) == (4, 1)
     assert sorted(a for r in smtp_server.handler.received for a in r.rcpt_tos) == sorted(
         set(recipients) - {recipients[2]})
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         (dead,) = queue.jobs(state="dead")
     assert dead.email == recipients[2] and "550" in dead.last_error
 
@@ -169,7 +169,7 @@ def test_a_job_that_keeps_failing_is_dead_after_the_maximum_attempts(
     assert states(path) == Counter(dead=1)
 
 
-def test_embargoed_list_gets_the_release_at_once_and_the_others_after_the_embargo(
+def test_embargoed_list_gets_the_release_at_once_and_the_others_after_the_embargo(ledger_location,
     room, tmp_path: Path
 ) -> None:
     room.add_settings("""\
@@ -183,8 +183,8 @@ distribution:
 """)
     room.ready(SLUG, title="Zahlen", extra="embargo: 2030-01-02T10:00\n")
     pressroom = room.load(NOW)
-    path = tmp_path / "queue.sqlite3"
-    with SqliteQueue(path) as queue:
+    path = ledger_location
+    with open_queue(path) as queue:
         publish_fake(pressroom, queue, tmp_path)
     box = room.root / "build" / "outbox"
 
@@ -198,7 +198,7 @@ distribution:
                        "nord@zeitung.example": "Zahlen", "sued@zeitung.example": "Zahlen"}
 
 
-def test_webhook_gets_one_signed_post_and_retries_a_503(room, tmp_path: Path,
+def test_webhook_gets_one_signed_post_and_retries_a_503(ledger_location, room, tmp_path: Path,
                                                          webhook_server: WebhookServer) -> None:
     room.add_settings(f"""\
 distribution:
@@ -210,8 +210,8 @@ distribution:
 """)
     room.ready(SLUG, title="Zahlen")
     pressroom = room.load(NOW)
-    path = tmp_path / "queue.sqlite3"
-    with SqliteQueue(path) as queue:
+    path = ledger_location
+    with open_queue(path) as queue:
         publish_fake(pressroom, queue, tmp_path)
     webhook_server.statuses.append(503)
     environ = {"HOOK_SECRET": "s3cret"}
@@ -243,7 +243,7 @@ def test_a_missing_secret_pauses_the_channel_and_loses_nothing(room, tmp_path: P
     (line,) = report.paused  # said once, not once per job
     assert "channel mail paused" in line and "NOT_SET_ANYWHERE" in line
     assert states(path) == Counter(pending=2)
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         assert {job.attempts for job in queue.jobs()} == {0}
         (state,) = queue.channel_states()
     assert state.channel == "mail" and state.paused(NOW) and state.waiting == 2
@@ -336,7 +336,7 @@ def test_an_international_domain_queued_as_written_goes_out_as_idna_in_envelope_
     # A ledger written before addresses were stored in wire form holds the domain in
     # Unicode; smtplib cannot write it, so the envelope must get the builder's IDNA form.
     path, settings = prepare(room, tmp_path, smtp_server.port, ["ok@zeitung.example"])
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         edition = queue.edition(SLUG, 1)
         queue.add_edition(edition, [NewJob("presse", "mail", "jose@exämple.de", "Jose", NOW)], NOW)
     report = run(path, settings)
@@ -347,7 +347,7 @@ def test_an_international_domain_queued_as_written_goes_out_as_idna_in_envelope_
     assert states(path) == Counter({"sent": 2})
 
 
-def test_a_maildir_that_cannot_be_written_pauses_its_channel_and_costs_no_attempt(
+def test_a_maildir_that_cannot_be_written_pauses_its_channel_and_costs_no_attempt(ledger_location,
     room, tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
     # Every message into that folder fails alike: eight runs must not make its list dead.
@@ -358,8 +358,8 @@ def test_a_maildir_that_cannot_be_written_pauses_its_channel_and_costs_no_attemp
                       .replace("default_lists: [presse]", "default_lists: [presse, archiv]"))
     room.ready(SLUG, title="Neue Beratungsstelle eröffnet")
     pressroom = room.load(NOW)
-    path = tmp_path / "queue.sqlite3"
-    with SqliteQueue(path) as queue:
+    path = ledger_location
+    with open_queue(path) as queue:
         publish_fake(pressroom, queue, tmp_path, NOW)
     blocker = room.root / "build" / "outbox"
     blocker.parent.mkdir(exist_ok=True)
@@ -367,7 +367,7 @@ def test_a_maildir_that_cannot_be_written_pauses_its_channel_and_costs_no_attemp
     report = run(path, pressroom.settings)
     assert report.sent == 1 and report.retrying == report.dead == 0  # the mail went out
     assert len(report.paused) == 1 and "channel outbox paused" in report.paused[0]
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         boxed = [job for job in queue.jobs() if job.channel == "outbox"]
     assert [(job.state, job.attempts) for job in boxed] == [("pending", 0), ("pending", 0)]
     blocker.unlink()

@@ -42,7 +42,7 @@ from pressroom.channels import ChannelDown, PermanentFailure, make_channel, open
 from pressroom.cli import cli
 from pressroom.dispatch import Dispatcher, DispatchReport, RetryPolicy
 from pressroom.model import Settings
-from pressroom.queue import NewJob, SqliteQueue
+from pressroom.queue import NewJob, open_queue
 
 __all__ = ["hook_secret", "smtp_server"]  # fixtures used below
 pytestmark = pytest.mark.usefixtures("hook_secret")  # the webhook channels here name it
@@ -166,7 +166,7 @@ def publish_room(room, tmp_path: Path, channels: str, lists: str,  # type: ignor
     room.ready(SLUG, title="Neue Beratungsstelle eröffnet")
     pressroom = room.load(PAST)
     path = tmp_path / "queue.sqlite3"
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         publish_fake(pressroom, queue, tmp_path, PAST)
     return path, pressroom.settings
 
@@ -185,7 +185,7 @@ def mail_room(room, tmp_path: Path, port: int, recipients: list[str],  # type: i
 def add_job(path: Path, email: str, due: datetime = PAST - timedelta(days=2)) -> int:
     """Queue one more mail job of the release, by default due before all others: an entry
     written before today's checks existed, as an old ledger holds it."""
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         edition = queue.edition(SLUG, 1)
         queue.add_edition(edition, [NewJob("presse", "mail", email, "", due)], PAST)
         (job,) = [j for j in queue.jobs() if j.email == email]
@@ -194,12 +194,12 @@ def add_job(path: Path, email: str, due: datetime = PAST - timedelta(days=2)) ->
 
 def dispatch(path: Path, settings: Settings, at=PAST, policy_=None,  # type: ignore[no-untyped-def]
              environ=None) -> DispatchReport:
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         return Dispatcher(queue, settings, lambda: at, policy_, environ=environ).run_once()
 
 
 def jobs_by_email(path: Path) -> dict[str, Any]:
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         return {job.email or job.channel: job for job in queue.jobs()}
 
 
@@ -290,7 +290,7 @@ def test_a_job_whose_dispatcher_died_on_every_attempt_is_dead_and_never_claimed_
     path, settings = mail_room(room, tmp_path, smtp_server.port, ["killer@example.org"])
     policy_ = RetryPolicy(max_attempts=3)
     lease = policy_.lease
-    with SqliteQueue(path) as queue:  # three dispatchers each claimed it and died with it
+    with open_queue(path) as queue:  # three dispatchers each claimed it and died with it
         for death in range(3):
             at = PAST + death * (lease + timedelta(seconds=1))
             job = queue.claim(at, lease, f"dead-{death}", policy_.max_attempts)
@@ -312,11 +312,11 @@ def test_a_job_whose_dispatcher_died_on_every_attempt_is_dead_and_never_claimed_
     assert dispatch(path, settings, later + timedelta(days=1), policy_).attempted == 0
 
 
-def test_an_expired_lease_waits_behind_jobs_that_were_due_before_it_expired(tmp_path: Path) -> None:
+def test_an_expired_lease_waits_behind_jobs_that_were_due_before_it_expired(ledger_location, tmp_path: Path) -> None:
     from pressroom.queue import Edition, EditionRecord, Mailbox
 
     lease = timedelta(minutes=5)
-    with SqliteQueue(tmp_path / "q.sqlite3") as queue:
+    with open_queue(ledger_location) as queue:
         record = EditionRecord("T", "", "de", PAST, Mailbox("", "presse@example.org"), "example.org")
         edition = Edition(SLUG, 1, "hash", record)
         jobs = [NewJob("presse", "mail", f"r{i}@example.org", "", PAST) for i in range(3)]
@@ -388,7 +388,7 @@ def test_a_sender_refused_with_530_pauses_the_channel_and_costs_no_recipient_an_
     after = dispatch(path, settings, PAST + timedelta(minutes=2))
     assert (after.sent, after.paused) == (10, [])
     assert delivered(refusing_server) == Counter(recipients)
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         assert queue.channel_states() == []  # delivering ended the pause
 
 
@@ -443,7 +443,7 @@ def test_a_server_answering_421_gets_one_connection_per_run_and_the_other_channe
         assert down.accepted == 2  # the next run tries the channel once again
     (line,) = second.paused
     assert "failure 2 in a row" in line  # and pauses it twice as long
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         (state,) = queue.channel_states()
         mail_jobs = [j for j in queue.jobs() if j.channel == "mail"]
     assert PAST + timedelta(minutes=4) <= state.paused_until <= PAST + timedelta(minutes=4.5)

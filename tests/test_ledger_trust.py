@@ -22,7 +22,7 @@ from distribution_support import NOW, SmtpServer, fake_outputs, publish_fake, sm
 
 from pressroom.cli_distribution import dispatch_command, publish_command, queue_group
 from pressroom.publish import send_release
-from pressroom.queue import SqliteQueue
+from pressroom.queue import open_queue
 from pressroom.safeguards import in_ci
 from pressroom.settings import load_settings
 
@@ -32,8 +32,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 REFUSAL = (
     "publish refused: the ledger var/queue.sqlite3 lives in this checkout, which CI throws "
     "away after the run; every release would be sent again on the next push. Point "
-    "PRESSROOM_QUEUE (or --queue) at a durable place (a path outside the checkout; "
-    "PostgreSQL is planned)"
+    "PRESSROOM_QUEUE (or --queue) at a durable place (a PostgreSQL database, "
+    "postgresql://user@host:port/db, or a path outside the checkout)"
 )
 # A moment in the past of every real clock: a dispatch there is real, not a simulation.
 THEN = "2026-01-15T10:00"
@@ -160,13 +160,13 @@ def test_the_default_max_age_is_fourteen_days(room) -> None:  # type: ignore[no-
     assert settings is not None and settings.distribution.max_age == timedelta(days=14)
 
 
-def test_an_old_release_goes_only_to_maildir_and_publish_says_how_to_send_it(
+def test_an_old_release_goes_only_to_maildir_and_publish_says_how_to_send_it(ledger_location,
     room, tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
     room.add_settings(MIXED.format(port=25, extra="  max_age: 36h\n"))
     room.ready("2029-12-30-alt", title="Alt")  # public since 2029-12-30 00:00 Berlin: 57 h at NOW
     room.ready("2029-12-31-frisch", title="Frisch")  # 33 h at NOW: within 36h
-    with SqliteQueue(tmp_path / "q.sqlite3") as queue:
+    with open_queue(ledger_location) as queue:
         report = publish_fake(room.load(NOW), queue, tmp_path)
         jobs = {(j.slug, j.channel) for j in queue.jobs()}
     assert jobs == {("2029-12-30-alt", "outbox"), ("2029-12-31-frisch", "outbox"),
@@ -176,23 +176,23 @@ def test_an_old_release_goes_only_to_maildir_and_publish_says_how_to_send_it(
            "`pressroom queue baseline` records it as distributed" in report.lines()
 
 
-def test_max_age_counts_from_the_embargo_when_it_is_later_than_the_date(
+def test_max_age_counts_from_the_embargo_when_it_is_later_than_the_date(ledger_location,
     room, tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
     room.add_settings(MIXED.format(port=25, extra="  max_age: 36h\n"))
     room.ready("2029-12-01-sperre", extra="embargo: 2029-12-31T12:00\n")  # dated a month ago
-    with SqliteQueue(tmp_path / "q.sqlite3") as queue:
+    with open_queue(ledger_location) as queue:
         report = publish_fake(room.load(NOW), queue, tmp_path)
         assert report.too_old == {}
         assert {j.channel for j in queue.jobs()} == {"outbox", "mail"}
 
 
-def test_queue_send_is_idempotent_and_refuses_a_changed_release(room, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_queue_send_is_idempotent_and_refuses_a_changed_release(ledger_location, room, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     room.add_settings(MIXED.format(port=25, extra=""))
     room.ready("2029-01-01-alt", title="Alt")
     pressroom = room.load(NOW)
     outputs = fake_outputs(tmp_path / "build")
-    with SqliteQueue(tmp_path / "q.sqlite3") as queue:
+    with open_queue(ledger_location) as queue:
         publish_fake(pressroom, queue, tmp_path)  # the Maildir job only
         assert send_release(pressroom, outputs, queue, "2029-01-01-alt", NOW) == (1, 2)
         assert send_release(pressroom, outputs, queue, "2029-01-01-alt", NOW) == (1, 0)
@@ -214,12 +214,12 @@ def sample_on_smtp(sample_root: Path, port: int) -> None:
     settings.write_text(text.replace("channel: outbox", "channel: mail"), encoding="utf-8")
 
 
-def test_an_imported_archive_is_not_mailed_until_sent_on_purpose_or_recorded(
+def test_an_imported_archive_is_not_mailed_until_sent_on_purpose_or_recorded(ledger_location,
     sample_root: Path, tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
     sample_on_smtp(sample_root, smtp_server.port)
     runner = CliRunner()
-    base = ["--root", str(sample_root), "--queue", str(tmp_path / "q.sqlite3"), "--now", THEN]
+    base = ["--root", str(sample_root), "--queue", str(ledger_location), "--now", THEN]
 
     first = runner.invoke(publish_command, base)
     assert first.exit_code == 0, first.output
@@ -250,13 +250,13 @@ def test_an_imported_archive_is_not_mailed_until_sent_on_purpose_or_recorded(
     assert SLUG_2021 not in status.output.split("total")[0]  # no jobs of its own
 
 
-def test_publish_points_a_release_changed_since_its_baseline_to_queue_send(room, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_publish_points_a_release_changed_since_its_baseline_to_queue_send(ledger_location, room, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Nobody got the baselined text through pressroom: `queue resend` has nothing to
     correct, so publish names `queue send` instead."""
     room.add_settings(MIXED.format(port=25, extra=""))
     room.ready("2029-06-01-alt", title="Alt")
     runner = CliRunner()
-    base = ["--root", str(room.root), "--queue", str(tmp_path / "q.sqlite3"), "--now", "2030-01-01T10:00"]
+    base = ["--root", str(room.root), "--queue", str(ledger_location), "--now", "2030-01-01T10:00"]
     assert runner.invoke(queue_group, [*base, "baseline"]).exit_code == 0
     room.ready("2029-06-01-alt", title="Alt, korrigiert")
     published = runner.invoke(publish_command, base)
@@ -268,12 +268,12 @@ def test_publish_points_a_release_changed_since_its_baseline_to_queue_send(room,
     assert resent.exit_code == 1 and "nothing to correct" in resent.output
 
 
-def test_baseline_leaves_a_release_not_yet_public_to_publish(room, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_baseline_leaves_a_release_not_yet_public_to_publish(ledger_location, room, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     room.add_settings(MIXED.format(port=25, extra=""))
     room.ready("2029-06-01-alt", title="Alt")
     room.ready("2030-01-01-sperre", title="Sperre", extra="embargo: 2030-01-03T10:00\n")
     runner = CliRunner()
-    base = ["--root", str(room.root), "--queue", str(tmp_path / "q.sqlite3"), "--now", "2030-01-01T10:00"]
+    base = ["--root", str(room.root), "--queue", str(ledger_location), "--now", "2030-01-01T10:00"]
     done = runner.invoke(queue_group, [*base, "baseline"])
     assert done.exit_code == 0, done.output
     assert "not recorded: 2030-01-01-sperre is not public yet (publish queues it)" in done.output
@@ -281,7 +281,7 @@ def test_baseline_leaves_a_release_not_yet_public_to_publish(room, tmp_path: Pat
     published = runner.invoke(publish_command, base)
     assert "queued 2030-01-01-sperre: 3 job(s)" in published.output
     assert "1 already queued" in published.output
-    with SqliteQueue(tmp_path / "q.sqlite3") as queue:
+    with open_queue(ledger_location) as queue:
         assert {j.slug for j in queue.jobs()} == {"2030-01-01-sperre"}
         assert list(queue.baselines()) == ["2029-06-01-alt"]
 
@@ -302,7 +302,7 @@ def test_an_old_ledger_gains_the_baseline_column_on_open(tmp_path: Path) -> None
     db.execute("INSERT INTO editions VALUES ('2020-01-01-x', 1, 'h', ?, 0)", (meta,))
     db.commit()
     db.close()
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         assert queue.baselines() == {}
         assert queue.latest_edition("2020-01-01-x") is not None
 

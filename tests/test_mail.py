@@ -14,7 +14,7 @@ import pytest
 from distribution_support import NOW, pdf_bytes, publish_fake
 
 from pressroom.mail import HeaderInjection, MessageBuilder, safe
-from pressroom.queue import Edition, Job, SqliteQueue
+from pressroom.queue import Edition, Job, open_queue
 
 DISTRIBUTION = """\
 distribution:
@@ -30,7 +30,7 @@ distribution:
 def queued(room, tmp_path: Path, extra: str = "") -> tuple[Edition, Job]:  # type: ignore[no-untyped-def]
     room.add_settings(DISTRIBUTION + "  default_lists: [presse]\n")
     room.ready("2030-01-01-meldung", title="Neue Beratungsstelle eröffnet", extra=extra)
-    with SqliteQueue(tmp_path / "q.sqlite3") as queue:
+    with open_queue(tmp_path / "q.sqlite3") as queue:
         publish_fake(room.load(NOW), queue, tmp_path)
         job = queue.jobs()[0]
         return queue.edition(job.slug, job.revision), job
@@ -130,11 +130,11 @@ def test_safe_lets_ordinary_unicode_through() -> None:
     assert safe("Größte Meldung – „Zitat“ 🎉", "Subject") == "Größte Meldung – „Zitat“ 🎉"
 
 
-def test_html_body_escapes_markup_in_the_release(room, tmp_path: Path) -> None:
+def test_html_body_escapes_markup_in_the_release(ledger_location, room, tmp_path: Path) -> None:
     room.add_settings(DISTRIBUTION + "  default_lists: [presse]\n")
     room.ready("2030-01-01-boese", title="Böse <script>alert(1)</script>",
                body="Hallo <img src=x onerror=alert(1)> [klick](javascript:alert(1))\n")
-    with SqliteQueue(tmp_path / "q.sqlite3") as queue:
+    with open_queue(ledger_location) as queue:
         publish_fake(room.load(NOW), queue, tmp_path)
         job = queue.jobs()[0]
         edition = queue.edition(job.slug, job.revision)

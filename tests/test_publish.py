@@ -12,7 +12,7 @@ from distribution_support import NOW, fake_outputs, publish_fake
 
 from pressroom.cli_distribution import dispatch_command, publish_command, queue_group
 from pressroom.publish import content_hash, resend
-from pressroom.queue import SqliteQueue
+from pressroom.queue import open_queue
 
 LISTS = """\
 distribution:
@@ -36,12 +36,12 @@ distribution:
 """
 
 
-def test_publishing_twice_queues_nothing_new(room, tmp_path: Path) -> None:
+def test_publishing_twice_queues_nothing_new(ledger_location, room, tmp_path: Path) -> None:
     room.add_settings(LISTS)
     room.ready("2030-01-01-eins")
     room.ready("2030-01-01-zwei", title="Zwei")
     pressroom = room.load(NOW)
-    with SqliteQueue(tmp_path / "q.sqlite3") as queue:
+    with open_queue(ledger_location) as queue:
         first = publish_fake(pressroom, queue, tmp_path)
         second = publish_fake(pressroom, queue, tmp_path, NOW + timedelta(hours=1))
         assert first.queued == {"2030-01-01-eins": 4, "2030-01-01-zwei": 4}
@@ -49,21 +49,21 @@ def test_publishing_twice_queues_nothing_new(room, tmp_path: Path) -> None:
         assert len(queue.jobs()) == 8
 
 
-def test_a_draft_is_never_queued(room, tmp_path: Path) -> None:
+def test_a_draft_is_never_queued(ledger_location, room, tmp_path: Path) -> None:
     room.add_settings(LISTS)
     room.release("2030-01-01-entwurf", "title: Entwurf\ndate: 2030-01-01\nlead: L.\nstatus: draft")
-    with SqliteQueue(tmp_path / "q.sqlite3") as queue:
+    with open_queue(ledger_location) as queue:
         report = publish_fake(room.load(NOW), queue, tmp_path)
         assert report.drafts == ["2030-01-01-entwurf"] and report.queued == {}
         assert queue.jobs() == []
 
 
-def test_embargoed_lists_are_due_at_once_and_the_others_when_the_embargo_lifts(room, tmp_path: Path) -> None:
+def test_embargoed_lists_are_due_at_once_and_the_others_when_the_embargo_lifts(ledger_location, room, tmp_path: Path) -> None:
     room.add_settings(LISTS)
     room.ready("2030-01-01-sperre", extra="embargo: 2030-01-03T10:00\n")
     pressroom = room.load(NOW)
     embargo = pressroom.releases[0].embargo
-    with SqliteQueue(tmp_path / "q.sqlite3") as queue:
+    with open_queue(ledger_location) as queue:
         publish_fake(pressroom, queue, tmp_path)
         due = {(j.list_name, j.email or j.channel): j.not_before for j in queue.jobs()}
     assert due == {
@@ -74,36 +74,36 @@ def test_embargoed_lists_are_due_at_once_and_the_others_when_the_embargo_lifts(r
     }
 
 
-def test_an_address_on_two_lists_of_one_channel_gets_one_job(room, tmp_path: Path) -> None:
+def test_an_address_on_two_lists_of_one_channel_gets_one_job(ledger_location, room, tmp_path: Path) -> None:
     room.add_settings(LISTS)
     room.ready("2030-01-01-eins")
-    with SqliteQueue(tmp_path / "q.sqlite3") as queue:
+    with open_queue(ledger_location) as queue:
         publish_fake(room.load(NOW), queue, tmp_path)
         nord = [j for j in queue.jobs() if j.email.lower() == "nord@zeitung.example"]
     assert [j.list_name for j in nord] == ["vertraut"]
 
 
-def test_release_lists_in_front_matter_replace_the_default_lists(room, tmp_path: Path) -> None:
+def test_release_lists_in_front_matter_replace_the_default_lists(ledger_location, room, tmp_path: Path) -> None:
     room.add_settings(LISTS)
     room.ready("2030-01-01-eins", extra="distribution: [web]\n")
-    with SqliteQueue(tmp_path / "q.sqlite3") as queue:
+    with open_queue(ledger_location) as queue:
         publish_fake(room.load(NOW), queue, tmp_path)
         assert [(j.list_name, j.channel, j.email) for j in queue.jobs()] == [("web", "website", "")]
 
 
-def test_without_distribution_settings_the_press_office_gets_its_own_release(room, tmp_path: Path) -> None:
+def test_without_distribution_settings_the_press_office_gets_its_own_release(ledger_location, room, tmp_path: Path) -> None:
     room.ready("2030-01-01-eins")
-    with SqliteQueue(tmp_path / "q.sqlite3") as queue:
+    with open_queue(ledger_location) as queue:
         publish_fake(room.load(NOW), queue, tmp_path)
         assert [(j.channel, j.email) for j in queue.jobs()] == [("outbox", "presse@beispiel.example")]
 
 
-def test_a_release_changed_after_queueing_is_reported_and_resend_queues_a_correction(
+def test_a_release_changed_after_queueing_is_reported_and_resend_queues_a_correction(ledger_location,
     room, tmp_path: Path
 ) -> None:
     room.add_settings(LISTS)
     room.ready("2030-01-01-eins", extra="embargo: 2030-01-03T10:00\n")
-    with SqliteQueue(tmp_path / "q.sqlite3") as queue:
+    with open_queue(ledger_location) as queue:
         publish_fake(room.load(NOW), queue, tmp_path)
         for _ in range(2):  # the embargoed list got the first text already
             job = queue.claim(NOW, timedelta(minutes=5), "test")
@@ -128,9 +128,9 @@ def test_a_release_changed_after_queueing_is_reported_and_resend_queues_a_correc
         assert publish_fake(changed, queue, tmp_path).unchanged == ["2030-01-01-eins"]
 
 
-def test_cli_publish_then_dispatch_fills_the_outbox_of_the_sample(sample_root: Path, tmp_path: Path) -> None:
+def test_cli_publish_then_dispatch_fills_the_outbox_of_the_sample(ledger_location, sample_root: Path, tmp_path: Path) -> None:
     runner = CliRunner()
-    queue_file = tmp_path / "queue.sqlite3"
+    queue_file = ledger_location
     args = ["--root", str(sample_root), "--queue", str(queue_file), "--now", "2030-01-01T09:00"]
     first = runner.invoke(publish_command, args)
     assert first.exit_code == 0, first.output
@@ -153,11 +153,11 @@ def test_cli_publish_then_dispatch_fills_the_outbox_of_the_sample(sample_root: P
     assert status.output.splitlines()[-1].split()[1:] == ["0", "0", "6", "0", "0", "0"]
 
 
-def test_cli_queue_cancel_list_and_retry(room, tmp_path: Path) -> None:
+def test_cli_queue_cancel_list_and_retry(ledger_location, room, tmp_path: Path) -> None:
     room.add_settings(LISTS)
     room.ready("2030-01-01-eins", extra="embargo: 2030-01-03T10:00\n")
-    queue_file = tmp_path / "q.sqlite3"
-    with SqliteQueue(queue_file) as queue:
+    queue_file = ledger_location
+    with open_queue(queue_file) as queue:
         publish_fake(room.load(NOW), queue, tmp_path)
         job = queue.claim(NOW, timedelta(minutes=5), "test")
         assert job is not None

@@ -16,8 +16,10 @@ from pressroom.queue import (
     File,
     Mailbox,
     NewJob,
+    Queue,
     SqliteQueue,
     job_key,
+    open_queue,
     queue_location,
 )
 
@@ -37,14 +39,14 @@ def new_jobs(count: int, due: datetime = T0) -> list[NewJob]:
 
 
 @pytest.fixture
-def queue(tmp_path: Path) -> SqliteQueue:
-    q = SqliteQueue(tmp_path / "var" / "queue.sqlite3")
+def queue(ledger_location):  # type: ignore[no-untyped-def]
+    q = open_queue(ledger_location)
     yield q
     q.close()
 
 
-def test_queue_file_uses_wal(queue: SqliteQueue) -> None:
-    with sqlite3.connect(queue.path) as db:
+def test_queue_file_uses_wal(tmp_path: Path) -> None:  # SQLite only
+    with SqliteQueue(tmp_path / "queue.sqlite3") as queue, sqlite3.connect(queue.path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -57,7 +59,7 @@ def test_queue_location_prefers_option_then_environment(tmp_path: Path,
     assert queue_location(tmp_path, str(tmp_path / "given.sqlite3")) == tmp_path / "given.sqlite3"
 
 
-def test_adding_the_same_jobs_twice_queues_them_once(queue: SqliteQueue) -> None:
+def test_adding_the_same_jobs_twice_queues_them_once(queue: Queue) -> None:
     assert queue.add_edition(edition(), new_jobs(3), T0) == 3
     assert queue.add_edition(edition(), new_jobs(3), T0) == 0
     assert len(queue.jobs()) == 3
@@ -68,7 +70,7 @@ def test_job_key_is_stable_and_changes_with_revision() -> None:
     assert job_key("s", "mail", "a@example.org", 1) != job_key("s", "mail", "a@example.org", 2)
 
 
-def test_edition_round_trips_with_its_files(queue: SqliteQueue) -> None:
+def test_edition_round_trips_with_its_files(queue: Queue) -> None:
     queue.add_edition(edition(), new_jobs(1), T0)
     stored = queue.edition("2030-01-01-a", 1)
     assert stored.files["pdf"].data == b"%PDF-1.4 x"
@@ -78,7 +80,7 @@ def test_edition_round_trips_with_its_files(queue: SqliteQueue) -> None:
     assert queue.latest_edition("other") is None
 
 
-def test_claim_leases_a_job_and_expired_leases_are_claimable_again(queue: SqliteQueue) -> None:
+def test_claim_leases_a_job_and_expired_leases_are_claimable_again(queue: Queue) -> None:
     queue.add_edition(edition(), new_jobs(2), T0)
     first = queue.claim(T0, LEASE, "a")
     second = queue.claim(T0, LEASE, "b")
@@ -89,13 +91,13 @@ def test_claim_leases_a_job_and_expired_leases_are_claimable_again(queue: Sqlite
     assert again is not None and again.id == first.id and again.attempts == 2
 
 
-def test_jobs_are_not_claimed_before_they_are_due(queue: SqliteQueue) -> None:
+def test_jobs_are_not_claimed_before_they_are_due(queue: Queue) -> None:
     queue.add_edition(edition(), new_jobs(1, due=T0 + timedelta(hours=1)), T0)
     assert queue.claim(T0, LEASE, "a") is None
     assert queue.claim(T0 + timedelta(hours=1), LEASE, "a") is not None
 
 
-def test_failed_job_waits_for_its_retry_time_and_dead_job_never_returns(queue: SqliteQueue) -> None:
+def test_failed_job_waits_for_its_retry_time_and_dead_job_never_returns(queue: Queue) -> None:
     queue.add_edition(edition(), new_jobs(2), T0)
     one, two = queue.claim(T0, LEASE, "a"), queue.claim(T0, LEASE, "a")
     assert one and two
@@ -109,7 +111,7 @@ def test_failed_job_waits_for_its_retry_time_and_dead_job_never_returns(queue: S
     assert [j.state for j in queue.jobs(state="dead")] == ["dead"]
 
 
-def test_a_stale_dispatcher_cannot_overwrite_the_job_another_took_over(queue: SqliteQueue) -> None:
+def test_a_stale_dispatcher_cannot_overwrite_the_job_another_took_over(queue: Queue) -> None:
     queue.add_edition(edition(), new_jobs(1), T0)
     job = queue.claim(T0, LEASE, "old")
     assert job is not None
@@ -120,7 +122,7 @@ def test_a_stale_dispatcher_cannot_overwrite_the_job_another_took_over(queue: Sq
     assert queue.jobs()[0].state == "sent"
 
 
-def test_release_gives_the_job_back_without_counting_the_attempt(queue: SqliteQueue) -> None:
+def test_release_gives_the_job_back_without_counting_the_attempt(queue: Queue) -> None:
     queue.add_edition(edition(), new_jobs(1), T0)
     job = queue.claim(T0, LEASE, "a")
     assert job is not None
@@ -129,7 +131,7 @@ def test_release_gives_the_job_back_without_counting_the_attempt(queue: SqliteQu
     assert stored.state == "pending" and stored.attempts == 0
 
 
-def test_cancel_recalls_open_jobs_and_reports_what_was_sent(queue: SqliteQueue) -> None:
+def test_cancel_recalls_open_jobs_and_reports_what_was_sent(queue: Queue) -> None:
     queue.add_edition(edition(), new_jobs(3), T0)
     job = queue.claim(T0, LEASE, "a")
     assert job is not None
@@ -140,7 +142,7 @@ def test_cancel_recalls_open_jobs_and_reports_what_was_sent(queue: SqliteQueue) 
     assert queue.claim(T0, LEASE, "a") is None
 
 
-def test_retry_makes_a_dead_job_due_and_refuses_a_sent_one(queue: SqliteQueue) -> None:
+def test_retry_makes_a_dead_job_due_and_refuses_a_sent_one(queue: Queue) -> None:
     queue.add_edition(edition(), new_jobs(2), T0)
     one, two = queue.claim(T0, LEASE, "a"), queue.claim(T0, LEASE, "a")
     assert one and two
@@ -155,7 +157,7 @@ def test_retry_makes_a_dead_job_due_and_refuses_a_sent_one(queue: SqliteQueue) -
         queue.retry(999, later)
 
 
-def test_supersede_cancels_only_open_jobs_of_older_revisions(queue: SqliteQueue) -> None:
+def test_supersede_cancels_only_open_jobs_of_older_revisions(queue: Queue) -> None:
     queue.add_edition(edition(revision=1), new_jobs(2), T0)
     sent = queue.claim(T0, LEASE, "a")
     assert sent is not None
@@ -166,15 +168,15 @@ def test_supersede_cancels_only_open_jobs_of_older_revisions(queue: SqliteQueue)
     assert states == [(1, "cancelled"), (1, "sent"), (2, "pending"), (2, "pending")]
 
 
-def test_concurrent_dispatchers_never_claim_the_same_job(tmp_path: Path) -> None:
-    path = tmp_path / "queue.sqlite3"
-    with SqliteQueue(path) as q:
+def test_concurrent_dispatchers_never_claim_the_same_job(ledger_location, tmp_path: Path) -> None:
+    path = ledger_location
+    with open_queue(path) as q:
         q.add_edition(edition(), new_jobs(300), T0)
     claimed: list[int] = []
     lock = threading.Lock()
 
     def work(owner: str) -> None:
-        with SqliteQueue(path) as q:
+        with open_queue(path) as q:
             while (job := q.claim(T0, LEASE, owner)) is not None:
                 with lock:
                     claimed.append(job.id)
@@ -186,3 +188,9 @@ def test_concurrent_dispatchers_never_claim_the_same_job(tmp_path: Path) -> None
     for thread in threads:
         thread.join()
     assert len(claimed) == 300 and len(set(claimed)) == 300
+
+
+def test_a_claim_limited_to_no_channel_claims_nothing(queue: Queue) -> None:
+    queue.add_edition(edition(), new_jobs(1), T0)
+    assert queue.claim(T0, LEASE, "a", channels=frozenset()) is None
+    assert queue.claim(T0, LEASE, "a", channels=frozenset({"mail"})) is not None

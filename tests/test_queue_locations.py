@@ -102,9 +102,9 @@ def test_a_sqlite_url_opens_the_file_it_names(tmp_path: Path) -> None:
 
 def test_an_unknown_scheme_is_a_queue_error_naming_the_known_ones(tmp_path: Path) -> None:
     with pytest.raises(QueueError) as raised:
-        open_queue("postgresql://db.example/presse")
-    assert str(raised.value) == ("unknown queue location 'postgresql://db.example/presse': no backend for "
-                                 "postgresql:// (known: a file path, sqlite://)")
+        open_queue("mysql://db.example/presse")
+    assert str(raised.value) == ("unknown queue location 'mysql://db.example/presse': no backend for "
+                                 "mysql:// (known: a file path, postgres://, postgresql://, sqlite://)")
 
 
 def test_the_cli_says_an_unknown_scheme_in_one_line_and_exits_1(room) -> None:
@@ -113,7 +113,8 @@ def test_the_cli_says_an_unknown_scheme_in_one_line_and_exits_1(room) -> None:
     assert done.exit_code == 1
     assert done.stdout == ""
     assert done.stderr.splitlines() == [
-        "unknown queue location 'redis://localhost/0': no backend for redis:// (known: a file path, sqlite://)"]
+        "unknown queue location 'redis://localhost/0': no backend for redis:// (known: a file path,"
+        " postgres://, postgresql://, sqlite://)"]
 
 
 def test_a_backend_registered_by_entry_point_carries_publish_dispatch_and_dry_runs(

@@ -11,7 +11,7 @@ from distribution_support import NOW, publish_fake
 
 from pressroom.cli import cli
 from pressroom.errors import UserError
-from pressroom.queue import Edition, SqliteQueue
+from pressroom.queue import Edition, open_queue
 
 EINS, ZWEI = "2030-01-01-eins", "2030-01-01-zwei"
 LATER = NOW + timedelta(days=1)
@@ -32,13 +32,13 @@ distribution:
 
 
 @pytest.fixture
-def queue_file(room, tmp_path: Path) -> Path:
+def queue_file(room, tmp_path: Path, ledger_location):  # type: ignore[no-untyped-def]
     """Two releases, three jobs each (two e-mails, one webhook), every job dead."""
     room.add_settings(LISTS)
     room.ready(EINS)
     room.ready(ZWEI)
-    path = tmp_path / "queue.sqlite3"
-    with SqliteQueue(path) as queue:
+    path = ledger_location
+    with open_queue(path) as queue:
         publish_fake(room.load(NOW), queue, tmp_path)
         while (job := queue.claim(NOW, LEASE, "test")) is not None:
             queue.mark_failed(job.id, "test", NOW, "550 no such mailbox", None)
@@ -47,12 +47,12 @@ def queue_file(room, tmp_path: Path) -> Path:
 
 def states(path: Path) -> dict[tuple[str, str, str], str]:
     """Return (slug, channel, recipient) -> state."""
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         return {(j.slug, j.channel, j.email): j.state for j in queue.jobs()}
 
 
 def test_retry_where_makes_due_only_the_selected_jobs_in_one_go(queue_file: Path) -> None:
-    with SqliteQueue(queue_file) as queue:
+    with open_queue(queue_file) as queue:
         retried = queue.retry_where(LATER, "dead", slug=EINS, channel="mail")
         assert [(j.slug, j.channel, j.state, j.attempts, j.not_before) for j in retried] == [
             (EINS, "mail", "pending", 0, LATER)] * 2
@@ -64,7 +64,7 @@ def test_retry_where_makes_due_only_the_selected_jobs_in_one_go(queue_file: Path
 
 
 def test_retry_where_by_channel_spans_releases_and_leaves_other_states_alone(queue_file: Path) -> None:
-    with SqliteQueue(queue_file) as queue:
+    with open_queue(queue_file) as queue:
         hook = next(j for j in queue.jobs(slug=ZWEI) if j.channel == "website")
         queue.retry(hook.id, NOW)
         claimed = queue.claim(NOW, LEASE, "test")
@@ -78,7 +78,7 @@ def test_retry_where_by_channel_spans_releases_and_leaves_other_states_alone(que
 
 
 def test_retry_where_leaves_jobs_of_a_replaced_revision_alone(queue_file: Path) -> None:
-    with SqliteQueue(queue_file) as queue:
+    with open_queue(queue_file) as queue:
         old = queue.latest_edition(EINS)
         assert old is not None
         queue.add_edition(Edition(EINS, 2, "corrected", old.record), [], NOW)
@@ -87,7 +87,7 @@ def test_retry_where_leaves_jobs_of_a_replaced_revision_alone(queue_file: Path) 
 
 
 def test_retry_where_refuses_a_state_that_cannot_be_retried(queue_file: Path) -> None:
-    with SqliteQueue(queue_file) as queue, pytest.raises(UserError, match="not sent"):
+    with open_queue(queue_file) as queue, pytest.raises(UserError, match="not sent"):
         queue.retry_where(LATER, "sent")
 
 

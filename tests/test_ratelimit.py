@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from distribution_support import PAST, SmtpServer, publish_fake, smtp_distribution, smtp_server
 
-from pressroom.queue import SqliteQueue
+from pressroom.queue import open_queue
 
 __all__ = ["smtp_server"]  # fixture used below
 
 
-def test_slots_of_one_channel_are_spaced_across_queue_connections(tmp_path: Path) -> None:
-    path = tmp_path / "queue.sqlite3"
-    with SqliteQueue(path) as one, SqliteQueue(path) as two:
+def test_slots_of_one_channel_are_spaced_across_queue_connections(ledger_location, tmp_path: Path) -> None:
+    path = ledger_location
+    with open_queue(path) as one, open_queue(path) as two:
         taken = [one.take_slot("mail", 0.1, 100.0), two.take_slot("mail", 0.1, 100.0),
                  one.take_slot("mail", 0.1, 100.05)]
         assert taken == pytest.approx([100.0, 100.1, 100.2])  # no slot is handed out twice
@@ -28,7 +28,7 @@ def test_slots_of_one_channel_are_spaced_across_queue_connections(tmp_path: Path
         assert two.take_slot("mail", 0.1, 500.1 - 3600) <= 500.1 - 3600 + 64 * 0.1
 
 
-def test_three_dispatcher_processes_together_keep_to_rate_per_minute(
+def test_three_dispatcher_processes_together_keep_to_rate_per_minute(ledger_location,
     room, tmp_path: Path, smtp_server: SmtpServer  # type: ignore[no-untyped-def]
 ) -> None:
     recipients = [f"redaktion{i:02d}@zeitung.example" for i in range(36)]
@@ -36,8 +36,8 @@ def test_three_dispatcher_processes_together_keep_to_rate_per_minute(
         "rate_per_minute: 60000", "rate_per_minute: 600")  # 10 a second
     room.add_settings(settings)
     room.ready("2026-01-05-meldung", title="Zahlen")
-    path = tmp_path / "queue.sqlite3"
-    with SqliteQueue(path) as queue:
+    path = ledger_location
+    with open_queue(path) as queue:
         publish_fake(room.load(PAST), queue, tmp_path, PAST)
     processes = [
         subprocess.Popen(

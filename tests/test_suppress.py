@@ -16,7 +16,7 @@ from pressroom.channels import PermanentFailure
 from pressroom.channels.smtp import classify
 from pressroom.cli import cli
 from pressroom.dispatch import Dispatcher
-from pressroom.queue import SqliteQueue
+from pressroom.queue import open_queue
 
 __all__ = ["smtp_server"]  # the fixture used below
 
@@ -28,12 +28,12 @@ def settings_for(room, port: int):  # type: ignore[no-untyped-def]
 
 
 def dispatch(path: Path, settings, at=NOW):  # type: ignore[no-untyped-def]
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         return Dispatcher(queue, settings, lambda: at).run_once()
 
 
 def jobs_by_address(path: Path, slug: str) -> dict[str, tuple[str, str]]:
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         return {j.email: (j.state, j.last_error) for j in queue.jobs(slug)}
 
 
@@ -41,11 +41,11 @@ def delivered(server: SmtpServer) -> Counter[str]:
     return Counter(a for r in server.handler.received for a in r.rcpt_tos)
 
 
-def test_publish_queues_a_suppressed_address_as_cancelled_saying_why(room, tmp_path: Path) -> None:
+def test_publish_queues_a_suppressed_address_as_cancelled_saying_why(ledger_location, room, tmp_path: Path) -> None:
     room.add_settings(smtp_distribution(9, RECIPIENTS))
     room.ready("2030-01-01-eins")
-    path = tmp_path / "q.sqlite3"
-    with SqliteQueue(path) as queue:
+    path = ledger_location
+    with open_queue(path) as queue:
         # Stored normalised: the list's spelling and the request's need not match.
         assert queue.suppress("  Weg@Zeitung.EXAMPLE ", "manual", "asked by phone", NOW - timedelta(days=3))
         assert not queue.suppress("weg@zeitung.example", "bounce", "later", NOW)  # the first record stays
@@ -56,14 +56,14 @@ def test_publish_queues_a_suppressed_address_as_cancelled_saying_why(room, tmp_p
     assert jobs["sued@zeitung.example"] == ("pending", "")
 
 
-def test_a_job_queued_before_the_suppression_is_cancelled_at_delivery(
+def test_a_job_queued_before_the_suppression_is_cancelled_at_delivery(ledger_location,
     room, tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
     settings_for(room, smtp_server.port)
     room.ready("2030-01-01-eins")
     pressroom = room.load(NOW)
-    path = tmp_path / "q.sqlite3"
-    with SqliteQueue(path) as queue:
+    path = ledger_location
+    with open_queue(path) as queue:
         publish_fake(pressroom, queue, tmp_path)
         queue.suppress("WEG@zeitung.example", "unsubscribe", "asked by mail from weg@zeitung.example", NOW)
     report = dispatch(path, pressroom.settings)
@@ -74,13 +74,13 @@ def test_a_job_queued_before_the_suppression_is_cancelled_at_delivery(
     assert why == "suppressed: unsubscribe 2030-01-01: asked by mail from weg@zeitung.example"
 
 
-def test_a_suppression_written_with_an_international_domain_matches_its_idna_form(
+def test_a_suppression_written_with_an_international_domain_matches_its_idna_form(ledger_location,
     room, tmp_path: Path
 ) -> None:
     room.add_settings(smtp_distribution(9, ["jose@exämple.de", "nord@zeitung.example"]))
     room.ready("2030-01-01-eins")
-    path = tmp_path / "q.sqlite3"
-    with SqliteQueue(path) as queue:
+    path = ledger_location
+    with open_queue(path) as queue:
         queue.suppress("Jose@Exämple.DE", "manual", "asked by phone", NOW)
         publish_fake(room.load(NOW), queue, tmp_path)
     jobs = jobs_by_address(path, "2030-01-01-eins")
@@ -88,25 +88,25 @@ def test_a_suppression_written_with_an_international_domain_matches_its_idna_for
     assert jobs["nord@zeitung.example"] == ("pending", "")
 
 
-def test_a_550_user_unknown_suppresses_the_address_for_the_next_release(
+def test_a_550_user_unknown_suppresses_the_address_for_the_next_release(ledger_location,
     room, tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
     settings_for(room, smtp_server.port)
     smtp_server.handler.refuse.add("weg@zeitung.example")
     smtp_server.handler.refusal = "550 5.1.1 user unknown"
     room.ready("2030-01-01-eins")
-    path = queued(room, tmp_path)
+    path = queued(room, tmp_path, at=ledger_location)
     first = dispatch(path, room.load(NOW).settings)
     assert (first.sent, first.dead) == (2, 1)
     assert jobs_by_address(path, "2030-01-01-eins")["weg@zeitung.example"][0] == "dead"
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         (entry,) = queue.suppressions()
     assert (entry.address, entry.source) == ("weg@zeitung.example", "smtp")
     assert "550 5.1.1 user unknown" in entry.reason
     # The next release: the dead address is not tried again, the others get it.
     room.ready("2030-01-02-zwei", title="Zwei")
     later = NOW + timedelta(days=1)
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         publish_fake(room.load(later), queue, tmp_path, later)
     smtp_server.handler.refuse.clear()  # had it been tried, it would now be delivered
     second = dispatch(path, room.load(later).settings, later)
@@ -117,29 +117,29 @@ def test_a_550_user_unknown_suppresses_the_address_for_the_next_release(
     assert delivered(smtp_server)["nord@zeitung.example"] == 2
 
 
-def test_a_policy_refusal_kills_the_job_but_does_not_suppress_the_address(
+def test_a_policy_refusal_kills_the_job_but_does_not_suppress_the_address(ledger_location,
     room, tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
     settings_for(room, smtp_server.port)
     smtp_server.handler.refuse.add("weg@zeitung.example")
     smtp_server.handler.refusal = "550 5.7.1 message refused as spam"
     room.ready("2030-01-01-eins")
-    path = queued(room, tmp_path)
+    path = queued(room, tmp_path, at=ledger_location)
     assert dispatch(path, room.load(NOW).settings).dead == 1
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         assert queue.suppressions() == []
 
 
-def test_a_refused_sender_address_suppresses_no_recipient(
+def test_a_refused_sender_address_suppresses_no_recipient(ledger_location,
     room, tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
     settings_for(room, smtp_server.port)
     smtp_server.handler.sender_refusal = "553 5.1.0 sender address rejected"
     room.ready("2030-01-01-eins")
-    path = queued(room, tmp_path)
+    path = queued(room, tmp_path, at=ledger_location)
     report = dispatch(path, room.load(NOW).settings)
     assert report.dead == 0 and len(report.paused) == 1  # the sender's problem: the channel waits
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         assert queue.suppressions() == []
 
 
@@ -166,14 +166,14 @@ def test_a_4xx_is_never_a_gone_mailbox() -> None:
     assert not isinstance(classify(450, b"4.1.1 user unknown, try later"), PermanentFailure)
 
 
-def test_unsuppress_lets_a_retried_job_go_out_and_retry_alone_does_not(
+def test_unsuppress_lets_a_retried_job_go_out_and_retry_alone_does_not(ledger_location,
     room, tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
     settings_for(room, smtp_server.port)
     room.ready("2030-01-01-eins")
     pressroom = room.load(NOW)
-    path = tmp_path / "q.sqlite3"
-    with SqliteQueue(path) as queue:
+    path = ledger_location
+    with open_queue(path) as queue:
         queue.suppress("weg@zeitung.example", "manual", "", NOW)
         publish_fake(pressroom, queue, tmp_path)
         (job,) = [j for j in queue.jobs() if j.email == "weg@zeitung.example"]
@@ -181,7 +181,7 @@ def test_unsuppress_lets_a_retried_job_go_out_and_retry_alone_does_not(
         queue.retry(job.id, NOW)
     dispatch(path, pressroom.settings)
     assert delivered(smtp_server)["weg@zeitung.example"] == 0  # still suppressed: cancelled again
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         assert queue.unsuppress("WEG@zeitung.example") and not queue.unsuppress("weg@zeitung.example")
         queue.retry(job.id, NOW)
     assert dispatch(path, pressroom.settings).sent == 1
@@ -193,8 +193,8 @@ def queue_cli(room, path: Path, *args: str, now: str = "2030-01-01T10:00"):  # t
                                     "--now", now, *args])
 
 
-def test_cli_suppress_list_and_csv_export_in_the_site_time_zone(room, tmp_path: Path) -> None:
-    path = tmp_path / "q.sqlite3"
+def test_cli_suppress_list_and_csv_export_in_the_site_time_zone(ledger_location, room, tmp_path: Path) -> None:
+    path = ledger_location
     added = queue_cli(room, path, "suppress", "Weg@Zeitung.example", "--reason", "Anruf, Frau Weg")
     assert added.exit_code == 0 and added.output == "suppressed: weg@zeitung.example\n"
     again = queue_cli(room, path, "suppress", "weg@zeitung.example")
@@ -221,11 +221,11 @@ def test_cli_suppress_list_and_csv_export_in_the_site_time_zone(room, tmp_path: 
     assert bad.exit_code == 1 and "not an e-mail address" in bad.output and "Traceback" not in bad.output
 
 
-def test_queue_list_and_status_show_times_in_the_site_time_zone(room, tmp_path: Path) -> None:
+def test_queue_list_and_status_show_times_in_the_site_time_zone(ledger_location, room, tmp_path: Path) -> None:
     room.add_settings(smtp_distribution(9, RECIPIENTS[:2]))
     room.ready("2030-01-01-eins", extra="embargo: 2030-01-03T10:00\n")
-    path = tmp_path / "q.sqlite3"
-    with SqliteQueue(path) as queue:
+    path = ledger_location
+    with open_queue(path) as queue:
         publish_fake(room.load(NOW), queue, tmp_path)
         job = queue.jobs()[0]
         queue.mark_sent(job.id, NOW + timedelta(hours=2))  # 11:00 UTC = 12:00 in Berlin

@@ -1,7 +1,8 @@
 """The durable outbox: one storage interface; the backend follows from the location.
 
 A file path is a SQLite ledger. A URL (``scheme://...``) names a backend by its
-scheme: ``sqlite://PATH`` is built in, other packages add schemes through the entry
+scheme: ``sqlite://PATH`` and ``postgresql://`` (or ``postgres://``, psycopg
+from the ``postgresql`` extra) are built in, other packages add schemes through the entry
 point group ``pressroom.queues`` (name: the scheme; value: an object or module with
 ``open(location, create, wait) -> Queue`` and ``scratch(location)``, see
 ``QueueBackend``). A second backend is one module.
@@ -35,6 +36,7 @@ from .base import (
     Suppression,
     job_key,
 )
+from .postgres import POSTGRES_SCHEMES, mask, postgres_backend
 from .sqlite import DEFAULT_WAIT, SQLITE_SCHEME, SqliteQueue, sqlite_backend, sqlite_file
 
 DEFAULT_QUEUE = Path("var") / "queue.sqlite3"
@@ -80,6 +82,7 @@ def queue_backends() -> dict[str, QueueBackend]:
     """Return the queue backends by URL scheme: ``sqlite`` and those other packages
     register in the entry point group ``pressroom.queues``."""
     backends: dict[str, QueueBackend] = {SQLITE_SCHEME: sqlite_backend}
+    backends.update((scheme, postgres_backend) for scheme in POSTGRES_SCHEMES)
     for point in entry_points(group=ENTRY_POINT_GROUP):
         backends.setdefault(point.name, cast(QueueBackend, point.load()))
     return backends
@@ -97,7 +100,7 @@ def backend_for(location: Location) -> tuple[QueueBackend, str]:
     backends = queue_backends()
     if scheme not in backends:
         known = ", ".join(f"{name}://" for name in sorted(backends))
-        raise QueueError(f"unknown queue location {location!r}: no backend for {scheme}:// "
+        raise QueueError(f"unknown queue location {mask(location)!r}: no backend for {scheme}:// "
                          f"(known: a file path, {known})")
     return backends[scheme], location
 

@@ -2,9 +2,9 @@
 
 A backend stores *editions* (what a release looked like when it was queued, with
 the files an e-mail carries) and *jobs* (one per release, channel and recipient).
-SQLite implements it now; a PostgreSQL backend for several dispatchers on several
-machines implements the same methods (``SELECT ... FOR UPDATE SKIP LOCKED`` for
-``claim``).
+SQLite and PostgreSQL implement it (sql.py holds their shared statements); on
+PostgreSQL several dispatchers on several machines share one queue (``SELECT ...
+FOR UPDATE SKIP LOCKED`` for ``claim``).
 """
 
 from __future__ import annotations
@@ -377,6 +377,10 @@ class Queue(Protocol):
 
     def timeline(self) -> dict[str, tuple[datetime | None, datetime | None]]:
         """Per release: when its next open job is due, and when its last delivery went out."""
+        ...
+
+    def schema_versions(self) -> tuple[int, int]:
+        """The ledger's schema version when it was opened, and now (opening migrates it)."""
         ...
 
     def close(self) -> None:
