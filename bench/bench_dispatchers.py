@@ -61,8 +61,8 @@ class Run:
 
 def measure(backend: str, ledger: str, dispatchers: int, folder: Path) -> Run:
     """Publish N recipients into *ledger*, deliver with *dispatchers* processes, count."""
-    with running_smtp(Tally()) as server:  # type: ignore[arg-type]
-        tally: Tally = server.handler  # type: ignore[assignment]
+    with running_smtp(Tally()) as server:  # type: ignore[arg-type, unused-ignore]
+        tally: Tally = server.handler  # type: ignore[assignment, unused-ignore]
         room = write_room(folder / "room", server.port, RECIPIENTS)
         done = publish(room, ledger, timeout=600)
         if done.returncode != 0:
@@ -93,15 +93,11 @@ def postgres_databases() -> Iterator[Iterator[str] | str]:
     if reason:
         yield reason
         return
-    servers = start_server()
-    server = next(servers)
-    try:
+    with contextmanager(start_server)() as server:
         for name, value in DURABLE.items():
             server.execute(f"ALTER SYSTEM SET {name} = '{value}'")
         server.execute("SELECT pg_reload_conf()")
         yield (server.create_database(f"bench_{i}") for i in range(1_000))
-    finally:
-        servers.close()
 
 
 def main() -> None:

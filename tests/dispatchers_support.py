@@ -4,8 +4,9 @@ Used by the multi-process tests (several dispatchers, crashes, concurrent publis
 and by ``bench/bench_dispatchers.py``: a press room in a folder with one ready release
 and a CSV list of *count* recipients on an smtp channel to a loopback server, the
 command lines of ``pressroom publish`` and ``pressroom dispatch``, and what the ledger
-and the server say afterwards. Apart from the ``ledger`` fixture nothing here is pytest-specific, so the
-benchmark can import it (with ``tests/`` on ``sys.path``).
+and the server say afterwards. Nothing here is pytest-specific, so the benchmark can import it (with
+``tests/`` on ``sys.path``). A ledger is a ``Location``: a SQLite file or a URL
+(the ``ledger_location`` fixture of postgres_support gives one of each).
 """
 
 from __future__ import annotations
@@ -24,9 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from pressroom.queue import Job, open_queue
+from pressroom.queue import Job, Location, open_queue
 
 SLUG = "2026-01-05-meldung"
 # `publish --now`: the release's own day. Dispatchers run on the real clock (a fixed
@@ -97,14 +96,6 @@ class Tally:
             return sum(n - 1 for n in self.recipients.values() if n > 1)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The location of an empty ledger: a SQLite file, or a database on the suite's PostgreSQL."""
-    if request.param == "sqlite":
-        return str(tmp_path / "queue.sqlite3")
-    pytest.skip("PostgreSQL backend not merged yet")
-
-
 def address(index: int) -> str:
     """Return the address of recipient *index*."""
     return f"redaktion{index:05d}@zeitung{index % 50}.example"
@@ -134,9 +125,9 @@ def write_room(root: Path, port: int, count: int, rate_per_minute: int = UNLIMIT
     return LoadRoom(root, count)
 
 
-def pressroom_command(root: Path, queue: str, *args: str) -> list[str]:
+def pressroom_command(root: Path, queue: Location, *args: str) -> list[str]:
     """Return the command line of ``pressroom ARGS`` on the press room *root* and *queue*."""
-    return [sys.executable, "-m", "pressroom", *args, "--root", str(root), "--queue", queue]
+    return [sys.executable, "-m", "pressroom", *args, "--root", str(root), "--queue", str(queue)]
 
 
 def child_environment() -> dict[str, str]:
@@ -146,20 +137,20 @@ def child_environment() -> dict[str, str]:
     return environ
 
 
-def publish(room: LoadRoom, queue: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def publish(room: LoadRoom, queue: Location, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run ``pressroom publish`` (check, build, queue) to the end."""
     return subprocess.run(pressroom_command(room.root, queue, "publish", "--now", PUBLISH_NOW),
                           capture_output=True, text=True, timeout=timeout, env=child_environment())
 
 
-def start_publish(room: LoadRoom, queue: str) -> subprocess.Popen[str]:
+def start_publish(room: LoadRoom, queue: Location) -> subprocess.Popen[str]:
     """Start ``pressroom publish`` (check, build, queue) without waiting for it."""
     return subprocess.Popen(pressroom_command(room.root, queue, "publish", "--now", PUBLISH_NOW),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=child_environment())
 
 
-def start_dispatcher(room: LoadRoom, queue: str, *args: str) -> subprocess.Popen[str]:
+def start_dispatcher(room: LoadRoom, queue: Location, *args: str) -> subprocess.Popen[str]:
     """Start ``pressroom dispatch ARGS`` on the real clock; its output goes to pipes."""
     return subprocess.Popen(pressroom_command(room.root, queue, "dispatch", *args),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -171,13 +162,13 @@ def owner_prefix(pid: int) -> str:
     return f"{socket.gethostname()}:{pid}:"
 
 
-def ledger_jobs(queue: str, state: str | None = None) -> list[Job]:
+def ledger_jobs(queue: Location, state: str | None = None) -> list[Job]:
     """Return the jobs of the ledger at *queue* (of one *state*), oldest first."""
     with closing(open_queue(queue)) as ledger:
         return ledger.jobs(state=state)
 
 
-def in_flight(queue: str, pid: int) -> list[Job]:
+def in_flight(queue: Location, pid: int) -> list[Job]:
     """Return the jobs the dispatcher process *pid* holds in state sending."""
     prefix = owner_prefix(pid)
     return [job for job in ledger_jobs(queue, "sending") if job.lease_owner.startswith(prefix)]

@@ -20,7 +20,6 @@ from dispatchers_support import (
     SLUG,
     Tally,
     in_flight,
-    ledger,
     ledger_jobs,
     publish,
     start_dispatcher,
@@ -28,7 +27,7 @@ from dispatchers_support import (
 )
 from distribution_support import running_smtp
 
-__all__ = ["ledger"]  # fixture used below
+from pressroom.queue import Location
 
 RECIPIENTS = 600
 DISPATCHERS = 3
@@ -55,15 +54,15 @@ def slow_server() -> Iterator[tuple[int, Tally]]:
 
 
 def test_dispatchers_killed_mid_run_lose_nothing_and_repeat_at_most_their_jobs_in_flight(
-    tmp_path: Path, slow_server: tuple[int, Tally], ledger: str
+    tmp_path: Path, slow_server: tuple[int, Tally], ledger_location: Location
 ) -> None:
     port, server = slow_server
     room = write_room(tmp_path / "room", port, RECIPIENTS)
-    done = publish(room, ledger)
+    done = publish(room, ledger_location)
     assert done.returncode == 0 and f"queued {SLUG}: {RECIPIENTS} job(s)" in done.stdout, done
 
     def dispatcher() -> subprocess.Popen[str]:
-        return start_dispatcher(room, ledger, "--lease", LEASE, "--poll", "0.2")
+        return start_dispatcher(room, ledger_location, "--lease", LEASE, "--poll", "0.2")
 
     rng = random.Random(12)
     # Kill when the server has seen these many messages: random points, all mid-run.
@@ -79,12 +78,12 @@ def test_dispatchers_killed_mid_run_lose_nothing_and_repeat_at_most_their_jobs_i
             victim.communicate(timeout=10)
             assert victim.returncode == -signal.SIGKILL
             assert server.count < RECIPIENTS  # killed while messages flowed
-            held = in_flight(ledger, victim.pid)
+            held = in_flight(ledger_location, victim.pid)
             held_at_kills.append(len(held))
             killed_jobs.update(job.id for job in held)
             running.append(dispatcher())
-        assert wait_for(lambda: len(ledger_jobs(ledger, "sent")) == RECIPIENTS, DEADLINE), \
-            [(job.id, job.state, job.lease_owner) for job in ledger_jobs(ledger) if job.state != "sent"]
+        assert wait_for(lambda: len(ledger_jobs(ledger_location, "sent")) == RECIPIENTS, DEADLINE), \
+            [(job.id, job.state, job.lease_owner) for job in ledger_jobs(ledger_location) if job.state != "sent"]
     finally:
         for process in running:
             process.send_signal(signal.SIGTERM)
@@ -93,11 +92,11 @@ def test_dispatchers_killed_mid_run_lose_nothing_and_repeat_at_most_their_jobs_i
 
     # Nothing lost: every address got the release, every job is recorded as sent.
     assert set(server.recipients) == set(room.addresses)
-    assert {job.state for job in ledger_jobs(ledger)} == {"sent"}
+    assert {job.state for job in ledger_jobs(ledger_location)} == {"sent"}
     # Repeats only where a killed dispatcher held a job: at most one per kill.
     assert server.duplicates() <= sum(held_at_kills), (server.duplicates(), held_at_kills)
     assert server.count == RECIPIENTS + server.duplicates()
     # The kills caught jobs in hand, and those were taken again after their lease ran out.
     assert sum(held_at_kills) >= 1, held_at_kills
-    retaken = [job for job in ledger_jobs(ledger) if job.id in killed_jobs]
+    retaken = [job for job in ledger_jobs(ledger_location) if job.id in killed_jobs]
     assert all(job.attempts >= 2 for job in retaken), retaken

@@ -17,7 +17,6 @@ from dispatchers_support import (
     LoadRoom,
     Tally,
     busiest,
-    ledger,
     ledger_jobs,
     publish,
     start_dispatcher,
@@ -25,7 +24,7 @@ from dispatchers_support import (
 )
 from distribution_support import running_smtp
 
-__all__ = ["ledger"]  # fixture used below
+from pressroom.queue import Location
 
 DISPATCHERS = 4
 
@@ -37,7 +36,7 @@ def tally() -> Iterator[tuple[int, Tally]]:
         yield server.port, server.handler  # type: ignore[misc]
 
 
-def published(root: Path, port: int, count: int, ledger: str, rate: int | None = None) -> LoadRoom:
+def published(root: Path, port: int, count: int, ledger: Location, rate: int | None = None) -> LoadRoom:
     """Write a press room for *count* recipients and queue its release with `pressroom publish`."""
     room = write_room(root, port, count) if rate is None else write_room(root, port, count, rate)
     done = publish(room, ledger)
@@ -46,7 +45,7 @@ def published(root: Path, port: int, count: int, ledger: str, rate: int | None =
     return room
 
 
-def run_dispatchers(room: LoadRoom, ledger: str, count: int = DISPATCHERS) -> list[int]:
+def run_dispatchers(room: LoadRoom, ledger: Location, count: int = DISPATCHERS) -> list[int]:
     """Run *count* `dispatch --once` processes together to the end; return what each sent."""
     processes = [start_dispatcher(room, ledger, "--once") for _ in range(count)]
     outputs = [p.communicate(timeout=120) for p in processes]
@@ -58,18 +57,18 @@ def run_dispatchers(room: LoadRoom, ledger: str, count: int = DISPATCHERS) -> li
 
 
 def test_four_dispatchers_deliver_each_of_2000_messages_exactly_once(
-    tmp_path: Path, tally: tuple[int, Tally], ledger: str
+    tmp_path: Path, tally: tuple[int, Tally], ledger_location: Location
 ) -> None:
     port, server = tally
-    room = published(tmp_path / "room", port, 2000, ledger)
-    sent = run_dispatchers(room, ledger)
+    room = published(tmp_path / "room", port, 2000, ledger_location)
+    sent = run_dispatchers(room, ledger_location)
     assert sum(sent) == 2000
     assert sorted(sent)[1] > 0, sent  # they overlapped: at least two shared the queue
     # At the server: every address exactly once (none lost, none twice).
     assert server.recipients == {address: 1 for address in room.addresses}
     assert server.count == 2000
     # In the ledger: every job sent, none left leased or failed.
-    jobs = ledger_jobs(ledger)
+    jobs = ledger_jobs(ledger_location)
     assert len(jobs) == 2000
     assert {job.state for job in jobs} == {"sent"}
 
@@ -78,12 +77,12 @@ RATE_PER_MINUTE = 3000  # 50 a second: far below what four dispatchers manage un
 
 
 def test_four_dispatchers_together_keep_to_the_channels_rate_per_minute(
-    tmp_path: Path, tally: tuple[int, Tally], ledger: str
+    tmp_path: Path, tally: tuple[int, Tally], ledger_location: Location
 ) -> None:
     port, server = tally
     count = 300
-    room = published(tmp_path / "room", port, count, ledger, rate=RATE_PER_MINUTE)
-    sent = run_dispatchers(room, ledger)
+    room = published(tmp_path / "room", port, count, ledger_location, rate=RATE_PER_MINUTE)
+    sent = run_dispatchers(room, ledger_location)
     assert sum(sent) == count and sorted(sent)[1] > 0, sent
     assert server.recipients == {address: 1 for address in room.addresses}
     # The queue hands out one slot per 60/rate seconds to all dispatchers together, so a
