@@ -4,7 +4,8 @@ Used by the multi-process tests (several dispatchers, crashes, concurrent publis
 and by ``bench/bench_dispatchers.py``: a press room in a folder with one ready release
 and a CSV list of *count* recipients on an smtp channel to a loopback server, the
 command lines of ``pressroom publish`` and ``pressroom dispatch``, and what the ledger
-and the server say afterwards. Nothing here is pytest-specific, so the benchmark can import it (with
+and the server say afterwards. Apart from the ``tally`` fixture nothing here is pytest-specific, so the
+benchmark can import it (with
 ``tests/`` on ``sys.path``). A ledger is a ``Location``: a SQLite file or a URL
 (the ``ledger_location`` fixture of postgres_support gives one of each).
 """
@@ -19,11 +20,14 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pytest
+from distribution_support import running_smtp
 
 from pressroom.queue import Job, Location, open_queue
 
@@ -94,6 +98,14 @@ class Tally:
         """Return how many messages went to an address that had one already."""
         with self.lock:
             return sum(n - 1 for n in self.recipients.values() if n > 1)
+
+
+@pytest.fixture
+def tally() -> Iterator[tuple[int, Tally]]:
+    """A loopback aiosmtpd counting messages per recipient: (port, handler); set the
+    handler's ``delay`` to keep messages in flight."""
+    with running_smtp(Tally()) as server:  # type: ignore[arg-type]
+        yield server.port, server.handler  # type: ignore[misc]
 
 
 def address(index: int) -> str:

@@ -12,10 +12,9 @@ import random
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from dispatchers_support import (
     SLUG,
     Tally,
@@ -23,11 +22,13 @@ from dispatchers_support import (
     ledger_jobs,
     publish,
     start_dispatcher,
+    tally,
     write_room,
 )
-from distribution_support import running_smtp
 
 from pressroom.queue import Location
+
+__all__ = ["tally"]  # fixture used below
 
 RECIPIENTS = 600
 DISPATCHERS = 3
@@ -46,17 +47,11 @@ def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
     return condition()
 
 
-@pytest.fixture
-def slow_server() -> Iterator[tuple[int, Tally]]:
-    """aiosmtpd answering each message after 20 ms, so messages are in flight at a kill."""
-    with running_smtp(Tally(delay=0.02)) as server:  # type: ignore[arg-type]
-        yield server.port, server.handler  # type: ignore[misc]
-
-
 def test_dispatchers_killed_mid_run_lose_nothing_and_repeat_at_most_their_jobs_in_flight(
-    tmp_path: Path, slow_server: tuple[int, Tally], ledger_location: Location
+    tmp_path: Path, tally: tuple[int, Tally], ledger_location: Location
 ) -> None:
-    port, server = slow_server
+    port, server = tally
+    server.delay = 0.02  # answers after 20 ms: messages are in flight at a kill
     room = write_room(tmp_path / "room", port, RECIPIENTS)
     done = publish(room, ledger_location)
     assert done.returncode == 0 and f"queued {SLUG}: {RECIPIENTS} job(s)" in done.stdout, done

@@ -8,10 +8,8 @@ each address received.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from dispatchers_support import (
     SLUG,
     LoadRoom,
@@ -20,20 +18,15 @@ from dispatchers_support import (
     ledger_jobs,
     publish,
     start_dispatcher,
+    tally,
     write_room,
 )
-from distribution_support import running_smtp
 
 from pressroom.queue import Location
 
+__all__ = ["tally"]  # fixture used below
+
 DISPATCHERS = 4
-
-
-@pytest.fixture
-def tally() -> Iterator[tuple[int, Tally]]:
-    """A loopback aiosmtpd counting messages per recipient: (port, handler)."""
-    with running_smtp(Tally()) as server:  # type: ignore[arg-type]
-        yield server.port, server.handler  # type: ignore[misc]
 
 
 def published(root: Path, port: int, count: int, ledger: Location, rate: int | None = None) -> LoadRoom:

@@ -18,7 +18,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
 
-import pytest
 from dispatchers_support import (
     SLUG,
     LoadRoom,
@@ -26,11 +25,13 @@ from dispatchers_support import (
     ledger_jobs,
     start_dispatcher,
     start_publish,
+    tally,
     write_room,
 )
-from distribution_support import running_smtp
 
 from pressroom.queue import Location, open_queue
+
+__all__ = ["tally"]  # fixture used below
 
 RECIPIENTS = 300
 
@@ -74,13 +75,6 @@ def wait_until_idle(pids: Sequence[int], seconds: float, quiet: float = 0.5) -> 
         elif time.monotonic() - since >= quiet:
             return True
     return False
-
-
-@pytest.fixture
-def tally() -> Iterator[tuple[int, Tally]]:
-    """A loopback aiosmtpd counting messages per recipient: (port, handler)."""
-    with running_smtp(Tally()) as server:  # type: ignore[arg-type]
-        yield server.port, server.handler  # type: ignore[misc]
 
 
 def test_two_publish_runs_started_together_queue_every_job_exactly_once(
