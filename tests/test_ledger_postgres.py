@@ -296,3 +296,52 @@ def test_publish_dry_run_on_postgresql_writes_nothing_to_the_ledger(room, tmp_pa
     assert "would queue 2030-01-01-drei" in again.output and "would queue 2030-01-01-eins" not in again.output
     with open_queue(postgres_url) as queue:
         assert [(j.id, j.state, j.updated_at) for j in queue.jobs()] == before
+
+
+def test_the_cli_imports_psycopg_only_when_a_postgresql_ledger_is_opened() -> None:
+    code = ("import sys, pressroom.cli, pressroom.queue; assert 'psycopg' not in sys.modules;"
+            " from pressroom.queue import open_queue; import tempfile, pathlib;"
+            " open_queue(pathlib.Path(tempfile.mkdtemp()) / 'q.sqlite3').close();"
+            " assert 'psycopg' not in sys.modules")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_without_psycopg_a_postgresql_ledger_is_one_line_naming_the_extra(room) -> None:  # type: ignore[no-untyped-def]
+    code = ("import sys; sys.modules['psycopg'] = None; from pressroom.cli import main;"
+            f" sys.argv = ['pressroom', 'queue', '--root', {str(room.root)!r}, '--queue',"
+            f" 'postgresql://anna:{PASSWORD}@127.0.0.1:5/presse', 'status']; main()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    line = one_line_failure(done, "needs psycopg", "pip install 'pressroom[postgresql]'")
+    assert line.startswith("the ledger postgresql://anna:***@127.0.0.1:5/presse is on PostgreSQL")
+
+
+def two_jobs(url: str) -> None:
+    edition = Edition("2030-01-01-a", 1, "hash", RECORD, {})
+    with open_queue(url) as queue:
+        queue.add_edition(edition, [NewJob("presse", "mail", f"r{i}@example.org", "R", T0) for i in (1, 2)], T0)
+
+
+def test_a_claim_passes_over_a_job_another_session_holds_instead_of_waiting(postgres_url: str) -> None:
+    two_jobs(postgres_url)
+    with psycopg.connect(postgres_url) as other:  # a dispatcher in the middle of its claim
+        other.execute("SELECT id FROM jobs WHERE email = 'r1@example.org' FOR UPDATE")
+        with open_queue(postgres_url, wait=0.2) as queue:
+            job = queue.claim(T0, LEASE, "me")
+            assert job is not None and job.email == "r2@example.org"
+            assert queue.claim(T0, LEASE, "me") is None  # r1 is held: skipped, not waited for
+    with open_queue(postgres_url) as queue:
+        job = queue.claim(T0, LEASE, "me")  # released with the other session's transaction
+        assert job is not None and job.email == "r1@example.org"
+
+
+def test_a_write_blocked_by_another_session_gives_up_after_wait_in_one_line(postgres_url: str) -> None:
+    two_jobs(postgres_url)
+    with psycopg.connect(postgres_url) as other:
+        other.execute("SELECT id FROM jobs FOR UPDATE")
+        with open_queue(postgres_url, wait=0.2) as queue, pytest.raises(QueueError) as raised:
+            queue.cancel("2030-01-01-a", T0)
+    assert str(raised.value) == (f"the queue {postgres_url} is locked by another session (a dispatcher or"
+                                 " publish still running?); gave up after 0.2 s")
+    with open_queue(postgres_url) as queue:
+        assert {job.state for job in queue.jobs()} == {"pending"}  # the cancel was rolled back whole

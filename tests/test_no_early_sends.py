@@ -86,6 +86,7 @@ def states(ledger: Path) -> Counter[tuple[str, str, int]]:
 
 
 def fingerprint(path: Path) -> tuple[str, int]:
+    """The SQLite ledger file's bytes and mtime (PostgreSQL's dry run: test_ledger_postgres.py)."""
     return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from postgres_support import PostgresServer
+from postgres_support import PostgresServer, unavailable
 
 
 def test_each_test_gets_its_own_empty_database(postgres_server: PostgresServer, postgres_url: str) -> None:
@@ -35,3 +35,12 @@ def test_a_role_with_a_password_must_give_it(postgres_server: PostgresServer, po
             psycopg.connect(postgres_server.url(dbname, "alice", "wrong"))
     finally:
         postgres_server.execute("DROP ROLE alice")
+
+
+def test_missing_postgresql_skips_locally_and_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="initdb is missing"):
+        unavailable("PostgreSQL's initdb is missing")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="cannot run in CI: PostgreSQL's initdb is missing"):
+        unavailable("PostgreSQL's initdb is missing")

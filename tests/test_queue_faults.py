@@ -5,6 +5,10 @@ a running dispatcher.
 The dispatcher runs as the real CLI in a subprocess against aiosmtpd on loopback; the server's
 handler breaks the queue at a chosen message, so the fault lands mid-run. What the server received
 is compared with what the ledger says was sent.
+
+SQLite only: each fault here is one of the ledger *file* (its lock, its folder, its disk, its
+bytes). The PostgreSQL ledger's faults (server down, wrong port, password or database, a
+connection lost mid-dispatch, a blocked write) are in test_ledger_postgres.py.
 """
 
 from __future__ import annotations
