@@ -52,6 +52,7 @@ bench: install
 	$(PY) bench/bench_build.py
 	$(PY) bench/bench_rebuild.py
 	$(PY) bench/bench_dispatch.py
+	$(PY) bench/bench_dispatchers.py
 	$(PY) bench/bench_preview.py
 
 # Removes what can be made again. Never the ledger in var/: it is the record of what was sent.

@@ -25,35 +25,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-NOW = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from dispatchers_support import SLUG, write_room  # noqa: E402
+
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # the day of the release dispatchers_support writes
 COUNTS = [int(n) for n in os.environ.get("BENCH_RECIPIENTS", "1000,5000").split(",")]
 PDF_SIZE = 24_000  # about the sample releases' PDFs
-
-SETTINGS = """\
-organisation: {{name: Beispiel e.V., email: presse@beispiel.example}}
-site: {{base_url: "https://presse.beispiel.example", title: Presse, default_place: Rostock,
-        default_contacts: [anna]}}
-contacts:
-  anna: {{name: Anna Muster, email: anna@beispiel.example}}
-boilerplates:
-  neu: {{valid_from: 2019-01-01, text: Gefördert vom Programm.}}
-distribution:
-  channels:
-    mail: {{type: smtp, host: 127.0.0.1, port: {port}, security: none, rate_per_minute: 10000000}}
-  lists:
-    presse: {{channel: mail, csv: recipients.csv}}
-  default_lists: [presse]
-"""
-
-RELEASE = """\
----
-title: Neue Beratungsstelle eröffnet
-date: 2030-01-01
-lead: Der Vorspann.
-status: ready
----
-Der Text der Meldung.
-"""
 
 
 class Counter:
@@ -81,17 +59,12 @@ def prepare(folder: Path, port: int, count: int) -> Path:
     from pressroom.publish import queue_releases
     from pressroom.queue import SqliteQueue
 
-    releases = folder / "releases"
-    releases.mkdir(parents=True)
-    (releases / "pressroom.yaml").write_text(SETTINGS.format(port=port), encoding="utf-8")
-    rows = "".join(f"Redaktion {i},redaktion{i:05d}@zeitung{i % 50}.example\n" for i in range(count))
-    (releases / "recipients.csv").write_text("name,email\n" + rows, encoding="utf-8")
-    (releases / "2030-01-01-meldung.md").write_text(RELEASE, encoding="utf-8")
+    write_room(folder, port, count)  # the press room of the several-dispatchers bench
     result = load_pressroom(folder, NOW)
     assert result.pressroom is not None, [str(p) for p in result.problems]
-    built = folder / "build" / "2030-01-01-meldung"
+    built = folder / "build" / SLUG
     built.mkdir(parents=True)
-    outputs = {kind: built / f"2030-01-01-meldung.{kind}" for kind in ("html", "pdf", "docx", "txt")}
+    outputs = {kind: built / f"{SLUG}.{kind}" for kind in ("html", "pdf", "docx", "txt")}
     outputs["html"].write_text("<p>Text</p>", encoding="utf-8")
     outputs["pdf"].write_bytes(b"%PDF-1.7\n" + os.urandom(PDF_SIZE))
     outputs["docx"].write_bytes(b"PK\x03\x04")
