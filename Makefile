@@ -1,39 +1,52 @@
 # Every target installs what it needs first: a fresh clone needs no manual step.
+# Two levels: what running pressroom needs (check, build, publish, serve: WeasyPrint's
+# system libraries, pressroom with its PostgreSQL driver), and what the tests and the
+# benchmarks need on top (a browser, LibreOffice, a PostgreSQL server, the test tools).
 VENV   := .venv
 PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
+RUN_STAMP  := $(VENV)/.installed-run
 STAMP  := $(VENV)/.installed
 # axe-core, the accessibility engine the browser tests inject into each page: pinned
 # in tests/browser/package-lock.json (with its integrity hash), installed by npm ci.
 AXE    := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: install check build publish test lint bench golden clean clean-ledger
+.PHONY: install install-run check build publish test lint bench golden clean clean-ledger
 
 install: $(STAMP) $(AXE)
 
-$(STAMP): pyproject.toml .ci/system-deps
-	bash .ci/system-deps
-	test -x $(PY) || python3 -m venv $(VENV)
+install-run: $(RUN_STAMP)
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml .ci/system-deps | $(VENV)/bin/python
+	bash .ci/system-deps run
+	$(PY) -m pip install --quiet -e '.[postgresql]'
+	touch $(RUN_STAMP)
+
+$(STAMP): pyproject.toml .ci/system-deps | $(VENV)/bin/python
+	bash .ci/system-deps test
 	$(PY) -m pip install --quiet -e '.[test,postgresql]'
-	touch $(STAMP)
+	touch $(RUN_STAMP) $(STAMP)
 
 $(AXE): tests/browser/package.json tests/browser/package-lock.json | $(STAMP)
 	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	touch $(AXE)
 
-check: install
+check: install-run
 	$(BIN)/pressroom check
 
-build: install
+build: install-run
 	$(BIN)/pressroom build
 
 # Queues each ready release once, then delivers what is due. Nothing is sent twice
-# only while the ledger (var/queue.sqlite3, or the file in $PRESSROOM_QUEUE) survives:
-# CI throws its checkout away, so there point PRESSROOM_QUEUE at a durable path outside
-# it (publish refuses a ledger inside the checkout in CI when smtp or webhook channels
-# are configured). Releases older than distribution.max_age are not mailed by it.
-publish: install
+# only while the ledger (var/queue.sqlite3, or the one $PRESSROOM_QUEUE names) survives:
+# CI throws its checkout away, so there point PRESSROOM_QUEUE at a PostgreSQL database
+# (postgresql://...) or a durable path outside it (publish refuses a ledger inside the
+# checkout in CI when smtp or webhook channels are configured). Releases older than distribution.max_age are not mailed by it.
+publish: install-run
 	$(BIN)/pressroom publish
 	$(BIN)/pressroom dispatch --once
 
