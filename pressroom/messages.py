@@ -50,11 +50,107 @@ _CATALOG: dict[str, dict[str, str]] = {
         "en": "{key}: write the date as {iso} (year-month-day), not {given}",
         "de": "{key}: schreiben Sie das Datum als {iso} (Jahr-Monat-Tag), nicht {given}",
     },
-    "date.not_iso": {
-        "en": "{key}: {given!r} is not a date: write it as year-month-day, such as 2021-12-31 "
+    "value.not_iso_date": {
+        "en": "{given!r} is not a date: write it as year-month-day, such as 2021-12-31 "
               "(with a time: 2021-12-31T10:00)",
-        "de": "{key}: {given!r} ist kein Datum: schreiben Sie es als Jahr-Monat-Tag, etwa 2021-12-31 "
+        "de": "{given!r} ist kein Datum: schreiben Sie es als Jahr-Monat-Tag, etwa 2021-12-31 "
               "(mit Uhrzeit: 2021-12-31T10:00)",
+    },
+    "value.not_date_text": {
+        "en": "expected a date (YYYY-MM-DD) or datetime, got {given!r}: write it as year-month-day, "
+              "such as 2021-12-31",
+        "de": "{given!r} ist kein Datum: schreiben Sie es als Jahr-Monat-Tag, etwa 2021-12-31",
+    },
+    "value.needs_time": {
+        "en": "expected a date and time such as 2030-03-05T10:00, got {given!r}: add the time of day",
+        "de": "hier gehört eine Uhrzeit zum Datum, etwa 2030-03-05T10:00; hier steht {given!r}: "
+              "ergänzen Sie die Uhrzeit",
+    },
+    "value.day_only": {
+        "en": "expected a date without time, got {given!r}: delete the time of day",
+        "de": "hier gehört nur ein Datum ohne Uhrzeit hin, hier steht {given!r}: löschen Sie die Uhrzeit",
+    },
+    "value.age": {
+        "en": "expected an age such as 14d (days) or 36h (hours), got {given!r}",
+        "de": "hier gehört ein Alter hin, etwa 14d (Tage) oder 36h (Stunden); hier steht {given!r}",
+    },
+    "value.line_break": {
+        "en": "line breaks are not allowed here: write it on one line",
+        "de": "Zeilenumbrüche sind hier nicht erlaubt: schreiben Sie den Wert in eine Zeile",
+    },
+    "value.empty": {
+        "en": "empty: write a value, or delete the line",
+        "de": "leer: tragen Sie einen Wert ein oder löschen Sie die Zeile",
+    },
+    "value.control": {
+        "en": "control character U+{code:04X} cannot go into XML: delete it",
+        "de": "das Steuerzeichen U+{code:04X} kann nicht in die Ausgaben: löschen Sie es",
+    },
+    "value.language": {
+        "en": "unsupported language {given!r} (use de or en)",
+        "de": "die Sprache {given!r} gibt es hier nicht: schreiben Sie de oder en",
+    },
+    "address.invalid": {
+        "en": "{address} is not a valid address: {reason}",
+        "de": "{address} ist keine gültige E-Mail-Adresse: prüfen Sie die Schreibweise, etwa "
+              "presse@beispiel.de",
+    },
+    "address.smtputf8": {
+        "en": "{address} cannot be sent: the part before @ has non-ASCII letters; the mail server would "
+              "need SMTPUTF8, which pressroom does not use",
+        "de": "an {address} kann nicht gesendet werden: vor dem @ stehen Umlaute oder andere "
+              "Sonderzeichen; schreiben Sie sie ohne (etwa ae statt ä)",
+    },
+    "body.link_target": {
+        "en": "link {text!r} has no target: write the web address in the round brackets, "
+              "like this: [text](https://example.org)",
+        "de": "der Link {text!r} hat kein Ziel: schreiben Sie die Webadresse in die runden Klammern, "
+              "so: [Text](https://beispiel.de)",
+    },
+    "body.image_missing": {
+        "en": "image {name}: no such file in releases/ (put the file there or correct its name)",
+        "de": "Bild {name}: diese Datei gibt es nicht im Ordner releases/ (legen Sie sie dort ab oder "
+              "korrigieren Sie den Namen)",
+    },
+    "file.not_utf8": {
+        "en": "not UTF-8 text: save the file again as UTF-8 (in the editor's \"Save as\" dialog)",
+        "de": "kein UTF-8-Text: speichern Sie die Datei erneut im Format UTF-8 (im Dialog "
+              "„Speichern unter“ des Editors)",
+    },
+    "file.unreadable": {
+        "en": "cannot read: {reason} (check that the file exists and you may open it)",
+        "de": "Datei kann nicht gelesen werden: {reason} (prüfen Sie, ob es sie gibt und ob Sie sie "
+              "öffnen dürfen)",
+    },
+    "file.name": {
+        "en": "file name must be YYYY-MM-DD-slug.md (lower-case letters, digits, dashes): rename it, "
+              "such as 2021-05-04-new-lab.md",
+        "de": "der Dateiname muss JJJJ-MM-TT-kurzname.md lauten (Kleinbuchstaben, Ziffern, "
+              "Bindestriche): benennen Sie die Datei um, etwa 2021-05-04-neues-labor.md",
+    },
+    "duplicate.slug": {
+        "en": "duplicate slug {value!r}, also used by {where}: rename one of the two files",
+        "de": "der Kurzname {value!r} steht auch in {where}: benennen Sie eine der beiden Dateien um",
+    },
+    "duplicate.number": {
+        "en": "duplicate number {value!r}, also used by {where}: change or delete one of the two numbers",
+        "de": "die Nummer {value!r} hat auch {where}: ändern oder löschen Sie eine der beiden Nummern",
+    },
+    "number.published": {
+        "en": "number: this release was published as {number}; a published number does not change "
+              "(write number: {number})",
+        "de": "number: diese Meldung wurde als {number} veröffentlicht; eine veröffentlichte Nummer "
+              "bleibt (schreiben Sie number: {number})",
+    },
+    "number.taken": {
+        "en": "number: {number} already belongs to {owner} (published {day}); choose another",
+        "de": "number: {number} gehört schon zu {owner} (veröffentlicht am {day}); wählen Sie eine "
+              "andere Nummer",
+    },
+    "number.taken_gone": {
+        "en": "number: {number} already belongs to {owner} (published; its file is gone); choose another",
+        "de": "number: {number} gehört schon zu {owner} (veröffentlicht, die Datei gibt es nicht mehr); "
+              "wählen Sie eine andere Nummer",
     },
     "value.choice": {
         "en": "{key}: {given!r} is not possible here; write {choices}",
@@ -207,6 +303,21 @@ _CATALOG: dict[str, dict[str, str]] = {
         "de": "title: sehr lang ({length} Zeichen; kürzen Sie ihn auf unter {limit})",
     },
 }
+
+class Unsaid(ValueError):
+    """A problem found where the room's language is not known (a schema validator, an address
+    check): its catalog id and values, said in English by ``str`` and in the room's language by
+    ``said`` once the caller knows it (validation.py)."""
+
+    def __init__(self, message: str, /, **values: object) -> None:
+        super().__init__(say("en", message, **values))
+        self.message = message
+        self.values = values
+
+    def said(self, language: Language) -> str:
+        """This problem in *language*."""
+        return say(language, self.message, **self.values)
+
 
 WORD_BREAKS = {0x0B, 0x2028, 0x2029}
 _GERMAN_DATE = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(.*)$")

@@ -11,8 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .errors import Problem
-from .messages import Language, iso_of_german_date, say
-from .schema import NotADate
+from .messages import Language, Unsaid, iso_of_german_date, say
 from .yamlload import Key, YamlDocument
 
 
@@ -70,15 +69,18 @@ def _problem(model: type[BaseModel], error: Any, doc: YamlDocument, path: Path, 
     iso = iso_of_german_date(value) if isinstance(value, str) and kind == "value_error" else None
     if iso is not None:
         return Problem(path, line, say(language, "date.german", key=name, iso=iso, given=value.strip()))
-    if kind == "value_error" and isinstance(error.get("ctx", {}).get("error"), NotADate):
-        return Problem(path, line, say(language, "date.not_iso", key=name, given=value))
+    cause = error.get("ctx", {}).get("error")
+    if kind == "value_error" and isinstance(cause, Unsaid):
+        return Problem(path, line, f"{name}: {cause.said(language)}")
+    if kind == "string_too_short":
+        return Problem(path, line, f"{name}: {say(language, 'value.empty')}")
     if kind == "literal_error" and key and key[-1] != "language":
         # pydantic lists them as "'draft' or 'ready'"
         written = str(error.get("ctx", {}).get("expected", "")).replace("'", "")
         choices = written.replace(" or ", f" {say(language, 'word.or')} ")
         return Problem(path, line, say(language, "value.choice", key=name, given=value, choices=choices))
     if kind == "literal_error" and key and key[-1] == "language":
-        return Problem(path, line, f"{name}: unsupported language {value!r} (use de or en)")
+        return Problem(path, line, f"{name}: {say(language, 'value.language', given=value)}")
     message = str(error["msg"]).removeprefix("Value error, ")
     return Problem(path, line, f"{name}: {message}")
 

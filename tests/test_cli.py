@@ -44,7 +44,7 @@ def test_three_mistakes_give_three_errors_and_exit_1(room: Room) -> None:
     errors = [line for line in result.stdout.splitlines() if ": warning:" not in line]
     assert errors == [
         "releases/2021-05-04-fehler.md:4: contcts: unbekannter Schlüssel, meinten Sie contacts?",
-        "releases/2021-05-04-fehler.md:5: language: unsupported language 'fr' (use de or en)",
+        "releases/2021-05-04-fehler.md:5: language: die Sprache 'fr' gibt es hier nicht: schreiben Sie de oder en",
         "releases/2021-05-04-fehler.md:6: boilerplate: 'x' steht nicht unter boilerplates: (vorhanden: alt, neu)",
     ]
     assert "Traceback" not in result.stderr
