@@ -69,8 +69,10 @@ def test_check_reports_each_bad_recipient_address_at_its_line_in_the_settings_la
         f"      channel: outbox\n      recipients:\n{entries}\n"
     )
     assert messages(room) == [
-        f"releases/pressroom.yaml:{34 + i}: distribution.lists.presse.recipients[{i}].email: {quoted(address)} "
-        "ist keine gültige E-Mail-Adresse: prüfen Sie die Schreibweise, etwa presse@beispiel.de"
+        f"releases/pressroom.yaml:{34 + i}: distribution.lists.presse.recipients[{i}].email: "
+        + (f"an {quoted(address)} kann nicht gesendet werden: vor dem @ stehen Umlaute oder andere Sonderzeichen; "
+           "schreiben Sie sie ohne (etwa ae statt ä)" if "é" in address else
+           f"{quoted(address)} ist keine gültige E-Mail-Adresse: prüfen Sie die Schreibweise, etwa presse@beispiel.de")
         for i, address in enumerate(REFUSED)
     ]
 
