@@ -35,6 +35,7 @@ _CATALOG: dict[str, dict[str, str]] = {
         "de": "ein aus Word eingefügter Zeilenumbruch (U+{code:04X}, Umschalt+Eingabe): löschen Sie ihn "
               "und drücken Sie Eingabe für einen neuen Absatz, oder setzen Sie ein Leerzeichen",
     },
+    "word.none": {"en": "none", "de": "keine"},
     "front.no_start": {
         "en": "the first line must be --- (three dashes), followed by the front matter (title:, date: ...)",
         "de": "die erste Zeile muss --- (drei Bindestriche) sein, danach folgt der Kopfbereich "
@@ -151,6 +152,45 @@ _CATALOG: dict[str, dict[str, str]] = {
         "en": "number: {number} already belongs to {owner} (published; its file is gone); choose another",
         "de": "number: {number} gehört schon zu {owner} (veröffentlicht, die Datei gibt es nicht mehr); "
               "wählen Sie eine andere Nummer",
+    },
+    "front.not_mapping": {
+        "en": "expected a mapping of keys and values: write one key per line, such as title: My title",
+        "de": "hier gehören Einträge der Form Schlüssel: Wert hin, einer pro Zeile, etwa "
+              "title: Meine Überschrift",
+    },
+    "settings.no_file": {
+        "en": "{value}: no such file in the press room (put it there or correct its name)",
+        "de": "{value}: diese Datei gibt es nicht im Pressebereich (legen Sie sie ab oder korrigieren Sie "
+              "den Namen)",
+    },
+    "settings.zone": {
+        "en": "unknown time zone {zone!r}: write one such as Europe/Berlin",
+        "de": "unbekannte Zeitzone {zone!r}: schreiben Sie etwa Europe/Berlin",
+    },
+    "period.reversed": {
+        "en": "valid_until is before valid_from: swap the two dates or correct one",
+        "de": "valid_until liegt vor valid_from: tauschen Sie die beiden Daten oder korrigieren Sie eines",
+    },
+    "settings.contact_unknown": {
+        "en": "unknown contact {name!r} (known: {known})",
+        "de": "unbekannter Kontakt {name!r} (bekannt: {known})",
+    },
+    "settings.base_url": {
+        "en": "site.base_url is not set: feeds and e-mails link to {url}",
+        "de": "site.base_url fehlt: Feeds und E-Mails verlinken auf {url}; tragen Sie die Adresse der "
+              "Website ein",
+    },
+    "settings.channel_unknown": {
+        "en": "unknown channel {name!r} (known: {known})",
+        "de": "unbekannter Versandweg {name!r} (vorhanden: {known})",
+    },
+    "settings.list_unknown": {
+        "en": "unknown list {name!r} (known: {known})",
+        "de": "unbekannte Verteilerliste {name!r} (vorhanden: {known})",
+    },
+    "settings.list_empty": {
+        "en": "list has no recipients",
+        "de": "die Liste hat keine Empfänger: tragen Sie unter recipients: welche ein",
     },
     "value.choice": {
         "en": "{key}: {given!r} is not possible here; write {choices}",

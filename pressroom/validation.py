@@ -26,7 +26,7 @@ def validate(
     data = _part(doc.data, at)
     if not isinstance(data, dict):
         line = doc.line_of(at, default_line)
-        return None, [Problem(path, line, "expected a mapping of keys and values")]
+        return None, [Problem(path, line, say(language, "front.not_mapping"))]
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
