@@ -192,6 +192,62 @@ _CATALOG: dict[str, dict[str, str]] = {
         "en": "list has no recipients",
         "de": "die Liste hat keine Empfänger: tragen Sie unter recipients: welche ein",
     },
+    "import.created": {"en": "created {path}", "de": "angelegt: {path}"},
+    "import.picture": {"en": "saved picture {path}", "de": "Bild gespeichert: {path}"},
+    "import.contacts": {"en": "contacts recognised: {names}", "de": "Kontakte erkannt: {names}"},
+    "import.funders": {
+        "en": "funder text recognised and left out (printed from the settings): {names}",
+        "de": "Förderhinweis erkannt und weggelassen (er wird aus den Einstellungen gedruckt): {names}",
+    },
+    "import.removed": {
+        "en": "{count} line(s) of contact, address and funder blocks left out",
+        "de": "{count} Zeile(n) aus Kontakt-, Adress- und Förderblöcken weggelassen",
+    },
+    "import.changes": {
+        "en": "{count} tracked change(s) accepted",
+        "de": "{count} nachverfolgte Änderung(en) angenommen",
+    },
+    "import.todos": {
+        "en": "{count} comment(s) became todo: entries",
+        "de": "{count} Kommentar(e) stehen jetzt unter todo:",
+    },
+    "import.encrypted": {
+        "en": "the file is password-protected (or an old .doc): remove the password in Word "
+              "(File > Info > Protect Document) or save it as .docx, then import again",
+        "de": "die Datei ist mit einem Kennwort geschützt (oder ein altes .doc): entfernen Sie das Kennwort "
+              "in Word (Datei > Informationen > Dokument schützen) oder speichern Sie sie als .docx und "
+              "importieren Sie erneut",
+    },
+    "import.not_docx": {
+        "en": "not a Word document (.docx): save the draft as .docx and import again",
+        "de": "kein Word-Dokument (.docx): speichern Sie den Entwurf als .docx und importieren Sie erneut",
+    },
+    "import.no_document": {
+        "en": "not a Word document (.docx): it holds no word/document.xml; save the draft from Word as "
+              ".docx and import again",
+        "de": "kein Word-Dokument (.docx): der Text (word/document.xml) fehlt darin; speichern Sie den "
+              "Entwurf in Word als .docx und importieren Sie erneut",
+    },
+    "import.damaged": {
+        "en": "the .docx file is damaged (cut off or corrupt): save it again from Word",
+        "de": "die .docx-Datei ist beschädigt (abgeschnitten oder fehlerhaft): speichern Sie sie in Word "
+              "erneut",
+    },
+    "import.unreadable": {
+        "en": "Word could not be read: {reason}",
+        "de": "das Word-Dokument ließ sich nicht lesen: speichern Sie es in Word erneut als .docx und "
+              "importieren Sie nochmals",
+    },
+    "import.no_title": {
+        "en": "no title found: give the draft a title (the Title style or a first line)",
+        "de": "keine Überschrift gefunden: geben Sie dem Entwurf eine Überschrift (Formatvorlage „Titel“ "
+              "oder eine erste Zeile)",
+    },
+    "import.exists": {
+        "en": "{name} exists already in releases/: rename or remove it first",
+        "de": "{name} gibt es schon im Ordner releases/: benennen Sie die Datei um oder entfernen Sie sie "
+              "zuerst",
+    },
     "value.choice": {
         "en": "{key}: {given!r} is not possible here; write {choices}",
         "de": "{key}: {given!r} ist hier nicht möglich; schreiben Sie {choices}",

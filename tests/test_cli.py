@@ -55,7 +55,7 @@ def test_new_writes_a_draft_that_checks_and_refuses_to_overwrite(room: Room) -> 
     code, output = run("new", "Größe zählt: ein Test", "--date", "2021-05-04", "--root", str(room.root))
     assert code == 0
     path = room.releases / "2021-05-04-groesse-zaehlt-ein-test.md"
-    assert output.strip() == f"created {path}"
+    assert output.strip() == f"angelegt: {path}"
     release = room.load().release("2021-05-04-groesse-zaehlt-ein-test")
     assert (release.title, release.status, release.place) == ("Größe zählt: ein Test", "draft", "Rostock")
     before = path.read_bytes()
