@@ -64,7 +64,7 @@ def run_check(
     from .load import load_pressroom
 
     environ = os.environ if strict or os.environ.get("CI") else None
-    now = moment_or_fail(now_text)
+    now = moment_or_fail(now_text, root)
     result = load_pressroom(root, now, frozen=frozen_numbers(root, queue_file), environ=environ)
     print_problems(result.problems, root)
     if result.failed(strict):
@@ -202,7 +202,7 @@ def run_build(
 
     # A --now without an offset is in the site's time zone, which the build reads with
     # the settings: the settings are loaded once, by the build.
-    now = moment_or_fail(now_text)
+    now = moment_or_fail(now_text, root)
     frozen = frozen_numbers(root, queue_file)
     quiet = click.get_current_context().meta.get(QUIET_KEY, False)
     reporter = SilentReporter() if quiet else reporter_for_terminal()

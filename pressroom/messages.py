@@ -248,6 +248,17 @@ _CATALOG: dict[str, dict[str, str]] = {
         "de": "{name} gibt es schon im Ordner releases/: benennen Sie die Datei um oder entfernen Sie sie "
               "zuerst",
     },
+    "now.invalid": {
+        "en": "--now: {given!r} is not an ISO 8601 date or datetime: write it as year-month-day and "
+              "time, such as 2021-05-04T10:00",
+        "de": "--now: {given!r} ist kein Zeitpunkt: schreiben Sie ihn als Jahr-Monat-Tag und Uhrzeit, "
+              "etwa 2021-05-04T10:00",
+    },
+    "serve.port": {
+        "en": "port {port} is in use on {host}: stop the other server, or choose another port with --port",
+        "de": "Port {port} ist auf {host} schon belegt: beenden Sie den anderen Server oder wählen Sie "
+              "mit --port einen anderen Port",
+    },
     "value.choice": {
         "en": "{key}: {given!r} is not possible here; write {choices}",
         "de": "{key}: {given!r} ist hier nicht möglich; schreiben Sie {choices}",

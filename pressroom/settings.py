@@ -46,6 +46,15 @@ def settings_path(root: Path) -> Path:
     return root / SETTINGS_FILE
 
 
+def room_language(root: Path) -> Language:
+    """The room's language as its settings file says it, read before (or without) loading
+    the settings, so a command's own errors are in it; English without a readable file."""
+    try:
+        return language_of_settings(settings_path(root).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return "en"
+
+
 def load_settings(
     root: Path, environ: Mapping[str, str] | None = None
 ) -> tuple[Settings | None, list[Problem]]:
