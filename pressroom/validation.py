@@ -21,8 +21,9 @@ def validate(
 ) -> tuple[Any, list[Problem]]:
     """Validate *doc* (or its part at the key path *at*) against *model*; return
     (instance or None, problems), each problem named and located in the whole document.
-    The common problems (unknown or missing key, wrong type, a date written 31.12.2021)
-    are said in *language*; the others in English."""
+    The problems (unknown or missing key, wrong type, a date written 31.12.2021, every value
+    a validator refuses with ``messages.Unsaid``) are said in *language*; pydantic's own text
+    (English) only for the rare kinds no author's file reaches."""
     data = _part(doc.data, at)
     if not isinstance(data, dict):
         line = doc.line_of(at, default_line)
