@@ -13,16 +13,14 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-NON_ASCII_LOCAL = (
-    "the part before @ has non-ASCII letters; the mail server would need SMTPUTF8, "
-    "which pressroom does not use"
-)
+from .messages import Unsaid
 
 
-class AddressError(ValueError):
+class AddressError(Unsaid):
     """An address pressroom will not send to; the message says why in plain words.
 
-    A ValueError, so that the settings schema reports it like any other bad value.
+    A ValueError (an Unsaid one, said in the room's language), so that the schemas report it
+    like any other bad value.
     """
 
 
@@ -46,9 +44,9 @@ def check_address(text: str) -> str:
     try:
         checked = validate_email(text, check_deliverability=False, allow_smtputf8=True)
     except EmailNotValidError as exc:
-        raise AddressError(f"{quoted(text)} is not a valid address: {exc}") from None
+        raise AddressError("address.invalid", address=quoted(text), reason=str(exc)) from None
     if checked.ascii_email is None:  # the local part needs SMTPUTF8
-        raise AddressError(f"{quoted(text)} cannot be sent: {NON_ASCII_LOCAL}")
+        raise AddressError("address.smtputf8", address=quoted(text))
     return checked.ascii_email
 
 

@@ -26,6 +26,7 @@ from .cli_common import (
     root_option,
     settings_or_fail,
 )
+from .messages import say
 
 if TYPE_CHECKING:
     from .load import LoadResult
@@ -63,7 +64,7 @@ def run_check(
     from .load import load_pressroom
 
     environ = os.environ if strict or os.environ.get("CI") else None
-    now = moment_or_fail(now_text)
+    now = moment_or_fail(now_text, root)
     result = load_pressroom(root, now, frozen=frozen_numbers(root, queue_file), environ=environ)
     print_problems(result.problems, root)
     if result.failed(strict):
@@ -111,7 +112,7 @@ def new(title: str, day: str | None, root: Path) -> None:
     site = settings.site
     draft = placeholder_draft(site.language, site.default_place, site.default_contacts)
     path = new_release(root, title, when, draft)
-    click.echo(f"created {path}")
+    click.echo(say(site.language, "import.created", path=path))
 
 
 @cli.command("import")
@@ -124,21 +125,21 @@ def import_command(draft: Path, day: str | None, root: Path) -> None:
     from .draft_import import import_draft
 
     settings = settings_or_fail(root)
-    imported = import_draft(draft, settings, day_or_fail(day, settings.site.language), date.today())
-    click.echo(f"created {imported.path}")
+    language = settings.site.language
+    imported = import_draft(draft, settings, day_or_fail(day, language), date.today())
+    click.echo(say(language, "import.created", path=imported.path))
     for picture in imported.pictures:
-        click.echo(f"saved picture {picture}")
+        click.echo(say(language, "import.picture", path=picture))
     if imported.contacts:
-        click.echo(f"contacts recognised: {', '.join(imported.contacts)}")
+        click.echo(say(language, "import.contacts", names=", ".join(imported.contacts)))
     if imported.boilerplates:
-        click.echo(f"funder text recognised and left out (printed from the settings): "
-                   f"{', '.join(imported.boilerplates)}")
+        click.echo(say(language, "import.funders", names=", ".join(imported.boilerplates)))
     if imported.removed_lines:
-        click.echo(f"{imported.removed_lines} line(s) of contact, address and funder blocks left out")
+        click.echo(say(language, "import.removed", count=imported.removed_lines))
     if imported.tracked_changes:
-        click.echo(f"{imported.tracked_changes} tracked change(s) accepted")
+        click.echo(say(language, "import.changes", count=imported.tracked_changes))
     if imported.todos:
-        click.echo(f"{len(imported.todos)} comment(s) became todo: entries")
+        click.echo(say(language, "import.todos", count=len(imported.todos)))
 
 
 @cli.command()
@@ -201,7 +202,7 @@ def run_build(
 
     # A --now without an offset is in the site's time zone, which the build reads with
     # the settings: the settings are loaded once, by the build.
-    now = moment_or_fail(now_text)
+    now = moment_or_fail(now_text, root)
     frozen = frozen_numbers(root, queue_file)
     quiet = click.get_current_context().meta.get(QUIET_KEY, False)
     reporter = SilentReporter() if quiet else reporter_for_terminal()

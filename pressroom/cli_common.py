@@ -16,6 +16,7 @@ from .errors import CheckFailed, PressroomError, QueueError, UserError
 
 if TYPE_CHECKING:
     from .errors import Problem
+    from .messages import Language
     from .model import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -211,25 +212,31 @@ def day_or_fail(text: str | None, language: str) -> date | None:
         iso = iso_of_german_date(text)
         if iso is not None and " " not in iso:
             fail(say(language, "date.german", key="--date", iso=iso, given=text.strip()))
-        fail(say(language, "date.not_iso", key="--date", given=text))
+        fail(f"--date: {say(language, 'value.not_iso_date', given=text)}")
 
 
-def moment_or_fail(text: str | None) -> datetime | None:
+def moment_or_fail(text: str | None, root: Path) -> datetime | None:
     """Read --now as given (without an offset it is naive: the library reads it in the
-    site's time zone); ``None`` without it (the library takes the clock)."""
+    site's time zone); ``None`` without it (the library takes the clock). A value that is
+    no moment ends the command in the language of the room at *root*."""
+    from .messages import say
+    from .settings import room_language
+
     if text is None:
         return None
     try:
         return datetime.fromisoformat(text)
     except ValueError:
-        fail(f"--now: {text!r} is not an ISO 8601 date or datetime")
+        fail(say(room_language(root), "now.invalid", given=text))
 
 
-def parse_now(text: str | None, zone: ZoneInfo) -> datetime:
-    """Read --now (naive values are in *zone*); without it, the clock."""
+def parse_now(text: str | None, zone: ZoneInfo, language: Language) -> datetime:
+    """Read --now (naive values are in *zone*); without it, the clock. A value that is no
+    moment ends the command, said in *language*."""
     from .load import parse_moment
+    from .messages import say
 
     try:
         return parse_moment(text, zone)
     except ValueError:
-        fail(f"--now: {text!r} is not an ISO 8601 date or datetime")
+        fail(say(language, "now.invalid", given=text))

@@ -107,7 +107,7 @@ def publish_command(root: Path, queue_file: str | None, now_text: str | None,
     from .queue import queue_location
 
     settings = settings_or_fail(root)
-    now = parse_now(now_text, settings.site.zone)
+    now = parse_now(now_text, settings.site.zone, settings.site.language)
     # Before the dry run too: it must not promise deliveries the real run refuses.
     _refuse_a_ledger_ci_forgets(root, queue_file, settings, "publish")
     if dry_run:
@@ -178,7 +178,7 @@ def dispatch_command(root: Path, queue_file: str | None, now_text: str | None, o
     from .safeguards import usable_channels
 
     settings = settings_or_fail(root.resolve())
-    fixed = parse_now(now_text, settings.site.zone) if now_text else None
+    fixed = parse_now(now_text, settings.site.zone, settings.site.language) if now_text else None
 
     def clock() -> datetime:
         return fixed if fixed is not None else datetime.now(UTC)
@@ -277,7 +277,9 @@ def status_command(root: Path, queue_file: str | None, now_text: str | None) -> 
         click.echo(f"{slug:<{width}}  {row}  {shown[0]:<20}  {shown[1]}")
     totals = "  ".join(f"{sum(c for (_, s), c in counts.items() if s == st):>9}" for st in STATES)
     click.echo(f"{'total':<{width}}  {totals}")
-    now = parse_now(now_text, zone)
+    from .settings import room_language
+
+    now = parse_now(now_text, zone, room_language(root))
     for state in channels:
         if state.paused(now):
             click.echo(_channel_line(state, zone))
@@ -349,7 +351,9 @@ def retry_command(root: Path, queue_file: str | None, now_text: str | None, job_
         fail(RETRY_USAGE if not (slug or channel) else
              "queue retry: --slug and --channel narrow a selection; add --state STATE or --all-dead")
     zone = site_zone(root)  # site.timezone alone: a broken recipient list must not block a retry
-    now = parse_now(now_text, zone)
+    from .settings import room_language
+
+    now = parse_now(now_text, zone, room_language(root))
     with closing(_open(root, queue_file)) as queue:
         if job_id is not None:
             job = queue.retry(job_id, now)
@@ -378,7 +382,10 @@ def _echo_retried(jobs: Sequence[Job], state: str, shown: int = 20) -> None:
 @click.argument("slug")
 def cancel_command(root: Path, queue_file: str | None, now_text: str | None, slug: str) -> None:
     """Recall a release before it goes out; say what had already been sent."""
-    now = parse_now(now_text, site_zone(root))  # site.timezone alone: recall works with a broken list
+    from .settings import room_language
+
+    # site.timezone alone: recall works with a broken list
+    now = parse_now(now_text, site_zone(root), room_language(root))
     with closing(_open(root, queue_file)) as queue:
         result = queue.cancel(slug, now, "recalled: pressroom queue cancel")
     click.echo(f"cancel {slug}: {result.cancelled} job(s) recalled")
@@ -402,7 +409,7 @@ def resend_command(root: Path, queue_file: str | None, now_text: str | None, slu
     from .publish import resend_release
 
     settings = settings_or_fail(root)
-    now = parse_now(now_text, settings.site.zone)
+    now = parse_now(now_text, settings.site.zone, settings.site.language)
     _refuse_a_ledger_ci_forgets(root, queue_file, settings, "resend")
     with closing(_open(root, queue_file)) as queue:
         resent = resend_release(root, queue, slug, now, settings)
@@ -417,7 +424,7 @@ def send_command(root: Path, queue_file: str | None, now_text: str | None, slug:
     from .publish import queue_send
 
     settings = settings_or_fail(root)
-    now = parse_now(now_text, settings.site.zone)
+    now = parse_now(now_text, settings.site.zone, settings.site.language)
     _refuse_a_ledger_ci_forgets(root, queue_file, settings, "send")
     with closing(_open(root, queue_file, create=True)) as queue:
         sent = queue_send(root, queue, slug, now, settings)
@@ -434,7 +441,7 @@ def baseline_command(root: Path, queue_file: str | None, now_text: str | None) -
     from .publish import queue_baseline
 
     settings = settings_or_fail(root)
-    now = parse_now(now_text, settings.site.zone)
+    now = parse_now(now_text, settings.site.zone, settings.site.language)
     with closing(_open(root, queue_file, create=True)) as queue:
         report = queue_baseline(root, queue, now, settings)
     for line in report.lines():

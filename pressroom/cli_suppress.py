@@ -28,7 +28,9 @@ def suppress_command(root: Path, queue_file: str | None, now_text: str | None, a
 
     if "@" not in address:
         fail(f"suppress: {address!r} is not an e-mail address")
-    now = parse_now(now_text, site_zone(root))
+    from .settings import room_language
+
+    now = parse_now(now_text, site_zone(root), room_language(root))
     with closing(_open(root, queue_file, create=True)) as queue:
         added = queue.suppress(address, "manual", reason, now)
     verb = "suppressed" if added else "already suppressed"
@@ -81,8 +83,10 @@ def suppressed_command(root: Path, queue_file: str | None, now_text: str | None,
 def inbox_command(root: Path, queue_file: str | None, now_text: str | None, maildir: Path) -> None:
     """Read the replies and bounces in MAILDIR; suppress hard bounces and unsubscribe requests."""
     from .inbox import read_inbox
+    from .settings import room_language
 
-    now = parse_now(now_text, site_zone(root))
+
+    now = parse_now(now_text, site_zone(root), room_language(root))
     with closing(_open(root, queue_file, create=True)) as queue:
         report = read_inbox(maildir, queue, now)
     click.echo(report.line())

@@ -24,6 +24,7 @@ from typing import Any
 from .authoring import slug_for
 from .draft_blocks import blocks_to_drop
 from .errors import UserError
+from .messages import Language, say
 from .model import Settings
 
 Node = dict[str, Any]
@@ -64,30 +65,28 @@ class _Draft:
     images: list[tuple[str, str]] = field(default_factory=list)  # (extracted path, alt)
 
 
-def check_docx(path: Path) -> None:
+def check_docx(path: Path, language: Language) -> None:
     """Refuse what is not a readable .docx, with one sentence saying what it is."""
     try:
         head = path.read_bytes()[:8]
     except OSError as exc:
-        raise UserError(f"cannot read: {exc.strerror}", path) from None
+        raise UserError(say(language, "file.unreadable", reason=exc.strerror), path) from None
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         # An OLE container: how Word stores an encrypted .docx (and the old .doc format).
-        raise UserError("the file is password-protected (or an old .doc): remove the password in Word "
-                        "(File > Info > Protect Document) or save it as .docx, then import again", path)
+        raise UserError(say(language, "import.encrypted"), path)
     if not head.startswith(b"PK"):
-        raise UserError("not a Word document (.docx): save the draft as .docx and import again", path)
+        raise UserError(say(language, "import.not_docx"), path)
     try:
         with zipfile.ZipFile(path) as archive:
             if "word/document.xml" not in archive.namelist():
-                raise UserError("not a Word document (.docx): it holds no word/document.xml", path)
+                raise UserError(say(language, "import.no_document"), path)
             if archive.testzip() is not None:
                 raise zipfile.BadZipFile("a damaged member")
     except (zipfile.BadZipFile, EOFError, ValueError):
-        raise UserError("the .docx file is damaged (cut off or corrupt): save it again from Word",
-                        path) from None
+        raise UserError(say(language, "import.damaged"), path) from None
 
 
-def _pandoc(source: Path, changes: str, media: Path | None = None) -> Node:
+def _pandoc(source: Path, changes: str, language: Language, media: Path | None = None) -> Node:
     import pypandoc
 
     args = [f"--track-changes={changes}"]
@@ -97,7 +96,8 @@ def _pandoc(source: Path, changes: str, media: Path | None = None) -> Node:
         return dict(json.loads(pypandoc.convert_file(str(source), "json", format="docx+styles",
                                                      extra_args=args)))
     except RuntimeError as exc:
-        raise UserError(f"Word could not be read: {str(exc).strip().splitlines()[-1]}", source) from None
+        reason = str(exc).strip().splitlines()[-1]
+        raise UserError(say(language, "import.unreadable", reason=reason), source) from None
 
 
 def _to_markdown(blocks: list[Node], api: Any) -> str:
@@ -425,12 +425,13 @@ def import_draft(source: Path, settings: Settings, day: date | None, today: date
     """
     from .atomic import write_atomic
 
-    check_docx(source)
+    language = settings.site.language
+    check_docx(source, language)
     releases = settings.releases_dir
     with tempfile.TemporaryDirectory(prefix="pressroom-import-") as scratch:
         media = Path(scratch)
-        accepted = _pandoc(source, "accept", media)
-        everything = _pandoc(source, "all")
+        accepted = _pandoc(source, "accept", language, media)
+        everything = _pandoc(source, "all", language)
         draft = _Draft()
         draft.meta = {k: v for k in ("title", "subtitle") if (v := _meta_text(accepted["meta"], k))}
         blocks = _heading_lines(_clean_blocks(accepted["blocks"], draft), draft)
@@ -442,12 +443,11 @@ def import_draft(source: Path, settings: Settings, day: date | None, today: date
         blocks, contacts, funders, removed = _remove_own_blocks(blocks, settings)
         title = draft.meta.get("title", "").strip()
         if not title:
-            raise UserError("no title found: give the draft a title (the Title style or a first line)",
-                            source)
+            raise UserError(say(language, "import.no_title"), source)
         when = day or (date.fromisoformat(draft.meta["day"]) if "day" in draft.meta else today)
         path = releases / f"{slug_for(title, when)}.md"
         if path.exists():
-            raise UserError(f"{path.name} exists already in releases/: rename or remove it first", source)
+            raise UserError(say(language, "import.exists", name=path.name), source)
         if draft.notes:
             blocks += [{"t": "HorizontalRule"}, {"t": "OrderedList", "c": [[1, {"t": "Decimal"},
                                                                             {"t": "Period"}], draft.notes]}]

@@ -21,7 +21,7 @@ from markdown_it.token import Token
 from . import markup
 from .authoring import placeholder_problems
 from .errors import Problem, Severity
-from .messages import WORD_BREAKS, Language, say
+from .messages import WORD_BREAKS, Language, Unsaid, say
 from .model import Contact, Event, Image, Link, Pressroom, Release, Settings
 from .paths import file_named
 from .schema import EventIn, FrontMatter, check_xml_text
@@ -175,9 +175,9 @@ def load_pressroom(
     problems += misnamed_release_files(root, settings.site.language)
     frozen = frozen or {}
     # Before numbering: only the numbers written in the files are checked against the ledger.
-    problems += check_frozen(releases, frozen, number_lines)
+    problems += check_frozen(releases, frozen, number_lines, settings.site.language)
     releases = assign_numbers(releases, frozen)
-    problems += check_unique(releases, number_lines, frozen)
+    problems += check_unique(releases, number_lines, settings.site.language, frozen)
     problems = sorted(set(problems))
     if any(p.is_error and p.path not in held for p in problems):
         return LoadResult(None, problems, len(paths), frozenset(held))
@@ -245,9 +245,9 @@ def _load_release(
         # read_text turns CRLF line ends into LF, so line numbers stay right.
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        return None, empty, [Problem(path, 1, "not UTF-8 text")], False
+        return None, empty, [Problem(path, 1, say(language, "file.not_utf8"))], False
     except OSError as exc:
-        return None, empty, [Problem(path, 1, f"cannot read: {exc.strerror}")], False
+        return None, empty, [Problem(path, 1, say(language, "file.unreadable", reason=exc.strerror))], False
     draft = is_draft_text(text)
     breaks = word_breaks(text, path, language)
     if breaks:
@@ -258,9 +258,9 @@ def _load_release(
         doc = load_yaml(yaml_text, path, first_line=2, language=language)
     except YamlError as exc:
         return None, empty, breaks + exc.problems, draft
-    problems = breaks + check_file_name(path)
+    problems = breaks + check_file_name(path, language)
     tokens = markup.parse(body) if markup.may_reference(body) else []
-    problems += check_body(body, tokens, body_line, path, settings.releases_dir)
+    problems += check_body(body, tokens, body_line, path, settings.releases_dir, language)
     front, schema_problems = validate(FrontMatter, doc, path, 1, language=language)
     problems += schema_problems
     if front is None:
@@ -290,14 +290,15 @@ def check_name_date(path: Path, written: date | datetime, line: int, language: L
     return [Problem(path, line, message, Severity.WARNING)]
 
 
-def check_file_name(path: Path) -> list[Problem]:
+def check_file_name(path: Path, language: Language) -> list[Problem]:
+    """Refuse a release file not named YYYY-MM-DD-slug.md (its slug and order come from the name)."""
     if FILE_NAME.match(path.stem):
         return []
-    return [Problem(path, 1, "file name must be YYYY-MM-DD-slug.md (lower-case letters, digits, dashes)")]
+    return [Problem(path, 1, say(language, "file.name"))]
 
 
 def check_body(
-    body: str, tokens: list[Token], first_line: int, path: Path, releases_dir: Path
+    body: str, tokens: list[Token], first_line: int, path: Path, releases_dir: Path, language: Language
 ) -> list[Problem]:
     """Report control characters, dead links and images without a file."""
     problems = []
@@ -305,15 +306,16 @@ def check_body(
     for offset, text in enumerate(body.split("\n")):
         try:
             check_xml_text(text)
-        except ValueError as exc:
-            problems.append(Problem(path, first_line + offset, str(exc)))
+        except Unsaid as exc:
+            problems.append(Problem(path, first_line + offset, exc.said(language)))
     for ref in markup.iter_references(tokens):
         line = first_line + ref.line
         if ref.kind == "link" and ref.target.strip() in ("", "#"):
-            problems.append(Problem(path, line, f"link {ref.text!r} has no target", Severity.WARNING))
+            message = say(language, "body.link_target", text=ref.text)
+            problems.append(Problem(path, line, message, Severity.WARNING))
         # alt text and credit are checked with the release's status (check_images)
         if ref.kind == "image" and file_named(releases_dir, unquote(ref.target)) is None:
-            problems.append(Problem(path, line, f"image {ref.target}: no such file in releases/"))
+            problems.append(Problem(path, line, say(language, "body.image_missing", name=ref.target)))
     return problems
 
 
@@ -609,7 +611,7 @@ def assign_numbers(releases: list[Release], frozen: Mapping[str, str] | None = N
 
 
 def check_frozen(
-    releases: list[Release], frozen: Mapping[str, str], number_lines: dict[Path, int]
+    releases: list[Release], frozen: Mapping[str, str], number_lines: dict[Path, int], language: Language
 ) -> list[Problem]:
     """Report numbers written in files that contradict the ledger's *frozen* numbers.
 
@@ -627,13 +629,12 @@ def check_frozen(
         line = number_lines.get(release.path, 1)
         owner = frozen.get(release.number, release.slug)
         if mine[release.slug] and release.number not in mine[release.slug]:
-            message = (
-                f"number: this release was published as {mine[release.slug][0]}; "
-                "a published number does not change"
-            )
+            message = say(language, "number.published", number=mine[release.slug][0])
+        elif owner in by_slug and owner != release.slug:
+            message = say(language, "number.taken", number=release.number, owner=owner,
+                          day=by_slug[owner].date)
         elif owner != release.slug:
-            when = f"published {by_slug[owner].date}" if owner in by_slug else "published; its file is gone"
-            message = f"number: {release.number} already belongs to {owner} ({when}); choose another"
+            message = say(language, "number.taken_gone", number=release.number, owner=owner)
         else:
             continue
         problems.append(Problem(release.path, line, message))
@@ -641,7 +642,8 @@ def check_frozen(
 
 
 def check_unique(
-    releases: list[Release], number_lines: dict[Path, int], frozen: Mapping[str, str] | None = None
+    releases: list[Release], number_lines: dict[Path, int], language: Language,
+    frozen: Mapping[str, str] | None = None,
 ) -> list[Problem]:
     """Report releases that share a slug or a number.
 
@@ -661,9 +663,8 @@ def check_unique(
             if other is not release:
                 line = number_lines.get(release.path, 1) if attribute == "number" else 1
                 where = os.path.relpath(other.path, release.path.parent)
-                problems.append(
-                    Problem(release.path, line, f"duplicate {attribute} {value!r}, also used by {where}")
-                )
+                message = say(language, f"duplicate.{attribute}", value=value, where=where)
+                problems.append(Problem(release.path, line, message))
     return problems
 
 

@@ -35,6 +35,7 @@ _CATALOG: dict[str, dict[str, str]] = {
         "de": "ein aus Word eingefügter Zeilenumbruch (U+{code:04X}, Umschalt+Eingabe): löschen Sie ihn "
               "und drücken Sie Eingabe für einen neuen Absatz, oder setzen Sie ein Leerzeichen",
     },
+    "word.none": {"en": "none", "de": "keine"},
     "front.no_start": {
         "en": "the first line must be --- (three dashes), followed by the front matter (title:, date: ...)",
         "de": "die erste Zeile muss --- (drei Bindestriche) sein, danach folgt der Kopfbereich "
@@ -50,11 +51,213 @@ _CATALOG: dict[str, dict[str, str]] = {
         "en": "{key}: write the date as {iso} (year-month-day), not {given}",
         "de": "{key}: schreiben Sie das Datum als {iso} (Jahr-Monat-Tag), nicht {given}",
     },
-    "date.not_iso": {
-        "en": "{key}: {given!r} is not a date: write it as year-month-day, such as 2021-12-31 "
+    "value.not_iso_date": {
+        "en": "{given!r} is not a date: write it as year-month-day, such as 2021-12-31 "
               "(with a time: 2021-12-31T10:00)",
-        "de": "{key}: {given!r} ist kein Datum: schreiben Sie es als Jahr-Monat-Tag, etwa 2021-12-31 "
+        "de": "{given!r} ist kein Datum: schreiben Sie es als Jahr-Monat-Tag, etwa 2021-12-31 "
               "(mit Uhrzeit: 2021-12-31T10:00)",
+    },
+    "value.not_date_text": {
+        "en": "expected a date (YYYY-MM-DD) or datetime, got {given!r}: write it as year-month-day, "
+              "such as 2021-12-31",
+        "de": "{given!r} ist kein Datum: schreiben Sie es als Jahr-Monat-Tag, etwa 2021-12-31",
+    },
+    "value.needs_time": {
+        "en": "expected a date and time such as 2030-03-05T10:00, got {given!r}: add the time of day",
+        "de": "hier gehört eine Uhrzeit zum Datum, etwa 2030-03-05T10:00; hier steht {given!r}: "
+              "ergänzen Sie die Uhrzeit",
+    },
+    "value.day_only": {
+        "en": "expected a date without time, got {given!r}: delete the time of day",
+        "de": "hier gehört nur ein Datum ohne Uhrzeit hin, hier steht {given!r}: löschen Sie die Uhrzeit",
+    },
+    "value.age": {
+        "en": "expected an age such as 14d (days) or 36h (hours), got {given!r}",
+        "de": "hier gehört ein Alter hin, etwa 14d (Tage) oder 36h (Stunden); hier steht {given!r}",
+    },
+    "value.line_break": {
+        "en": "line breaks are not allowed here: write it on one line",
+        "de": "Zeilenumbrüche sind hier nicht erlaubt: schreiben Sie den Wert in eine Zeile",
+    },
+    "value.empty": {
+        "en": "empty: write a value, or delete the line",
+        "de": "leer: tragen Sie einen Wert ein oder löschen Sie die Zeile",
+    },
+    "value.control": {
+        "en": "control character U+{code:04X} cannot go into XML: delete it",
+        "de": "das Steuerzeichen U+{code:04X} kann nicht in die Ausgaben: löschen Sie es",
+    },
+    "value.language": {
+        "en": "unsupported language {given!r} (use de or en)",
+        "de": "die Sprache {given!r} gibt es hier nicht: schreiben Sie de oder en",
+    },
+    "address.invalid": {
+        "en": "{address} is not a valid address: {reason}",
+        "de": "{address} ist keine gültige E-Mail-Adresse: prüfen Sie die Schreibweise, etwa "
+              "presse@beispiel.de",
+    },
+    "address.smtputf8": {
+        "en": "{address} cannot be sent: the part before @ has non-ASCII letters; the mail server would "
+              "need SMTPUTF8, which pressroom does not use",
+        "de": "an {address} kann nicht gesendet werden: vor dem @ stehen Umlaute oder andere "
+              "Sonderzeichen; schreiben Sie sie ohne (etwa ae statt ä)",
+    },
+    "body.link_target": {
+        "en": "link {text!r} has no target: write the web address in the round brackets, "
+              "like this: [text](https://example.org)",
+        "de": "der Link {text!r} hat kein Ziel: schreiben Sie die Webadresse in die runden Klammern, "
+              "so: [Text](https://beispiel.de)",
+    },
+    "body.image_missing": {
+        "en": "image {name}: no such file in releases/ (put the file there or correct its name)",
+        "de": "Bild {name}: diese Datei gibt es nicht im Ordner releases/ (legen Sie sie dort ab oder "
+              "korrigieren Sie den Namen)",
+    },
+    "file.not_utf8": {
+        "en": "not UTF-8 text: save the file again as UTF-8 (in the editor's \"Save as\" dialog)",
+        "de": "kein UTF-8-Text: speichern Sie die Datei erneut im Format UTF-8 (im Dialog "
+              "„Speichern unter“ des Editors)",
+    },
+    "file.unreadable": {
+        "en": "cannot read: {reason} (check that the file exists and you may open it)",
+        "de": "Datei kann nicht gelesen werden: {reason} (prüfen Sie, ob es sie gibt und ob Sie sie "
+              "öffnen dürfen)",
+    },
+    "file.name": {
+        "en": "file name must be YYYY-MM-DD-slug.md (lower-case letters, digits, dashes): rename it, "
+              "such as 2021-05-04-new-lab.md",
+        "de": "der Dateiname muss JJJJ-MM-TT-kurzname.md lauten (Kleinbuchstaben, Ziffern, "
+              "Bindestriche): benennen Sie die Datei um, etwa 2021-05-04-neues-labor.md",
+    },
+    "duplicate.slug": {
+        "en": "duplicate slug {value!r}, also used by {where}: rename one of the two files",
+        "de": "der Kurzname {value!r} steht auch in {where}: benennen Sie eine der beiden Dateien um",
+    },
+    "duplicate.number": {
+        "en": "duplicate number {value!r}, also used by {where}: change or delete one of the two numbers",
+        "de": "die Nummer {value!r} hat auch {where}: ändern oder löschen Sie eine der beiden Nummern",
+    },
+    "number.published": {
+        "en": "number: this release was published as {number}; a published number does not change "
+              "(write number: {number})",
+        "de": "number: diese Meldung wurde als {number} veröffentlicht; eine veröffentlichte Nummer "
+              "bleibt (schreiben Sie number: {number})",
+    },
+    "number.taken": {
+        "en": "number: {number} already belongs to {owner} (published {day}); choose another",
+        "de": "number: {number} gehört schon zu {owner} (veröffentlicht am {day}); wählen Sie eine "
+              "andere Nummer",
+    },
+    "number.taken_gone": {
+        "en": "number: {number} already belongs to {owner} (published; its file is gone); choose another",
+        "de": "number: {number} gehört schon zu {owner} (veröffentlicht, die Datei gibt es nicht mehr); "
+              "wählen Sie eine andere Nummer",
+    },
+    "front.not_mapping": {
+        "en": "expected a mapping of keys and values: write one key per line, such as title: My title",
+        "de": "hier gehören Einträge der Form Schlüssel: Wert hin, einer pro Zeile, etwa "
+              "title: Meine Überschrift",
+    },
+    "settings.no_file": {
+        "en": "{value}: no such file in the press room (put it there or correct its name)",
+        "de": "{value}: diese Datei gibt es nicht im Pressebereich (legen Sie sie ab oder korrigieren Sie "
+              "den Namen)",
+    },
+    "settings.zone": {
+        "en": "unknown time zone {zone!r}: write one such as Europe/Berlin",
+        "de": "unbekannte Zeitzone {zone!r}: schreiben Sie etwa Europe/Berlin",
+    },
+    "period.reversed": {
+        "en": "valid_until is before valid_from: swap the two dates or correct one",
+        "de": "valid_until liegt vor valid_from: tauschen Sie die beiden Daten oder korrigieren Sie eines",
+    },
+    "settings.contact_unknown": {
+        "en": "unknown contact {name!r} (known: {known})",
+        "de": "unbekannter Kontakt {name!r} (bekannt: {known})",
+    },
+    "settings.base_url": {
+        "en": "site.base_url is not set: feeds and e-mails link to {url}",
+        "de": "site.base_url fehlt: Feeds und E-Mails verlinken auf {url}; tragen Sie die Adresse der "
+              "Website ein",
+    },
+    "settings.channel_unknown": {
+        "en": "unknown channel {name!r} (known: {known})",
+        "de": "unbekannter Versandweg {name!r} (vorhanden: {known})",
+    },
+    "settings.list_unknown": {
+        "en": "unknown list {name!r} (known: {known})",
+        "de": "unbekannte Verteilerliste {name!r} (vorhanden: {known})",
+    },
+    "settings.list_empty": {
+        "en": "list has no recipients",
+        "de": "die Liste hat keine Empfänger: tragen Sie unter recipients: welche ein",
+    },
+    "import.created": {"en": "created {path}", "de": "angelegt: {path}"},
+    "import.picture": {"en": "saved picture {path}", "de": "Bild gespeichert: {path}"},
+    "import.contacts": {"en": "contacts recognised: {names}", "de": "Kontakte erkannt: {names}"},
+    "import.funders": {
+        "en": "funder text recognised and left out (printed from the settings): {names}",
+        "de": "Förderhinweis erkannt und weggelassen (er wird aus den Einstellungen gedruckt): {names}",
+    },
+    "import.removed": {
+        "en": "{count} line(s) of contact, address and funder blocks left out",
+        "de": "{count} Zeile(n) aus Kontakt-, Adress- und Förderblöcken weggelassen",
+    },
+    "import.changes": {
+        "en": "{count} tracked change(s) accepted",
+        "de": "{count} nachverfolgte Änderung(en) angenommen",
+    },
+    "import.todos": {
+        "en": "{count} comment(s) became todo: entries",
+        "de": "{count} Kommentar(e) stehen jetzt unter todo:",
+    },
+    "import.encrypted": {
+        "en": "the file is password-protected (or an old .doc): remove the password in Word "
+              "(File > Info > Protect Document) or save it as .docx, then import again",
+        "de": "die Datei ist mit einem Kennwort geschützt (oder ein altes .doc): entfernen Sie das Kennwort "
+              "in Word (Datei > Informationen > Dokument schützen) oder speichern Sie sie als .docx und "
+              "importieren Sie erneut",
+    },
+    "import.not_docx": {
+        "en": "not a Word document (.docx): save the draft as .docx and import again",
+        "de": "kein Word-Dokument (.docx): speichern Sie den Entwurf als .docx und importieren Sie erneut",
+    },
+    "import.no_document": {
+        "en": "not a Word document (.docx): it holds no word/document.xml; save the draft from Word as "
+              ".docx and import again",
+        "de": "kein Word-Dokument (.docx): der Text (word/document.xml) fehlt darin; speichern Sie den "
+              "Entwurf in Word als .docx und importieren Sie erneut",
+    },
+    "import.damaged": {
+        "en": "the .docx file is damaged (cut off or corrupt): save it again from Word",
+        "de": "die .docx-Datei ist beschädigt (abgeschnitten oder fehlerhaft): speichern Sie sie in Word "
+              "erneut",
+    },
+    "import.unreadable": {
+        "en": "Word could not be read: {reason}",
+        "de": "das Word-Dokument ließ sich nicht lesen: speichern Sie es in Word erneut als .docx und "
+              "importieren Sie nochmals",
+    },
+    "import.no_title": {
+        "en": "no title found: give the draft a title (the Title style or a first line)",
+        "de": "keine Überschrift gefunden: geben Sie dem Entwurf eine Überschrift (Formatvorlage „Titel“ "
+              "oder eine erste Zeile)",
+    },
+    "import.exists": {
+        "en": "{name} exists already in releases/: rename or remove it first",
+        "de": "{name} gibt es schon im Ordner releases/: benennen Sie die Datei um oder entfernen Sie sie "
+              "zuerst",
+    },
+    "now.invalid": {
+        "en": "--now: {given!r} is not an ISO 8601 date or datetime: write it as year-month-day and "
+              "time, such as 2021-05-04T10:00",
+        "de": "--now: {given!r} ist kein Zeitpunkt: schreiben Sie ihn als Jahr-Monat-Tag und Uhrzeit, "
+              "etwa 2021-05-04T10:00",
+    },
+    "serve.port": {
+        "en": "port {port} is in use on {host}: stop the other server, or choose another port with --port",
+        "de": "Port {port} ist auf {host} schon belegt: beenden Sie den anderen Server oder wählen Sie "
+              "mit --port einen anderen Port",
     },
     "value.choice": {
         "en": "{key}: {given!r} is not possible here; write {choices}",
@@ -207,6 +410,21 @@ _CATALOG: dict[str, dict[str, str]] = {
         "de": "title: sehr lang ({length} Zeichen; kürzen Sie ihn auf unter {limit})",
     },
 }
+
+class Unsaid(ValueError):
+    """A problem found where the room's language is not known (a schema validator, an address
+    check): its catalog id and values, said in English by ``str`` and in the room's language by
+    ``said`` once the caller knows it (validation.py)."""
+
+    def __init__(self, message: str, /, **values: object) -> None:
+        super().__init__(say("en", message, **values))
+        self.message = message
+        self.values = values
+
+    def said(self, language: Language) -> str:
+        """This problem in *language*."""
+        return say(language, self.message, **self.values)
+
 
 WORD_BREAKS = {0x0B, 0x2028, 0x2029}
 _GERMAN_DATE = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(.*)$")

@@ -77,7 +77,7 @@ class PublishReport:
         out.append(
             f"publish: {len(self.queued)} release(s) queued ({jobs} job(s)), "
             f"{len(self.unchanged)} already queued, {len(self.changed) + len(self.changed_unsent)} changed, "
-            f"{len(self.drafts)} draft(s) skipped{withdrawn}"
+            f"{len(self.drafts) + len(self.held)} draft(s) skipped{withdrawn}"
         )
         return out
 

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from .addresses import check_address
+from .messages import Unsaid
 
 # Characters XML 1.0 cannot carry; feeds, HTML and DOCX would all break on them.
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -34,13 +35,13 @@ def check_xml_text(value: str) -> str:
     """Reject characters that cannot appear in an XML document."""
     bad = _XML_FORBIDDEN.search(value)
     if bad:
-        raise ValueError(f"control character U+{ord(bad.group()):04X} cannot go into XML")
+        raise Unsaid("value.control", code=ord(bad.group()))
     return value
 
 
 def _single_line(value: str) -> str:
     if _LINE_BREAKS.search(value):
-        raise ValueError("line breaks are not allowed here")
+        raise Unsaid("value.line_break")
     return value.strip()
 
 
@@ -54,23 +55,19 @@ def _valid_address(value: str) -> str:
     return value
 
 
-class NotADate(ValueError):
-    """Text that is no ISO date: validation says so in the room's language (see ``messages``)."""
-
-
 def _parse_when(value: Any) -> date | datetime:
     """Accept ISO dates and datetimes given as strings (YAML 1.2 keeps them strings)."""
     if isinstance(value, (date, datetime)):
         return value
     if not isinstance(value, str):
-        raise ValueError(f"expected a date (YYYY-MM-DD) or datetime, got {value!r}")
+        raise Unsaid("value.not_date_text", given=value)
     text = value.strip()
     try:
         if len(text) > 10:
             return datetime.fromisoformat(text)
         return date.fromisoformat(text)
     except ValueError:
-        raise NotADate(f"{value!r} is not an ISO date (YYYY-MM-DD) or datetime") from None
+        raise Unsaid("value.not_iso_date", given=value) from None
 
 
 def _parse_datetime(value: Any) -> datetime:
@@ -83,14 +80,14 @@ def _parse_datetime(value: Any) -> datetime:
 def _parse_time_of_day(value: Any) -> datetime:
     when = _parse_when(value)
     if not isinstance(when, datetime):
-        raise ValueError(f"expected a date and time such as 2030-03-05T10:00, got {value!r}")
+        raise Unsaid("value.needs_time", given=value)
     return when
 
 
 def _parse_day(value: Any) -> date:
     when = _parse_when(value)
     if isinstance(when, datetime):
-        raise ValueError(f"expected a date without time, got {value!r}")
+        raise Unsaid("value.day_only", given=value)
     return when
 
 
@@ -105,7 +102,7 @@ def _parse_age(value: Any) -> timedelta:
         return timedelta(days=value)
     match = _AGE.fullmatch(value.strip()) if isinstance(value, str) else None
     if match is None or int(match.group(1)) == 0:
-        raise ValueError(f"expected an age such as 14d (days) or 36h (hours), got {value!r}")
+        raise Unsaid("value.age", given=value)
     number, unit = int(match.group(1)), match.group(2)
     return timedelta(days=number) if unit == "d" else timedelta(hours=number)
 

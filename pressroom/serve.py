@@ -31,7 +31,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .errors import UserError
 from .load import ReleaseCache
+from .messages import say
 from .preview import EVENTS_PATH, Page, Preview, load_preview, respond
+from .settings import room_language
 
 log = logging.getLogger(__name__)
 
@@ -237,8 +239,8 @@ class PreviewServer(ThreadingHTTPServer):
             super().__init__((host, port), PreviewHandler)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                raise UserError(f"port {port} is in use on {host}: stop the other server,"
-                                " or choose another port with --port") from None
+                message = say(room_language(live.root), "serve.port", port=port, host=host)
+                raise UserError(message) from None
             raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
     @property

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .addresses import check_address
 from .errors import PressroomError, Problem, Severity
-from .messages import language_of_settings
+from .messages import Language, language_of_settings, say
 from .model import (
     Boilerplate,
     Channel,
@@ -46,6 +46,15 @@ def settings_path(root: Path) -> Path:
     return root / SETTINGS_FILE
 
 
+def room_language(root: Path) -> Language:
+    """The room's language as its settings file says it, read before (or without) loading
+    the settings, so a command's own errors are in it; English without a readable file."""
+    try:
+        return language_of_settings(settings_path(root).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return "en"
+
+
 def load_settings(
     root: Path, environ: Mapping[str, str] | None = None
 ) -> tuple[Settings | None, list[Problem]]:
@@ -72,7 +81,7 @@ def load_settings(
     parsed, problems = validate(SettingsIn, doc, path, 1, language=language)
     if parsed is None:
         return None, problems
-    settings, found = _resolve(parsed, doc, root, path, environ)
+    settings, found = _resolve(parsed, doc, root, path, environ, language)
     if problems:
         # Resolved without the keys the schema rejected: its warnings would be about
         # defaults standing in for those keys, so only its errors count.
@@ -81,7 +90,8 @@ def load_settings(
 
 
 def _resolve(
-    raw: SettingsIn, doc: YamlDocument, root: Path, path: Path, environ: Mapping[str, str] | None
+    raw: SettingsIn, doc: YamlDocument, root: Path, path: Path, environ: Mapping[str, str] | None,
+    language: Language,
 ) -> tuple[Settings | None, list[Problem]]:
     problems: list[Problem] = []
 
@@ -93,27 +103,30 @@ def _resolve(
             return None
         target = contained_file(path.parent / value, root)
         if target is None:
-            problems.append(Problem(path, at(*key), f"{value}: no such file in the press room"))
+            problems.append(Problem(path, at(*key), say(language, "settings.no_file", value=value)))
         return target
 
     try:
         ZoneInfo(raw.site.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        problems.append(Problem(path, at("site", "timezone"), f"unknown time zone {raw.site.timezone!r}"))
+        message = say(language, "settings.zone", zone=raw.site.timezone)
+        problems.append(Problem(path, at("site", "timezone"), message))
     contacts = {cid: to_contact(cid, c) for cid, c in raw.contacts.items()}
     for cid, c in raw.contacts.items():
         for index, period in enumerate(c.roles):
             if period.valid_from and period.valid_until and period.valid_until < period.valid_from:
                 where = at("contacts", cid, "roles", index, "valid_until")
-                problems.append(Problem(path, where, "valid_until is before valid_from"))
+                problems.append(Problem(path, where, say(language, "period.reversed")))
     for index, cid in enumerate(raw.site.default_contacts):
         if cid not in contacts:
-            problems.append(Problem(path, at("site", "default_contacts", index), f"unknown contact {cid!r}"))
+            known = ", ".join(sorted(contacts)) or say(language, "word.none")
+            message = say(language, "settings.contact_unknown", name=cid, known=known)
+            problems.append(Problem(path, at("site", "default_contacts", index), message))
     boilerplates = {}
     for bid, b in raw.boilerplates.items():
         if b.valid_until is not None and b.valid_until < b.valid_from:
             problems.append(
-                Problem(path, at("boilerplates", bid, "valid_until"), "valid_until is before valid_from")
+                Problem(path, at("boilerplates", bid, "valid_until"), say(language, "period.reversed"))
             )
         funders = tuple(
             Funder(f.name, local_file(f.logo, "boilerplates", bid, "funders", i))
@@ -131,7 +144,7 @@ def _resolve(
             Problem(
                 path,
                 at("site"),
-                f"site.base_url is not set: feeds and e-mails link to {PLACEHOLDER_URL}",
+                say(language, "settings.base_url", url=PLACEHOLDER_URL),
                 Severity.WARNING,
             )
         )
@@ -145,7 +158,7 @@ def _resolve(
         tuple(s.default_contacts),
         s.front_page_size,
     )
-    distribution = _resolve_distribution(raw.distribution, organisation, doc, path, problems, s.language)
+    distribution = _resolve_distribution(raw.distribution, organisation, doc, path, problems, language)
     if environ is not None:
         problems += missing_secrets(distribution, environ, doc, path)
     if any(p.is_error for p in problems):
@@ -193,8 +206,9 @@ def _resolve_distribution(
         channel = channels.get(lst.channel)
         if channel is None:
             if lst.channel not in unusable:  # a channel with problems said so already
-                problems.append(Problem(path, at("lists", name, "channel"),
-                                        f"unknown channel {lst.channel!r}"))
+                message = say(language, "settings.channel_unknown", name=lst.channel,
+                              known=", ".join(sorted(raw.channels)) or say(language, "word.none"))
+                problems.append(Problem(path, at("lists", name, "channel"), message))
             continue
         listed = [
             Listed(Recipient(r.email, r.name), path, at("lists", name, "recipients", index))
@@ -219,11 +233,14 @@ def _resolve_distribution(
                 f"list {name!r}: a {channel.type} publishes: it cannot receive releases before their embargo",
             ))
         if per_recipient and not recipients and not unread:
-            problems.append(Problem(path, at("lists", name), "list has no recipients", Severity.WARNING))
+            empty = say(language, "settings.list_empty")
+            problems.append(Problem(path, at("lists", name), empty, Severity.WARNING))
         lists[name] = RecipientList(name, lst.channel, recipients, lst.embargoed)
     for index, name in enumerate(raw.default_lists):
         if name not in raw.lists:
-            problems.append(Problem(path, at("default_lists", index), f"unknown list {name!r}"))
+            message = say(language, "settings.list_unknown", name=name,
+                          known=", ".join(sorted(raw.lists)) or say(language, "word.none"))
+            problems.append(Problem(path, at("default_lists", index), message))
     return Distribution(channels, lists, tuple(raw.default_lists), raw.max_age)
 
 

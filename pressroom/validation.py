@@ -11,8 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .errors import Problem
-from .messages import Language, iso_of_german_date, say
-from .schema import NotADate
+from .messages import Language, Unsaid, iso_of_german_date, say
 from .yamlload import Key, YamlDocument
 
 
@@ -22,12 +21,13 @@ def validate(
 ) -> tuple[Any, list[Problem]]:
     """Validate *doc* (or its part at the key path *at*) against *model*; return
     (instance or None, problems), each problem named and located in the whole document.
-    The common problems (unknown or missing key, wrong type, a date written 31.12.2021)
-    are said in *language*; the others in English."""
+    The problems (unknown or missing key, wrong type, a date written 31.12.2021, every value
+    a validator refuses with ``messages.Unsaid``) are said in *language*; pydantic's own text
+    (English) only for the rare kinds no author's file reaches."""
     data = _part(doc.data, at)
     if not isinstance(data, dict):
         line = doc.line_of(at, default_line)
-        return None, [Problem(path, line, "expected a mapping of keys and values")]
+        return None, [Problem(path, line, say(language, "front.not_mapping"))]
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
@@ -70,15 +70,18 @@ def _problem(model: type[BaseModel], error: Any, doc: YamlDocument, path: Path, 
     iso = iso_of_german_date(value) if isinstance(value, str) and kind == "value_error" else None
     if iso is not None:
         return Problem(path, line, say(language, "date.german", key=name, iso=iso, given=value.strip()))
-    if kind == "value_error" and isinstance(error.get("ctx", {}).get("error"), NotADate):
-        return Problem(path, line, say(language, "date.not_iso", key=name, given=value))
+    cause = error.get("ctx", {}).get("error")
+    if kind == "value_error" and isinstance(cause, Unsaid):
+        return Problem(path, line, f"{name}: {cause.said(language)}")
+    if kind == "string_too_short":
+        return Problem(path, line, f"{name}: {say(language, 'value.empty')}")
     if kind == "literal_error" and key and key[-1] != "language":
         # pydantic lists them as "'draft' or 'ready'"
         written = str(error.get("ctx", {}).get("expected", "")).replace("'", "")
         choices = written.replace(" or ", f" {say(language, 'word.or')} ")
         return Problem(path, line, say(language, "value.choice", key=name, given=value, choices=choices))
     if kind == "literal_error" and key and key[-1] == "language":
-        return Problem(path, line, f"{name}: unsupported language {value!r} (use de or en)")
+        return Problem(path, line, f"{name}: {say(language, 'value.language', given=value)}")
     message = str(error["msg"]).removeprefix("Value error, ")
     return Problem(path, line, f"{name}: {message}")
 

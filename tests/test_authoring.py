@@ -4,6 +4,7 @@ in which `new` works on today's date."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -25,7 +26,8 @@ def run(*args: str) -> tuple[int, str]:
 def new(root: Path, title: str, *extra: str) -> Path:
     code, output = run("new", title, "--root", str(root), *extra)
     assert code == 0, output
-    return Path(output.split("created ", 1)[1].strip())
+    # the line is in the room's language: "created PATH" or "angelegt: PATH"
+    return Path(re.split(r"created |angelegt: ", output, maxsplit=1)[1].strip())
 
 
 def test_new_works_in_the_sample_room_on_todays_date(sample_root: Path) -> None:

@@ -44,7 +44,7 @@ def test_three_mistakes_give_three_errors_and_exit_1(room: Room) -> None:
     errors = [line for line in result.stdout.splitlines() if ": warning:" not in line]
     assert errors == [
         "releases/2021-05-04-fehler.md:4: contcts: unbekannter Schlüssel, meinten Sie contacts?",
-        "releases/2021-05-04-fehler.md:5: language: unsupported language 'fr' (use de or en)",
+        "releases/2021-05-04-fehler.md:5: language: die Sprache 'fr' gibt es hier nicht: schreiben Sie de oder en",
         "releases/2021-05-04-fehler.md:6: boilerplate: 'x' steht nicht unter boilerplates: (vorhanden: alt, neu)",
     ]
     assert "Traceback" not in result.stderr
@@ -55,7 +55,7 @@ def test_new_writes_a_draft_that_checks_and_refuses_to_overwrite(room: Room) -> 
     code, output = run("new", "Größe zählt: ein Test", "--date", "2021-05-04", "--root", str(room.root))
     assert code == 0
     path = room.releases / "2021-05-04-groesse-zaehlt-ein-test.md"
-    assert output.strip() == f"created {path}"
+    assert output.strip() == f"angelegt: {path}"
     release = room.load().release("2021-05-04-groesse-zaehlt-ein-test")
     assert (release.title, release.status, release.place) == ("Größe zählt: ein Test", "draft", "Rostock")
     before = path.read_bytes()

@@ -52,7 +52,9 @@ def test_the_same_error_path_serves_a_command_invoked_on_its_own(room: Room, tmp
 
 def test_a_bad_now_is_one_line_naming_the_option(room: Room) -> None:
     done = pressroom("build", "--root", str(room.root), "--now", "gestern")
-    assert (done.returncode, done.stderr) == (1, "--now: 'gestern' is not an ISO 8601 date or datetime\n")
+    assert (done.returncode, done.stderr) == (
+        1, "--now: 'gestern' ist kein Zeitpunkt: schreiben Sie ihn als Jahr-Monat-Tag und Uhrzeit, "
+        "etwa 2021-05-04T10:00\n")
 
 
 def test_a_now_without_offset_is_read_in_the_site_time_zone(room: Room) -> None:

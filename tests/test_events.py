@@ -104,8 +104,8 @@ def test_unknown_keys_missing_title_and_a_bare_date_are_located(room: Room) -> N
     with_event(room, "event:\n  start: 2030-03-05\n  raum: Saal 2\n")
     assert errors_of(room) == [
         f"releases/{SLUG}.md:6: event.title: dieser Pflichteintrag fehlt",
-        f"releases/{SLUG}.md:7: event.start: expected a date and time such as 2030-03-05T10:00, "
-        "got '2030-03-05'",
+        f"releases/{SLUG}.md:7: event.start: hier gehört eine Uhrzeit zum Datum, etwa 2030-03-05T10:00; "
+        "hier steht '2030-03-05': ergänzen Sie die Uhrzeit",
         f"releases/{SLUG}.md:8: event.raum: unbekannter Schlüssel (bekannte Schlüssel: title, start, end, location, "
         "address, url)",
     ]

@@ -62,7 +62,7 @@ def split(path: Path) -> tuple[dict[str, object], str]:
 def imported(room: Path, draft: Path, *extra: str) -> tuple[Path, str]:
     code, output = run("import", str(draft), "--root", str(room), *extra)
     assert code == 0, output
-    created = re.search(r"created (\S+\.md)", output)
+    created = re.search(r"angelegt: (\S+\.md)", output)
     assert created, output
     return Path(created.group(1)), output
 
@@ -133,7 +133,7 @@ def test_seed_draft_names_contacts_and_leaves_out_funder_text_and_address(
     assert page.count("Waldemarstraße") <= 1
     for contact in EXPECTED_CONTACTS[name]:
         assert page.count(f"{contact}@migra-mv.de") >= 1
-    assert "contacts recognised" in output and "funder text recognised" in output
+    assert "Kontakte erkannt" in output and "Förderhinweis erkannt" in output
 
 
 def test_seed_title_subtitle_number_and_lead_are_recognised(drafts: dict[str, Path], room: Path) -> None:
@@ -163,7 +163,7 @@ def test_every_construct_of_a_draft_reaches_the_release_file_and_its_html(
     picture = room / "releases" / "2021-06-01-sommerfest-im-netzwerk-1.png"
     assert picture.read_bytes().startswith(b"\x89PNG")
     assert front["images"] == [{"file": picture.name, "alt": "Die rote Bühne im Park"}]
-    assert "2 tracked change(s) accepted" in output
+    assert "2 nachverfolgte Änderung(en) angenommen" in output
     assert "eingefügter Satz" in body and "gestrichener Satz" not in body
     for line in ADDRESS_BLOCK[1:]:
         assert line not in body
@@ -200,7 +200,7 @@ def test_import_never_overwrites_a_release(drafts: dict[str, Path], room: Path) 
     before = path.read_bytes()
     code, output = run("import", str(drafts["everything"]), "--root", str(room), "--date", "2021-06-01")
     assert code == 1
-    assert "exists already" in output
+    assert "gibt es schon im Ordner releases/" in output
     assert path.read_bytes() == before
     assert len(list((room / "releases").glob("*.png"))) == 1
 
@@ -220,7 +220,7 @@ def _unreadable(kind: str, folder: Path, good: Path) -> Path:
 
 
 @pytest.mark.parametrize(("kind", "says"), [
-    ("corrupt", "damaged"), ("not-docx", "not a Word document"), ("encrypted", "password-protected"),
+    ("corrupt", "beschädigt"), ("not-docx", "kein Word-Dokument"), ("encrypted", "Kennwort"),
 ])
 def test_unreadable_draft_is_one_line_error_and_writes_nothing(
     drafts: dict[str, Path], room: Path, tmp_path: Path, kind: str, says: str

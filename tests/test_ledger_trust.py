@@ -150,8 +150,8 @@ def test_a_bad_max_age_is_an_error_at_its_line(room) -> None:  # type: ignore[no
     line = path.read_text(encoding="utf-8").splitlines().index("  max_age: 2 weeks") + 1
     assert settings is None
     assert [p.format(room.root) for p in problems] == [
-        f"releases/pressroom.yaml:{line}: distribution.max_age: expected an age such as 14d (days)"
-        " or 36h (hours), got '2 weeks'"]
+        f"releases/pressroom.yaml:{line}: distribution.max_age: hier gehört ein Alter hin, etwa 14d (Tage) "
+        "oder 36h (Stunden); hier steht '2 weeks'"]
 
 
 def test_the_default_max_age_is_fourteen_days(room) -> None:  # type: ignore[no-untyped-def]

@@ -47,7 +47,7 @@ def test_three_mistakes_give_three_located_errors(room: Room) -> None:
     )
     assert errors_of(room) == [
         "releases/2021-05-04-drei-fehler.md:4: contcts: unbekannter Schlüssel, meinten Sie contacts?",
-        "releases/2021-05-04-drei-fehler.md:5: language: unsupported language 'fr' (use de or en)",
+        "releases/2021-05-04-drei-fehler.md:5: language: die Sprache 'fr' gibt es hier nicht: schreiben Sie de oder en",
         "releases/2021-05-04-drei-fehler.md:6: boilerplate: 'gibtsnicht' steht nicht unter boilerplates: (vorhanden: alt, neu)",
     ]
 
@@ -169,7 +169,8 @@ def test_duplicate_numbers_are_errors(room: Room) -> None:
     room.ready("2021-05-04-eins", extra="number: 7/2021\n")
     room.ready("2021-05-05-zwei", extra="number: 7/2021\n")
     assert errors_of(room) == [
-        "releases/2021-05-05-zwei.md:6: duplicate number '7/2021', also used by 2021-05-04-eins.md"
+        "releases/2021-05-05-zwei.md:6: die Nummer '7/2021' hat auch 2021-05-04-eins.md: ändern oder löschen Sie "
+        "eine der beiden Nummern"
     ]
 
 
@@ -177,7 +178,7 @@ def test_duplicate_slugs_in_subfolders_are_errors(room: Room) -> None:
     room.ready("2021-05-04-gleich")
     room.ready("archiv/2021-05-04-gleich")
     (error,) = errors_of(room)
-    assert error.startswith("releases/archiv/2021-05-04-gleich.md:1: duplicate slug '2021-05-04-gleich'")
+    assert error.startswith("releases/archiv/2021-05-04-gleich.md:1: der Kurzname '2021-05-04-gleich' steht auch")
 
 
 def test_numbers_follow_date_order_and_skip_explicit_ones(room: Room) -> None:
@@ -213,7 +214,7 @@ def test_control_characters_cannot_go_into_xml(room: Room) -> None:
         "2021-05-04-steuer", 'title: "Glocke\\a"\ndate: 2021-05-04\nlead: x', "Text\n\nmit \x0b Tab\n"
     )
     assert errors_of(room) == [
-        "releases/2021-05-04-steuer.md:2: title: control character U+0007 cannot go into XML",
+        "releases/2021-05-04-steuer.md:2: title: das Steuerzeichen U+0007 kann nicht in die Ausgaben: löschen Sie es",
         "releases/2021-05-04-steuer.md:8: ein aus Word eingefügter Zeilenumbruch (U+000B, Umschalt+Eingabe): "
         "löschen Sie ihn und drücken Sie Eingabe für einen neuen Absatz, oder setzen Sie ein Leerzeichen",
     ]
@@ -221,14 +222,17 @@ def test_control_characters_cannot_go_into_xml(room: Room) -> None:
 
 def test_line_breaks_in_a_title_are_refused(room: Room) -> None:
     room.release("2021-05-04-umbruch", 'title: "Zeile\\r\\nBcc: x@y.z"\ndate: 2021-05-04\nlead: x')
-    assert errors_of(room) == ["releases/2021-05-04-umbruch.md:2: title: line breaks are not allowed here"]
+    assert errors_of(room) == [
+        "releases/2021-05-04-umbruch.md:2: title: Zeilenumbrüche sind hier nicht erlaubt: schreiben Sie den Wert "
+        "in eine Zeile"
+    ]
 
 
 def test_unsupported_file_name(room: Room) -> None:
     room.ready("2021-05-04-Gross Buchstaben")
     assert errors_of(room) == [
-        "releases/2021-05-04-Gross Buchstaben.md:1: file name must be YYYY-MM-DD-slug.md "
-        "(lower-case letters, digits, dashes)"
+        "releases/2021-05-04-Gross Buchstaben.md:1: der Dateiname muss JJJJ-MM-TT-kurzname.md lauten "
+        "(Kleinbuchstaben, Ziffern, Bindestriche): benennen Sie die Datei um, etwa 2021-05-04-neues-labor.md"
     ]
 
 
@@ -255,7 +259,8 @@ def test_warnings_do_not_fail_but_are_located(room: Room) -> None:
         "releases/2021-05-04-warnungen.md:2: warning: lead: kein Vorspann (der fett gedruckte erste Absatz): fügen Sie eine Zeile lead: hinzu",
         "releases/2021-05-04-warnungen.md:5: warning: embargo: die Sperrfrist ist schon vorbei",
         "releases/2021-05-04-warnungen.md:6: warning: links: 'Leer' hat kein Ziel: tragen Sie unter url: die Webadresse ein",
-        "releases/2021-05-04-warnungen.md:8: warning: link 'Link' has no target",
+        "releases/2021-05-04-warnungen.md:8: warning: der Link 'Link' hat kein Ziel: schreiben Sie die Webadresse "
+        "in die runden Klammern, so: [Text](https://beispiel.de)",
         "releases/2021-05-04-warnungen.md:10: warning: Bild bild.png hat keine Bildquelle: nennen Sie unter credit: die Fotografin oder den Fotografen",
         "releases/2021-05-04-warnungen.md:10: warning: Bild bild.png hat keinen Alternativtext: beschreiben Sie unter alt: in einem Satz, was darauf zu sehen ist",
     ]
@@ -264,7 +269,8 @@ def test_warnings_do_not_fail_but_are_located(room: Room) -> None:
 def test_image_outside_releases_is_an_error(room: Room) -> None:
     room.ready("2021-05-04-bild", body="![Alt](../../etc/passwd)\n")
     assert errors_of(room) == [
-        "releases/2021-05-04-bild.md:7: image ../../etc/passwd: no such file in releases/"
+        "releases/2021-05-04-bild.md:7: Bild ../../etc/passwd: diese Datei gibt es nicht im Ordner releases/ "
+        "(legen Sie sie dort ab oder korrigieren Sie den Namen)"
     ]
 
 
@@ -276,8 +282,8 @@ def test_inline_contact_is_allowed(room: Room) -> None:
 def test_inline_contact_with_bad_email(room: Room) -> None:
     room.ready("2021-05-04-inline", extra="contacts:\n  - name: Gast\n    email: kein-at\n")
     assert errors_of(room) == [
-        'releases/2021-05-04-inline.md:8: contacts[0].email: "kein-at" is not a valid address: '
-        "An email address must have an @-sign."
+        'releases/2021-05-04-inline.md:8: contacts[0].email: "kein-at" ist keine gültige E-Mail-Adresse: '
+        "prüfen Sie die Schreibweise, etwa presse@beispiel.de"
     ]
 
 

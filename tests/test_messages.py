@@ -205,7 +205,9 @@ def test_check_now_decides_the_time_bound_checks(room: Room) -> None:
 
 def test_check_now_refuses_what_is_not_a_moment(room: Room) -> None:
     result = CliRunner().invoke(cli, ["check", "--root", str(room.root), "--now", "morgen"])
-    assert (result.exit_code, result.stderr) == (1, "--now: 'morgen' is not an ISO 8601 date or datetime\n")
+    assert (result.exit_code, result.stderr) == (
+        1, "--now: 'morgen' ist kein Zeitpunkt: schreiben Sie ihn als Jahr-Monat-Tag und Uhrzeit, "
+        "etwa 2021-05-04T10:00\n")
 
 
 def test_an_unknown_language_falls_back_to_english() -> None:

@@ -148,8 +148,8 @@ def test_check_names_the_owner_when_a_file_takes_a_published_number(ledger_locat
     assert result.returncode == 1
     errors = [line for line in result.stdout.splitlines() if ": warning:" not in line]
     assert errors == [
-        f"releases/{EARLY}.md:6: number: 1/2021 already belongs to {SLUG_2021} "
-        "(published 2021-08-26); choose another"
+        f"releases/{EARLY}.md:6: number: 1/2021 gehört schon zu {SLUG_2021} "
+        "(veröffentlicht am 2021-08-26); wählen Sie eine andere Nummer"
     ]
     assert "Traceback" not in result.stderr and "1 error(s)" in result.stderr
 
@@ -163,8 +163,8 @@ def test_a_published_release_cannot_change_its_number(room: Room) -> None:
     room.ready("2021-05-04-eins", extra="number: 9/2021\n")
     result = load_pressroom(room.root, NOW, {"1/2021": "2021-05-04-eins"})
     assert [p.format(room.root) for p in result.errors] == [
-        "releases/2021-05-04-eins.md:6: number: this release was published as 1/2021; "
-        "a published number does not change"
+        "releases/2021-05-04-eins.md:6: number: diese Meldung wurde als 1/2021 veröffentlicht; "
+        "eine veröffentlichte Nummer bleibt (schreiben Sie number: 1/2021)"
     ]
 
 
@@ -188,8 +188,8 @@ def test_a_deleted_owner_keeps_its_number_reserved(room: Room) -> None:
     room.ready("2021-01-06-frech", extra="number: 1/2021\n")
     errors = [p.format(room.root) for p in load_pressroom(room.root, NOW, frozen).errors]
     assert errors == [
-        "releases/2021-01-06-frech.md:6: number: 1/2021 already belongs to 2021-01-10-weg "
-        "(published; its file is gone); choose another"
+        "releases/2021-01-06-frech.md:6: number: 1/2021 gehört schon zu 2021-01-10-weg "
+        "(veröffentlicht, die Datei gibt es nicht mehr); wählen Sie eine andere Nummer"
     ]
 
 
@@ -208,7 +208,8 @@ def test_drafts_take_no_number_but_a_written_one_is_kept_and_reserved(room: Room
     assert numbers == {"2021-01-01-entwurf": "", "2021-01-02-mit-nummer": "1/2021", "2021-01-03-fertig": "2/2021"}
     room.ready("2021-01-04-doppelt", extra="number: 1/2021\n")
     assert [p.format(room.root) for p in load_pressroom(room.root, NOW).errors] == [
-        "releases/2021-01-04-doppelt.md:6: duplicate number '1/2021', also used by 2021-01-02-mit-nummer.md"
+        "releases/2021-01-04-doppelt.md:6: die Nummer '1/2021' hat auch 2021-01-02-mit-nummer.md: ändern oder "
+        "löschen Sie eine der beiden Nummern"
     ]
 
 

@@ -91,4 +91,4 @@ def test_the_settings_refuse_a_logo_outside_the_room(room: Room) -> None:
 
     settings, problems = load_settings(room.root)
     assert settings is None
-    assert any(p.message == "../../logo.png: no such file in the press room" for p in problems)
+    assert any(p.message == "../../logo.png: diese Datei gibt es nicht im Pressebereich (legen Sie sie ab oder korrigieren Sie den Namen)" for p in problems)

@@ -107,7 +107,7 @@ def test_row_problems_name_the_column_and_the_physical_line_after_a_multi_line_f
     csv_path.write_bytes(data.encode("utf-8"))
     listed, problems = read_csv(csv_path, room.releases / "pressroom.yaml", 31)
     assert [p.format(room.root) for p in problems] == [
-        "releases/liste.csv:2: name: line breaks are not allowed here",
+        "releases/liste.csv:2: name: line breaks are not allowed here: write it on one line",
         'releases/liste.csv:4: email: "a..b@x.org" is not a valid address: '
         "An email address cannot have two periods in a row.",
         "releases/liste.csv:8: email: no address",

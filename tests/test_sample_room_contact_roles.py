@@ -80,7 +80,7 @@ def test_a_role_period_ending_before_it_starts_is_a_located_error(room: Room) ->
     assert result.exit_code == 1
     lines = (room.releases / "pressroom.yaml").read_text(encoding="utf-8").splitlines()
     line = next(n for n, text in enumerate(lines, start=1) if "Referentin" in text)
-    assert f"releases/pressroom.yaml:{line}: valid_until is before valid_from" in result.output
+    assert f"releases/pressroom.yaml:{line}: valid_until liegt vor valid_from: tauschen Sie die beiden Daten" in result.output
 
 
 def test_a_role_period_without_a_role_is_a_located_error(room: Room) -> None:

@@ -227,7 +227,8 @@ def test_a_port_in_use_is_a_one_line_error(filled: Room) -> None:
         process = run_cli("--root", str(filled.root), "--port", str(port))
         out, err = process.communicate(timeout=20)
     assert process.returncode == 1
-    assert err.strip() == f"port {port} is in use on 127.0.0.1: stop the other server, or choose another port with --port"
+    assert err.strip() == (f"Port {port} ist auf 127.0.0.1 schon belegt: beenden Sie den anderen Server oder "
+                           "wählen Sie mit --port einen anderen Port")
     assert "Traceback" not in err
 
 

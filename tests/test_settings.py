@@ -33,21 +33,24 @@ def test_unknown_settings_key_gets_a_suggestion(room: Room) -> None:
     ]
 
 
-def test_unknown_default_contact_and_time_zone(room: Room) -> None:
+def test_unknown_default_contact_and_time_zone_are_named_with_what_to_write_instead(room: Room) -> None:
     room.write_settings(
         SETTINGS.replace("default_contacts: [anna]", "default_contacts: [anna, zoe]").replace(
             "timezone: Europe/Berlin", "timezone: Europe/Rostock"
         )
     )
     assert messages(room) == [
-        "releases/pressroom.yaml:13: unknown time zone 'Europe/Rostock'",
-        "releases/pressroom.yaml:15: unknown contact 'zoe'",
+        "releases/pressroom.yaml:13: unbekannte Zeitzone 'Europe/Rostock': schreiben Sie etwa Europe/Berlin",
+        "releases/pressroom.yaml:15: unbekannter Kontakt 'zoe' (bekannt: anna, ben)",
     ]
 
 
 def test_period_ending_before_it_starts(room: Room) -> None:
     room.write_settings(SETTINGS.replace("valid_until: 2018-12-31", "valid_until: 2012-12-31"))
-    assert messages(room) == ["releases/pressroom.yaml:22: valid_until is before valid_from"]
+    assert messages(room) == [
+        "releases/pressroom.yaml:22: valid_until liegt vor valid_from: tauschen Sie die beiden Daten oder "
+        "korrigieren Sie eines"
+    ]
 
 
 def test_secrets_are_not_accepted_in_the_file(room: Room) -> None:
@@ -71,8 +74,8 @@ def test_distribution_lists_need_known_channels(room: Room) -> None:
         """
     )
     assert messages(room) == [
-        "releases/pressroom.yaml:31: unknown channel 'post'",
-        "releases/pressroom.yaml:32: unknown list 'fehlt'",
+        "releases/pressroom.yaml:31: unbekannter Versandweg 'post' (vorhanden: outbox)",
+        "releases/pressroom.yaml:32: unbekannte Verteilerliste 'fehlt' (vorhanden: presse)",
     ]
 
 
