@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from difflib import SequenceMatcher
 
 from .markup import plain_text
@@ -110,10 +111,12 @@ def _org_mark(line: str, settings: Settings) -> Mark | None:
     return None
 
 
-def _funder_marks(settings: Settings) -> list[tuple[str, str, bool]]:
-    """Each boilerplate paragraph as (normal text, boilerplate id, is the main paragraph)."""
+def _funder_marks(settings: Settings, day: date) -> list[tuple[str, str, bool]]:
+    """Each boilerplate paragraph as (normal text, boilerplate id, is the main paragraph),
+    the periods covering *day* first: periods share paragraphs, and the first match names it."""
     marks = []
-    for boilerplate in settings.boilerplates.values():
+    periods = sorted(settings.boilerplates.values(), key=lambda b: not b.covers(day))
+    for boilerplate in periods:
         paragraphs = [normal(plain_text(p)) for p in re.split(r"\n\s*\n", boilerplate.text) if p.strip()]
         longest = max(paragraphs, key=len, default="")
         marks += [(p, boilerplate.id, p == longest) for p in paragraphs]
@@ -162,12 +165,20 @@ def _funder_spans(
     return spans
 
 
-def blocks_to_drop(lines: Sequence[str | None], settings: Settings) -> tuple[set[int], list[str], list[str]]:
+def blocks_to_drop(
+    lines: Sequence[str | None], settings: Settings, day: date
+) -> tuple[set[int], list[str], list[str]]:
     """Which of *lines* (None breaks a run: a table, a list) to drop, the contact ids found
-    (in order) and the ids of the funder texts found."""
-    funders = _funder_marks(settings)
+    (in order) and the ids of the funder texts found (named by the period covering *day*
+    where periods share a text)."""
+    funders = _funder_marks(settings, day)
     marks = [mark_line(line, settings, funders) if line is not None else None for line in lines]
-    for first, last, funder in _funder_spans(lines, funders):
+    # Reversed: where spans overlap, the period covering the day (listed first) is written last and
+    # wins; lines that match a funder paragraph each on their own keep that (first, preferred) match.
+    alone = list(marks)
+    for first, last, funder in reversed(_funder_spans(lines, funders)):
+        if all(mark is not None and mark.kind == "funder" for mark in alone[first:last]):
+            continue
         marks[first:last] = [funder] * (last - first)
     drop: set[int] = set()
     contacts: list[str] = []

@@ -261,7 +261,7 @@ def _lines(block: Node) -> list[list[Node]]:
 
 
 def _remove_own_blocks(
-    blocks: list[Node], settings: Settings
+    blocks: list[Node], settings: Settings, day: date
 ) -> tuple[list[Node], list[str], list[str], int]:
     """Drop contact, funder and address lines; return the blocks, contact ids, funder ids, count."""
     texts: list[str | None] = []
@@ -274,7 +274,7 @@ def _remove_own_blocks(
         else:
             texts.append(None)
             where.append((index, -1))
-    drop, contacts, funders = blocks_to_drop(texts, settings)
+    drop, contacts, funders = blocks_to_drop(texts, settings, day)
     dropped = {where[i] for i in drop}
     kept: list[Node] = []
     for index, block in enumerate(blocks):
@@ -440,11 +440,11 @@ def import_draft(source: Path, settings: Settings, day: date | None, today: date
             inner = [child for node in blocks.pop(0)["c"]
                      for child in (node["c"] if node.get("t") == "Strong" else [node])]
             lead = _to_markdown([{"t": "Para", "c": inner}], accepted["pandoc-api-version"])
-        blocks, contacts, funders, removed = _remove_own_blocks(blocks, settings)
+        when = day or (date.fromisoformat(draft.meta["day"]) if "day" in draft.meta else today)
+        blocks, contacts, funders, removed = _remove_own_blocks(blocks, settings, when)
         title = draft.meta.get("title", "").strip()
         if not title:
             raise UserError(say(language, "import.no_title"), source)
-        when = day or (date.fromisoformat(draft.meta["day"]) if "day" in draft.meta else today)
         path = releases / f"{slug_for(title, when)}.md"
         if path.exists():
             raise UserError(say(language, "import.exists", name=path.name), source)
