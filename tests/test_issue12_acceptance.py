@@ -1,0 +1,47 @@
+"""Issue 12 acceptance: what an operator meets with the ledger on either backend (CLI as a user runs it)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from click.testing import CliRunner
+from postgres_support import PostgresServer
+
+from pressroom.cli import cli
+
+
+def foreign_database(location: Path | str, postgres_server: PostgresServer) -> None:
+    """Give the empty database at *location* a table of some other program: not a ledger."""
+    if isinstance(location, Path):
+        with sqlite3.connect(location) as db:
+            db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL)")
+        return
+    postgres_server.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL)",
+                            dbname=urlsplit(location).path.lstrip("/"))
+
+
+def table_names(location: Path | str, postgres_server: PostgresServer) -> set[str]:
+    if isinstance(location, Path):
+        with sqlite3.connect(location) as db:
+            return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    import psycopg
+    with psycopg.connect(location) as conn:
+        rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
+    return {row[0] for row in rows}
+
+
+def test_queue_status_and_list_refuse_a_database_that_holds_no_ledger_and_leave_it_alone(
+        room, ledger_location, postgres_server: PostgresServer) -> None:  # type: ignore[no-untyped-def]
+    # PRESSROOM_QUEUE pointed at the wrong database: the reading commands must say so, on
+    # both backends alike, not show an empty queue and write the ledger's tables into it.
+    foreign_database(ledger_location, postgres_server)
+    for command in (["status"], ["list"], ["suppressed"]):
+        done = CliRunner().invoke(cli, ["queue", *command, "--root", str(room.root),
+                                        "--queue", str(ledger_location)])
+        assert done.exit_code == 1, (command, done.output)
+        (line,) = done.stderr.splitlines()
+        assert line.startswith(f"no queue in {ledger_location}: nothing was published to this database yet")
+        assert "Traceback" not in done.output
+    assert table_names(ledger_location, postgres_server) == {"invoices"}
