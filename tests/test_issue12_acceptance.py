@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -10,6 +13,8 @@ from click.testing import CliRunner
 from postgres_support import PostgresServer
 
 from pressroom.cli import cli
+
+PASSWORD = "Geheim-7zq2"
 
 
 def foreign_database(location: Path | str, postgres_server: PostgresServer) -> None:
@@ -45,3 +50,22 @@ def test_queue_status_and_list_refuse_a_database_that_holds_no_ledger_and_leave_
         assert line.startswith(f"no queue in {ledger_location}: nothing was published to this database yet")
         assert "Traceback" not in done.output
     assert table_names(ledger_location, postgres_server) == {"invoices"}
+
+
+def test_a_server_that_accepts_but_never_answers_is_given_up_in_one_line(room) -> None:  # type: ignore[no-untyped-def]
+    # A firewalled or hung database host: the TCP handshake completes (the kernel's
+    # backlog), then nothing. Without a connect timeout every command would hang.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        url = f"postgresql://anna:{PASSWORD}@127.0.0.1:{port}/presse"
+        # The subprocess timeout is the hang guard; --wait 1 makes pressroom give up after 2 s.
+        done = subprocess.run([sys.executable, "-m", "pressroom", "queue", "status", "--wait", "1",
+                               "--root", str(room.root), "--queue", url],
+                              capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr and PASSWORD not in done.stdout + done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line == (f"cannot connect to the queue postgresql://anna:***@127.0.0.1:{port}/presse:"
+                    " connection timeout expired")
