@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from postgres_support import PostgresServer
 
 from pressroom.cli import cli
+from pressroom.queue import queue_location
 
 PASSWORD = "Geheim-7zq2"
 
@@ -69,3 +70,17 @@ def test_a_server_that_accepts_but_never_answers_is_given_up_in_one_line(room) -
     (line,) = done.stderr.splitlines()
     assert line == (f"cannot connect to the queue postgresql://anna:***@127.0.0.1:{port}/presse:"
                     " connection timeout expired")
+
+
+def test_a_queue_url_pasted_with_spaces_or_a_newline_is_still_the_database(
+        postgres_url: str, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # A CI variable or an env file easily keeps a space or the newline of the paste. Taken
+    # as it is, " postgresql://…" was a relative file path: publish quietly made a SQLite
+    # ledger in a folder named " postgresql:" in the checkout.
+    monkeypatch.chdir(tmp_path)
+    assert queue_location(tmp_path, f" {postgres_url}\n") == postgres_url
+    assert queue_location(tmp_path, f"\t{tmp_path}/q.sqlite3 ") == tmp_path / "q.sqlite3"
+    done = CliRunner(env={"PRESSROOM_QUEUE": f" {postgres_url}\n"}).invoke(cli, ["queue", "migrate"])
+    assert done.exit_code == 0, done.output
+    assert done.output == f"queue migrate: {postgres_url}: schema version 0 -> 3\n"
+    assert list(tmp_path.iterdir()) == []
