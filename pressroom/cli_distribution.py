@@ -42,7 +42,8 @@ if TYPE_CHECKING:
 NOW_HELP = "The moment to act at (ISO 8601; without an offset: the site's time zone). Default: now."
 QUEUE_HELP = ("The queue: a file (SQLite), postgresql://user@host:port/db, or a URL of another queue"
               " backend (default: $PRESSROOM_QUEUE or var/queue.sqlite3).")
-WAIT_HELP = "Seconds to wait for another process that holds the queue (default: 10)."
+WAIT_HELP = ("Seconds to wait for another process that holds the queue, and for a PostgreSQL"
+             " server to answer a connection (default: 10).")
 WAIT_KEY = "pressroom.queue_wait"  # where the wrapper leaves --wait for _open
 
 

@@ -19,7 +19,7 @@ from distribution_support import NOW, queued
 from pressroom.cli import cli
 from pressroom.dispatch import Dispatcher
 from pressroom.inbox import read_inbox
-from pressroom.queue import SqliteQueue
+from pressroom.queue import Location, open_queue
 from pressroom.suppression import TOKEN_KEY, unsubscribe_token
 
 RECIPIENTS = ["nord@zeitung.example", "sued@zeitung.example", "weg@zeitung.example"]
@@ -38,15 +38,15 @@ distribution:
 """
 
 
-def ledger(room, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
-    """Queue one release to the three recipients, so the ledger knows their addresses."""
+def ledger(room, tmp_path: Path, at: Location) -> Location:  # type: ignore[no-untyped-def]
+    """Queue one release to the three recipients in the ledger *at* (either backend)."""
     room.add_settings(SETTINGS)
     room.ready("2030-01-01-eins")
-    return queued(room, tmp_path)
+    return queued(room, tmp_path, at=at)
 
 
-def token_of(path: Path, address: str) -> str:
-    with SqliteQueue(path) as queue:
+def token_of(path: Location, address: str) -> str:
+    with open_queue(path) as queue:
         return unsubscribe_token(queue.secret(TOKEN_KEY), address)
 
 
@@ -92,13 +92,13 @@ def maildir_with(path: Path, *messages: bytes) -> mailbox.Maildir:
     return box
 
 
-def test_a_dsn_suppresses_the_recipient_that_failed_and_no_other(room, tmp_path: Path) -> None:
-    path = ledger(room, tmp_path)
+def test_a_dsn_suppresses_the_recipient_that_failed_and_no_other(room, tmp_path: Path, ledger_location) -> None:
+    path = ledger(room, tmp_path, ledger_location)
     # The bounce quotes the original's headers, List-Unsubscribe token and all: still a bounce.
     quoted = (f"To: weg@zeitung.example\nList-Unsubscribe: <mailto:presse@beispiel.example"
               f"?subject=unsubscribe%20{token_of(path, 'weg@zeitung.example')}>\n")
     maildir_with(tmp_path / "inbox", dsn("weg@zeitung.example", "5.1.1", "failed", quoted))
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         report = read_inbox(tmp_path / "inbox", queue, NOW)
         (entry,) = queue.suppressions()
     assert (report.bounces, report.unsubscribes, report.bounced) == (1, 0, ["weg@zeitung.example"])
@@ -106,10 +106,10 @@ def test_a_dsn_suppresses_the_recipient_that_failed_and_no_other(room, tmp_path:
     assert entry.reason == "bounce: Undelivered Mail Returned to Sender"
 
 
-def test_a_delay_notice_suppresses_nothing(room, tmp_path: Path) -> None:
-    path = ledger(room, tmp_path)
+def test_a_delay_notice_suppresses_nothing(room, tmp_path: Path, ledger_location) -> None:
+    path = ledger(room, tmp_path, ledger_location)
     maildir_with(tmp_path / "inbox", dsn("weg@zeitung.example", "4.4.1", "delayed", "To: weg\n"))
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         report = read_inbox(tmp_path / "inbox", queue, NOW)
         assert queue.suppressions() == []
     assert (report.delays, report.bounces) == (1, 0)
@@ -117,10 +117,10 @@ def test_a_delay_notice_suppresses_nothing(room, tmp_path: Path) -> None:
 
 
 def test_the_list_unsubscribe_of_a_delivered_message_unsubscribes_its_recipient_from_any_address(
-    room, tmp_path: Path
+    room, tmp_path: Path, ledger_location
 ) -> None:
-    path = ledger(room, tmp_path)
-    with SqliteQueue(path) as queue:
+    path = ledger(room, tmp_path, ledger_location)
+    with open_queue(path) as queue:
         assert Dispatcher(queue, room.load(NOW).settings, lambda: NOW).run_once().sent == 3
     outbox = mailbox.Maildir(room.root / "build" / "outbox", create=False)
     received = [message_from_bytes(outbox.get_bytes(k), policy=policy.default) for k in outbox.iterkeys()]
@@ -130,7 +130,7 @@ def test_the_list_unsubscribe_of_a_delivered_message_unsubscribes_its_recipient_
     subject = unquote(mailto.query.removeprefix("subject="))
     # The person answers from a private address: the token, not the sender, names them.
     maildir_with(tmp_path / "inbox", reply("Frau Süd <privat@web.example>", subject, "Bitte austragen."))
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         report = read_inbox(tmp_path / "inbox", queue, NOW)
         (entry,) = queue.suppressions()
     assert report.unsubscribed == ["sued@zeitung.example"]
@@ -138,18 +138,18 @@ def test_the_list_unsubscribe_of_a_delivered_message_unsubscribes_its_recipient_
     assert entry.reason == "asked by mail from Frau Süd <privat@web.example>"
 
 
-def test_a_token_quoted_in_the_body_is_an_unsubscribe_request_too(room, tmp_path: Path) -> None:
-    path = ledger(room, tmp_path)
+def test_a_token_quoted_in_the_body_is_an_unsubscribe_request_too(room, tmp_path: Path, ledger_location) -> None:
+    path = ledger(room, tmp_path, ledger_location)
     body = f"Hallo,\nbitte keine Mails mehr.\n\n> unsubscribe {token_of(path, 'nord@zeitung.example').lower()}\n"
     maildir_with(tmp_path / "inbox", reply("nord@zeitung.example", "Re: Abmeldung", body))
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         assert read_inbox(tmp_path / "inbox", queue, NOW).unsubscribed == ["nord@zeitung.example"]
 
 
 def test_cli_inbox_sorts_three_messages_and_a_second_run_counts_nothing_again(
-    room, tmp_path: Path
+    room, tmp_path: Path, ledger_location
 ) -> None:
-    path = ledger(room, tmp_path)
+    path = ledger(room, tmp_path, ledger_location)
     inbox = tmp_path / "inbox"
     maildir_with(
         inbox,
@@ -170,7 +170,7 @@ def test_cli_inbox_sorts_three_messages_and_a_second_run_counts_nothing_again(
     assert flags == ["F", "S", "S"]
     second = CliRunner().invoke(cli, args)
     assert second.output == "inbox: 0 message(s)\n"
-    with SqliteQueue(path) as queue:
+    with open_queue(path) as queue:
         assert [s.address for s in queue.suppressions()] == ["sued@zeitung.example", "weg@zeitung.example"]
         assert {j.email: j.state for j in queue.jobs()} == {
             "nord@zeitung.example": "pending", "Sued@zeitung.example": "pending",
@@ -181,8 +181,8 @@ def test_cli_inbox_sorts_three_messages_and_a_second_run_counts_nothing_again(
         assert claimed == ["nord@zeitung.example"]  # the other two are cancelled at claim time
 
 
-def test_cli_inbox_refuses_a_folder_that_is_not_a_maildir(room, tmp_path: Path) -> None:
-    path = ledger(room, tmp_path)
+def test_cli_inbox_refuses_a_folder_that_is_not_a_maildir(room, tmp_path: Path, ledger_location) -> None:
+    path = ledger(room, tmp_path, ledger_location)
     (tmp_path / "plain").mkdir()
     result = CliRunner().invoke(cli, ["inbox", "--root", str(room.root), "--queue", str(path),
                                       str(tmp_path / "plain")])

@@ -67,9 +67,12 @@ def queue_location(root: Path, given: str | Path | None = None) -> Location:
     becomes the file it names, so the safeguards judge it like a path (a ledger in the
     checkout is refused in CI however it is written)."""
     if given is None:
-        given = os.environ.get(QUEUE_ENV) or root / DEFAULT_QUEUE
+        given = os.environ.get(QUEUE_ENV, "").strip() or root / DEFAULT_QUEUE
     if isinstance(given, Path):
         return given
+    # A pasted CI variable or env file line keeps its spaces or newline: " postgresql://…"
+    # would otherwise be a relative file path, and a SQLite ledger would appear there.
+    given = given.strip()
     match = _SCHEME.match(given)
     if match is None:
         return Path(given)

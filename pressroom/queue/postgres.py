@@ -115,12 +115,6 @@ class PostgresQueue(SqlQueue):
             self.close()
             raise
 
-    def _require_ledger(self) -> None:
-        with self._read() as db:
-            if not db.execute(self.dialect.columns_sql, ("jobs",)).fetchall():
-                raise QueueError(f"no queue in {self.where}: nothing was published to this database yet"
-                                 " (run `pressroom publish`)")
-
     def close(self) -> None:
         """End the scratch transaction (rolled back) and the connection."""
         try:

@@ -315,6 +315,18 @@ class SqlQueue:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _require_ledger(self) -> None:
+        """Refuse a database without the ledger's tables (a command that must not create one).
+
+        An existing database of some other program, or an empty one, is not an empty
+        ledger: reading it as one would show an empty queue, and migrating it would write
+        the ledger's tables into it.
+        """
+        with self._read() as db:
+            if not db.execute(self.dialect.columns_sql, ("jobs",)).fetchall():
+                raise QueueError(f"no queue in {self.where}: nothing was published to this database yet"
+                                 " (run `pressroom publish`)")
+
     def _migrate(self, now: datetime | None = None) -> None:
         """Bring the schema up to date if it is behind (a write only then); refuse a newer one."""
         with self._read() as db:

@@ -77,6 +77,8 @@ class SqliteQueue(SqlQueue):
                 self.db.execute("PRAGMA synchronous=NORMAL")
                 self.db.execute("PRAGMA foreign_keys=ON")
                 self._identity = _identity(path)
+                if not create:
+                    self._require_ledger()
                 self._migrate()
             except BaseException:
                 self.db.close()
