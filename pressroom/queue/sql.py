@@ -840,11 +840,9 @@ def _next_due(db: Db, stamp: float, max_attempts: int | None,
     if max_attempts is not None:
         where += " AND attempts < ?"
         args.append(max_attempts)
-    paused = [row[0] for row in db.execute(
-        "SELECT channel FROM channel_state WHERE paused_until > ?", (stamp,))]
-    if paused:
-        where += f" AND channel NOT IN ({', '.join('?' for _ in paused)})"
-        args.extend(paused)
+    # Paused channels as a subquery, not a lookup first: one round trip less per claim.
+    where += " AND channel NOT IN (SELECT channel FROM channel_state WHERE paused_until > ?)"
+    args.append(stamp)
     if channels is not None:
         names = sorted(channels)
         if not names:
