@@ -171,6 +171,12 @@ class PostgresQueue(SqlQueue):
     def _read(self) -> AbstractContextManager[_PgDb]:
         return self._transaction()
 
+    @contextmanager
+    def _statement(self) -> Iterator[_PgDb]:
+        """One statement in autocommit: 1 round trip instead of BEGIN, statement, COMMIT."""
+        with self._mapped():
+            yield _PgDb(self.conn)
+
 
 def _first_line(exc: BaseException) -> str:
     """The first line of a database error, without a password it might quote."""

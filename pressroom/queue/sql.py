@@ -311,6 +311,10 @@ class SqlQueue:
     def _read(self) -> AbstractContextManager[Db]:
         raise NotImplementedError
 
+    def _statement(self) -> AbstractContextManager[Db]:
+        """A read of one statement: no transaction needed where the engine allows it."""
+        return self._read()
+
     @contextmanager
     def _hot_transaction(self) -> Iterator[Db]:
         """A dispatcher's claim, slot, sent-mark or give-back: a transaction whose commit
@@ -399,7 +403,7 @@ class SqlQueue:
 
     def latest_edition(self, slug: str) -> Edition | None:
         """Return the highest revision of *slug* without its files, or None."""
-        with self._read() as db:
+        with self._statement() as db:
             row = db.execute(
                 "SELECT slug, revision, content_hash, meta, created_at FROM editions"
                 " WHERE slug = ? ORDER BY revision DESC LIMIT 1",
