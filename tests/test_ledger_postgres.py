@@ -345,3 +345,27 @@ def test_a_write_blocked_by_another_session_gives_up_after_wait_in_one_line(post
                                  " publish still running?); gave up after 0.2 s")
     with open_queue(postgres_url) as queue:
         assert {job.state for job in queue.jobs()} == {"pending"}  # the cancel was rolled back whole
+
+
+def test_rate_slots_taken_at_once_by_eight_sessions_stay_an_interval_apart(ledger_location) -> None:  # type: ignore[no-untyped-def]
+    open_queue(ledger_location).close()
+    taken = together(8, lambda queue: [queue.take_slot("mail", 0.25, 5000.0) for _ in range(8)], ledger_location)
+    slots = sorted(slot for run in taken for slot in run)
+    assert len(slots) == 64 and slots[0] == 5000.0
+    assert min(b - a for a, b in zip(slots, slots[1:], strict=False)) >= 0.25 - 1e-6
+
+
+def test_eight_sessions_claiming_at_once_never_get_the_same_job(ledger_location) -> None:  # type: ignore[no-untyped-def]
+    edition = Edition("2030-01-01-a", 1, "hash", RECORD, {"text": File("text", "a.txt", "text/plain", b"T")})
+    jobs = [NewJob("presse", "mail", f"r{i}@example.org", f"R {i}", T0) for i in range(240)]
+    with open_queue(ledger_location) as queue:
+        queue.add_edition(edition, jobs, T0)
+
+    def claim_all(queue: Queue) -> list[int]:
+        got = []
+        while (job := queue.claim(T0, LEASE, f"host:{threading.get_ident()}:")) is not None:
+            got.append(job.id)
+        return got
+
+    claimed = [job_id for run in together(8, claim_all, ledger_location) for job_id in run]
+    assert len(claimed) == 240 and len(set(claimed)) == 240  # each job once, none twice

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -80,6 +80,11 @@ class Dialect:
     json_text: str  # the text at key {1} of the JSON text column {0}
     columns_sql: str  # the column names of table ? ("" rows: no such table)
     migration_lock: str  # taken first in the migrating transaction ("" : the write lock is enough)
+    greatest: str  # the larger of its arguments (SQLite's scalar max)
+    least: str  # the smaller of its arguments (SQLite's scalar min)
+    # Run first in a dispatcher's hot-path transaction: a commit that need not wait for
+    # the disk ("" where commits already do not: SQLite's WAL with synchronous=NORMAL).
+    relaxed_commit: str
 
     def json_field(self, column: str, key: str) -> str:
         """SQL for the text of *key* in the JSON text in *column*."""
@@ -306,6 +311,20 @@ class SqlQueue:
     def _read(self) -> AbstractContextManager[Db]:
         raise NotImplementedError
 
+    def _statement(self) -> AbstractContextManager[Db]:
+        """A read of one statement: no transaction needed where the engine allows it."""
+        return self._read()
+
+    @contextmanager
+    def _hot_transaction(self) -> Iterator[Db]:
+        """A dispatcher's claim, slot, sent-mark or give-back: a transaction whose commit
+        may be lost in a crash of the database server (never torn), which can only repeat
+        a delivery, never lose one or send one nobody meant to send."""
+        with self._transaction() as db:
+            if self.dialect.relaxed_commit:
+                db.execute(self.dialect.relaxed_commit)
+            yield db
+
     def close(self) -> None:
         raise NotImplementedError
 
@@ -396,7 +415,7 @@ class SqlQueue:
 
     def latest_edition(self, slug: str) -> Edition | None:
         """Return the highest revision of *slug* without its files, or None."""
-        with self._read() as db:
+        with self._statement() as db:
             row = db.execute(
                 "SELECT slug, revision, content_hash, meta, created_at FROM editions"
                 " WHERE slug = ? ORDER BY revision DESC LIMIT 1",
@@ -436,7 +455,7 @@ class SqlQueue:
         with *channels*, only jobs of those channels are taken. A job to a suppressed
         address is cancelled, saying why, and the next one is taken."""
         stamp = _ts(now)
-        with self._transaction() as db:
+        with self._hot_transaction() as db:
             lock = self.dialect.lock_skip
             row = _next_due(db, stamp, max_attempts, channels, lock)
             while row is not None and _cancel_if_suppressed(db, row, stamp):
@@ -488,7 +507,7 @@ class SqlQueue:
     def mark_sent(self, job_id: int, now: datetime) -> None:
         """Record a delivery (whoever holds the lease: the message is out either way)."""
         stamp = _ts(now)
-        with self._transaction() as db:
+        with self._hot_transaction() as db:
             db.execute(
                 "UPDATE jobs SET state = 'sent', sent_at = ?, updated_at = ?, leased_until = NULL,"
                 " last_error = '' WHERE id = ?",
@@ -519,7 +538,7 @@ class SqlQueue:
 
     def release(self, job_id: int, owner: str, now: datetime) -> None:
         """Give a claimed job back untried; its attempt does not count."""
-        with self._transaction() as db:
+        with self._hot_transaction() as db:
             db.execute(
                 "UPDATE jobs SET state = 'pending', leased_until = NULL, attempts = attempts - 1,"
                 " updated_at = ? WHERE id = ? AND state = 'sending' AND lease_owner = ?",
@@ -564,15 +583,18 @@ class SqlQueue:
     def take_slot(self, channel: str, interval: float, now: float) -> float:
         """Reserve the next send of *channel*: at *now* or *interval* after the last reserved
         one, whichever is later; return that moment (epoch seconds)."""
-        with self._transaction() as db:
-            # The row first, so that there is one to lock: dispatchers on other machines
-            # then take their slots one after the other (on SQLite the write lock does it).
-            db.execute("INSERT INTO rate_slots (channel, next_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                       (channel, now))
-            (next_at,) = db.execute("SELECT next_at FROM rate_slots WHERE channel = ?"
-                                    + self.dialect.lock_row, (channel,)).fetchone()
-            slot = max(now, min(next_at, now + MAX_SLOTS_AHEAD * interval))
-            db.execute("UPDATE rate_slots SET next_at = ? WHERE channel = ?", (slot + interval, channel))
+        d = self.dialect
+        # One statement, so the channel's row is locked only for its own short transaction
+        # (dispatchers on other machines take their slots one after the other; on SQLite
+        # the write lock does it). It returns the slot's end; the slot is that - interval.
+        with self._hot_transaction() as db:
+            (next_at,) = db.execute(
+                "INSERT INTO rate_slots (channel, next_at) VALUES (?, ?) ON CONFLICT (channel)"
+                f" DO UPDATE SET next_at = {d.greatest}(?, {d.least}(rate_slots.next_at, ?)) + ?"
+                " RETURNING next_at",
+                (channel, now + interval, now, now + MAX_SLOTS_AHEAD * interval, interval),
+            ).fetchone()
+        slot = max(now, next_at - interval)  # max: float rounding never moves a slot before now
         return float(slot)
 
     # --- management ---------------------------------------------------------------
@@ -611,7 +633,7 @@ class SqlQueue:
     def reschedule(self, job_id: int, owner: str, not_before: datetime, now: datetime,
                    reason: str) -> None:
         """Give a claimed job back untried, due at *not_before*; its attempt does not count."""
-        with self._transaction() as db:
+        with self._hot_transaction() as db:
             db.execute(
                 "UPDATE jobs SET state = 'pending', leased_until = NULL, attempts = attempts - 1,"
                 " not_before = ?, last_error = ?, updated_at = ?"
@@ -834,11 +856,9 @@ def _next_due(db: Db, stamp: float, max_attempts: int | None,
     if max_attempts is not None:
         where += " AND attempts < ?"
         args.append(max_attempts)
-    paused = [row[0] for row in db.execute(
-        "SELECT channel FROM channel_state WHERE paused_until > ?", (stamp,))]
-    if paused:
-        where += f" AND channel NOT IN ({', '.join('?' for _ in paused)})"
-        args.extend(paused)
+    # Paused channels as a subquery, not a lookup first: one round trip less per claim.
+    where += " AND channel NOT IN (SELECT channel FROM channel_state WHERE paused_until > ?)"
+    args.append(stamp)
     if channels is not None:
         names = sorted(channels)
         if not names:

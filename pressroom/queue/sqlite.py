@@ -38,6 +38,8 @@ SQLITE = Dialect(
     json_text="json_extract({0}, '$.{1}')",
     columns_sql="SELECT name FROM pragma_table_info(?)",
     migration_lock="",
+    greatest="max", least="min",
+    relaxed_commit="",  # WAL + synchronous=NORMAL: no commit waits for the disk already
 )
 
 class SqliteQueue(SqlQueue):
