@@ -194,10 +194,16 @@ def test_the_server_binds_the_loopback_address_by_default(server: PreviewServer)
     assert server.url.startswith("http://127.0.0.1:")
 
 
+def default_sigint() -> None:
+    """Give the child Ctrl-C's default: a test run started in the background inherits an
+    ignored SIGINT, and Python then installs no KeyboardInterrupt handler."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_cli(*args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen([sys.executable, "-m", "pressroom", "serve", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+                            stderr=subprocess.PIPE, text=True, env=env, preexec_fn=default_sigint)
 
 
 def test_the_command_serves_on_loopback_and_ctrl_c_stops_it_cleanly(filled: Room) -> None:
@@ -239,7 +245,7 @@ def test_open_shows_the_preview_in_the_browser_the_user_chose(filled: Room, tmp_
     env = {**os.environ, "BROWSER": browser, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen([sys.executable, "-m", "pressroom", "serve", "--root", str(filled.root),
                                 "--port", "0", "--open"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env=env)
+                               text=True, env=env, preexec_fn=default_sigint)
     try:
         assert process.stdout is not None
         url = process.stdout.readline().split(" at ")[1].split(" ")[0]
