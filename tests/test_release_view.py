@@ -8,10 +8,8 @@ until that format shows it, or the field is marked as not shown.
 from __future__ import annotations
 
 import dataclasses
-import io
 import pickle
 import re
-import subprocess
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -21,8 +19,8 @@ import feedparser
 import lxml.html
 import pytest
 from conftest import NOW, SLUG_2013, SLUG_2021, Room, load_sample
-from docx import Document
 from PIL import Image as PILImage
+from readback import docx_text, pdftotext
 
 from pressroom.errors import UserError
 from pressroom.mail import MessageBuilder
@@ -181,18 +179,7 @@ def html_text(html: bytes | str) -> str:
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:
     path = tmp_path / "release.pdf"
     path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True,
-                          capture_output=True, text=True).stdout
-
-
-def docx_text(data: bytes) -> str:
-    document = Document(io.BytesIO(data))
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        parts += [cell.text for row in table.rows for cell in row.cells]
-    for section in document.sections:
-        parts += [p.text for p in section.header.paragraphs + section.footer.paragraphs]
-    return "\n".join(parts)
+    return pdftotext(path)
 
 
 def mail_bodies(release: Release, ctx: RenderContext, files: dict[str, bytes],

@@ -4,14 +4,13 @@ back with real parsers; each seed's contact block appears with the role of its d
 
 from __future__ import annotations
 
-import io
 import re
-import subprocess
 from pathlib import Path
 
 import lxml.html
 import pytest
 from conftest import NOW, REPO, SLUG_2013, SLUG_2021
+from readback import docx_text, pdftotext
 
 from pressroom.build import build_pressroom
 
@@ -86,21 +85,6 @@ def html_text(data: bytes) -> str:
     return str(document.body.text_content())
 
 
-def pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True,
-                          capture_output=True, text=True).stdout
-
-
-def docx_text(data: bytes) -> str:
-    from docx import Document
-
-    document = Document(io.BytesIO(data))
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        parts += [cell.text for row in table.rows for cell in row.cells]
-    for section in document.sections:
-        parts += [p.text for p in section.header.paragraphs + section.footer.paragraphs]
-    return "\n".join(parts)
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +104,7 @@ def outputs(public: Path, slug: str) -> dict[str, str]:
     base = public / slug / slug
     return {
         "html": html_text(base.with_suffix(".html").read_bytes()),
-        "pdf": pdf_text(base.with_suffix(".pdf")),
+        "pdf": pdftotext(base.with_suffix(".pdf")),
         "docx": docx_text(base.with_suffix(".docx").read_bytes()),
         "text": base.with_suffix(".txt").read_text(encoding="utf-8"),
     }
